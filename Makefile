@@ -1,0 +1,88 @@
+# ringvm: top-level build.
+#
+#   make              install what is missing, build modules, userspace, selftests
+#   make check        every test suite; last line "N passed, N failed"
+#   make check-unit   userspace GoogleTest suite, checkpatch, runner self-tests
+#   make check-qemu   QEMU/TCG host suites on the 6.1 and 6.12 kernels
+#   make check-bochs  Bochs (VMX + EPT) host suites on the 6.1 kernel
+#   make demo         boot the Bochs host and show what runs there
+#   make KDIR=/lib/modules/$(uname -r)/build modules   build for a real host
+#
+# RINGVM_INJECT=fail|warn|hang makes the test hosts misbehave on purpose, to
+# show that the runner catches it (see Documentation/testing.rst).
+
+BUILD := build
+MAKEFLAGS += --no-print-directory
+TOP := $(CURDIR)
+
+ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
+-include $(BUILD)/kernels.mk
+endif
+
+# The test-host kernels (Debian 12's 6.1 and 6.12), resolved by scripts/deps.sh.
+KDIR ?= /lib/modules/$(KABI_61)/build
+KNAME = $(notdir $(patsubst %/,%,$(dir $(KDIR))))
+
+CMAKE_BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps modules modules-all userspace selftests check check-unit \
+	check-qemu check-bochs demo bench checkpatch clean distclean
+
+all: modules userspace selftests
+
+$(BUILD)/kernels.mk: scripts/deps.sh
+	bash scripts/deps.sh
+
+deps: $(BUILD)/kernels.mk
+	@bash scripts/deps.sh
+
+# Modules for KDIR; copies of the .ko files land in kmod/*/ for insmod.
+modules: deps
+	@bash scripts/build-kmod.sh $(KDIR) $(TOP)/$(BUILD)/kmod/$(KNAME)
+	@cp $(BUILD)/kmod/$(KNAME)/vmx/ringvm.ko kmod/vmx/
+	@cp $(BUILD)/kmod/$(KNAME)/vhost/ringvm_vhost.ko kmod/vhost/
+	@cp $(BUILD)/kmod/$(KNAME)/vfio/ringvm_vfio.ko kmod/vfio/
+
+# Both Debian kernels, -Werror on each: API drift breaks the build the day it lands.
+modules-all: deps modules
+	@bash scripts/build-kmod.sh /lib/modules/$(KABI_612)/build $(TOP)/$(BUILD)/kmod/$(KABI_612)
+
+userspace: deps
+	@cmake -S . -B $(BUILD)/userspace -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) >/dev/null
+	@cmake --build $(BUILD)/userspace -j $(JOBS)
+
+selftests: deps
+	@$(MAKE) -s -C selftests OUT=$(TOP)/$(BUILD)/selftests \
+		KSFT_INC=$(TOP)/$(BUILD)/linux-tools/tools/testing/selftests
+
+check: modules-all userspace selftests
+	@bash scripts/check.sh all
+
+check-unit: userspace
+	@bash scripts/check.sh unit
+
+check-qemu: modules-all selftests
+	@bash scripts/check.sh qemu
+
+check-bochs: modules selftests
+	@bash scripts/check.sh bochs
+
+checkpatch: deps
+	@perl $(BUILD)/linux-tools/scripts/checkpatch.pl --no-tree --terse -f \
+		$$(git ls-files 'kmod/*.[ch]')
+
+demo: all
+	@bash scripts/demo.sh
+
+bench: all
+	@echo "make bench: no benchmark exists yet (issues 2-4 add them)"; exit 1
+
+clean:
+	rm -rf $(BUILD)/kmod $(BUILD)/userspace $(BUILD)/selftests $(BUILD)/testhost \
+		$(BUILD)/results $(BUILD)/inject-*
+	rm -f kmod/*/*.ko
+
+distclean:
+	rm -rf $(BUILD)
+	rm -f kmod/*/*.ko

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0
+// Owning file descriptor: closed exactly once, movable, never copied.
+#pragma once
+
+#include <unistd.h>
+
+#include <utility>
+
+namespace ringvm {
+
+class Fd {
+public:
+	Fd() = default;
+	explicit Fd(int fd) noexcept : fd_(fd) {}
+	Fd(const Fd &) = delete;
+	Fd &operator=(const Fd &) = delete;
+	Fd(Fd &&other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+	Fd &operator=(Fd &&other) noexcept
+	{
+		if (this != &other)
+			reset(std::exchange(other.fd_, -1));
+		return *this;
+	}
+	~Fd() { reset(); }
+
+	int get() const noexcept { return fd_; }
+	bool valid() const noexcept { return fd_ >= 0; }
+	explicit operator bool() const noexcept { return valid(); }
+
+	int release() noexcept { return std::exchange(fd_, -1); }
+	void reset(int fd = -1) noexcept
+	{
+		if (fd_ >= 0)
+			::close(fd_);
+		fd_ = fd;
+	}
+
+private:
+	int fd_ = -1;
+};
+
+} // namespace ringvm
