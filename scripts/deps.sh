@@ -60,6 +60,7 @@ packages() {
 	cpio
 	gzip
 	xz-utils
+	zstd
 	kmod
 	bc
 	flex

@@ -26,13 +26,13 @@ static inline const char *rv_moddir(void)
 	return d ? d : "/lib/modules/ringvm";
 }
 
-/* Returns 0 or -errno. */
-static inline int rv_load_module(const char *name)
+/* Loads DIR/NAME.ko; returns 0 or -errno. */
+static inline int rv_load_module_from(const char *dir, const char *name)
 {
 	char path[PATH_MAX];
 	int fd, r;
 
-	snprintf(path, sizeof(path), "%s/%s.ko", rv_moddir(), name);
+	snprintf(path, sizeof(path), "%s/%s.ko", dir, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -40,6 +40,23 @@ static inline int rv_load_module(const char *name)
 	r = r ? -errno : 0;
 	close(fd);
 	return r;
+}
+
+/* One of ours (ringvm, ringvm_vhost, ringvm_vfio). */
+static inline int rv_load_module(const char *name)
+{
+	return rv_load_module_from(rv_moddir(), name);
+}
+
+/*
+ * A stock module of the host kernel (kvm, kvm-intel, tun, ...), which the
+ * plan must list as "kmod: <path>" so that the runner copies it in.
+ */
+static inline int rv_load_host_module(const char *name)
+{
+	const char *d = getenv("RINGVM_HOST_MODDIR");
+
+	return rv_load_module_from(d ? d : "/lib/modules/host", name);
 }
 
 /* Returns 0 or -errno; never waits for the module's users to go. */

@@ -22,6 +22,7 @@ echo "RINGVM-HOST-UP $(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)"
 
 inject=$(sed -n 's/.*ringvm\.inject=\([a-z]*\).*/\1/p' /proc/cmdline)
 export RINGVM_MODDIR=/lib/modules/ringvm
+export RINGVM_HOST_MODDIR=/lib/modules/host
 export RINGVM_HOST=$(sed -n 's/.*ringvm\.host=\([a-z]*\).*/\1/p' /proc/cmdline)
 
 case "$inject" in

@@ -39,11 +39,12 @@ done
 die() { echo "testhost[$name]: $*" >&2; exit 2; }
 
 kernel=$build/kernels/$abi/boot/vmlinuz-$abi
-kmods=$build/kmod/$abi
-tests=$build/selftests
+# RINGVM_KMOD_ROOT / RINGVM_SELFTEST_DIR let a developer test a private build.
+kmods=${RINGVM_KMOD_ROOT:-$build/kmod}/$abi
+tests=${RINGVM_SELFTEST_DIR:-$build/selftests}
 out=$build/testhost/$name
 [ -f "$kernel" ] || die "no kernel $kernel (run scripts/deps.sh)"
-[ -f "$kmods/vmx/ringvm.ko" ] || die "modules for $abi are not built ($kmods)"
+ls "$kmods"/*/*.ko >/dev/null 2>&1 || die "modules for $abi are not built ($kmods)"
 
 rm -rf "$out"
 mkdir -p "$out"
@@ -54,13 +55,25 @@ mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,tests,lib/modules/ringvm,lib/mod
 cp /bin/busybox "$root/bin/busybox"
 cp "$runner/init.sh" "$root/init"
 chmod 755 "$root/init"
-cp "$kmods"/vmx/ringvm.ko "$kmods"/vhost/ringvm_vhost.ko "$kmods"/vfio/ringvm_vfio.ko \
-	"$root/lib/modules/ringvm/"
+cp "$kmods"/*/*.ko "$root/lib/modules/ringvm/"
 
 # Each plan line: <suite>/<binary> [timeout seconds]
+# or "kmod: <path in the Debian kernel package>" (e.g. kernel/drivers/net/tun.ko):
+# a stock module copied, uncompressed, to /lib/modules/host/ for tests to load.
+hostmods=$build/kernels/$abi/lib/modules/$abi
 : >"$root/tests/plan"
 while read -r t rest; do
 	case "$t" in ''|'#'*) continue ;; esac
+	if [ "$t" = kmod: ]; then
+		mkdir -p "$root/lib/modules/host"
+		dst=$root/lib/modules/host/$(basename "$rest")
+		if [ -f "$hostmods/$rest" ]; then cp "$hostmods/$rest" "$dst"
+		elif [ -f "$hostmods/$rest.xz" ]; then xz -dc "$hostmods/$rest.xz" >"$dst"
+		elif [ -f "$hostmods/$rest.zst" ]; then zstd -qdc "$hostmods/$rest.zst" >"$dst"
+		else die "plan names kmod $rest, which $abi's package does not have"
+		fi
+		continue
+	fi
 	# A built selftest, or a script kept in the source tree.
 	src=$tests/$t
 	[ -x "$src" ] || src=$top/selftests/$t

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: GPL-2.0
+// The CLI's verb groups. Each lives in its own file and adds its subcommands
+// to the app; the callback it installs runs the verb and sets the exit status.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace ringvm::cli {
+
+// Exit status of the verb that ran; set by the verb's callback.
+extern int g_status;
+
+void register_version(CLI::App &app);	  // version.cpp
+void register_passthrough(CLI::App &app); // passthrough.cpp
+
+} // namespace ringvm::cli
