@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ringvm_vhost.ko entry: module load/unload and /dev/ringvm-vhost.
+ * Each open file is a device (dev.c); an open file pins the module, so
+ * unload is refused while any device exists.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -8,24 +10,13 @@
 #include <linux/miscdevice.h>
 #include <linux/fs.h>
 
-#include <linux/ringvm_vhost.h>
-
-static long ringvm_vhost_ioctl(struct file *filp, unsigned int ioctl,
-			       unsigned long arg)
-{
-	switch (ioctl) {
-	case RINGVM_VHOST_GET_API_VERSION:
-		if (arg)
-			return -EINVAL;
-		return RINGVM_VHOST_API_VERSION;
-	default:
-		return -ENOTTY;
-	}
-}
+#include "vhost.h"
 
 static const struct file_operations ringvm_vhost_fops = {
 	.owner		= THIS_MODULE,
-	.unlocked_ioctl	= ringvm_vhost_ioctl,
+	.open		= rv_dev_open,
+	.release	= rv_dev_release,
+	.unlocked_ioctl	= rv_dev_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
 };

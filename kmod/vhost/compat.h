@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The few kernel API differences between the kernels ringvm_vhost builds
+ * against (Debian's 6.1 and 6.12).
+ */
+#ifndef RINGVM_VHOST_COMPAT_H
+#define RINGVM_VHOST_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/eventfd.h>
+
+/* 6.8 dropped the count argument: every signal adds one. */
+static inline void rv_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#if KERNEL_VERSION(6, 8, 0) <= LINUX_VERSION_CODE
+	eventfd_signal(ctx);
+#else
+	eventfd_signal(ctx, 1);
+#endif
+}
+
+#endif /* RINGVM_VHOST_COMPAT_H */
