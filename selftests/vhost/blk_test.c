@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ringvm_vhost block backend: random reads, writes and flushes against a
+ * file on the host's tmpfs, every byte checked against a model; GET_ID;
+ * bounds and request-type errors answered through the status byte.
+ */
+#include <sys/stat.h>
+
+#include "kselftest_harness.h"
+#include "ringvm_selftest.h"
+#include "vhost_driver.h"
+
+#define BLK_T_IN	0
+#define BLK_T_OUT	1
+#define BLK_T_FLUSH	4
+#define BLK_T_GET_ID	8
+#define BLK_S_OK	0
+#define BLK_S_IOERR	1
+#define BLK_S_UNSUPP	2
+
+#define DISK_BYTES	(4u << 20)
+#define DISK_SECTORS	(DISK_BYTES / 512)
+#define MAX_SECTORS	16
+#define SLOTS		16
+#define QNUM		256
+
+struct blk_hdr {
+	uint32_t type;
+	uint32_t ioprio;
+	uint64_t sector;
+};
+
+struct slot {
+	struct blk_hdr *hdr;
+	uint8_t *data;
+	uint8_t *status;
+	struct rvd_desc *table;
+	uint16_t head;
+	uint32_t type, len;
+	uint64_t sector;
+};
+
+FIXTURE(blk) {
+	struct rvd_dev d;
+	struct slot slot[SLOTS];
+	char path[64];
+	int file;
+	uint8_t *model;
+};
+
+static void fill_random(uint8_t *p, size_t n, uint64_t *seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = rvd_rand(seed) >> 24;
+}
+
+FIXTURE_SETUP(blk)
+{
+	uint64_t seed = 0x1234567;
+	int i;
+
+	self->file = -1;
+	ASSERT_EQ(0, rv_load_module("ringvm_vhost"));
+	snprintf(self->path, sizeof(self->path), "/tmp/rvblk-%d.img", getpid());
+	self->file = open(self->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_LE(0, self->file);
+	self->model = malloc(DISK_BYTES);
+	ASSERT_NE(NULL, self->model);
+	fill_random(self->model, DISK_BYTES, &seed);
+	ASSERT_EQ(DISK_BYTES, pwrite(self->file, self->model, DISK_BYTES, 0));
+
+	ASSERT_EQ(0, rvd_open(&self->d, RINGVM_VHOST_DEV_BLK,
+			      RVD_BASE_FEATURES | RVD_F(RINGVM_VHOST_F_BLK_FLUSH) |
+			      RVD_F(RINGVM_VHOST_F_INDIRECT_DESC),
+			      1, QNUM, 16 << 20)) {
+		TH_LOG("device setup failed at %s", self->d.failed);
+	}
+	ASSERT_EQ(0, rvd_set_backend(&self->d, self->file));
+	for (i = 0; i < SLOTS; i++) {
+		struct slot *s = &self->slot[i];
+
+		s->hdr = rvd_alloc(&self->d.mem, sizeof(*s->hdr), 16);
+		s->data = rvd_alloc(&self->d.mem, MAX_SECTORS * 512, 512);
+		s->status = rvd_alloc(&self->d.mem, 1, 1);
+		s->table = rvd_alloc(&self->d.mem, 4 * sizeof(struct rvd_desc), 16);
+		ASSERT_NE(NULL, s->table);
+	}
+}
+
+FIXTURE_TEARDOWN(blk)
+{
+	rvd_close(&self->d);
+	if (self->file >= 0)
+		close(self->file);
+	unlink(self->path);
+	free(self->model);
+	EXPECT_EQ(0, rv_unload_module("ringvm_vhost"));
+}
+
+/* Queues one request in @s; data split in two descriptors when @split. */
+static void blk_queue(struct rvd_dev *d, struct slot *s, uint32_t type,
+		      uint64_t sector, uint32_t len, int split, int indirect)
+{
+	struct rvd_vq *q = &d->vq[0];
+	struct rvd_buf b[4];
+	unsigned int n = 0;
+	int dw = type == BLK_T_IN || type == BLK_T_GET_ID;
+
+	s->type = type;
+	s->sector = sector;
+	s->len = len;
+	s->hdr->type = type;
+	s->hdr->ioprio = 0;
+	s->hdr->sector = sector;
+	*s->status = 0xee;
+	b[n++] = (struct rvd_buf){ s->hdr, sizeof(*s->hdr), 0 };
+	if (len && split && len > 512) {
+		b[n++] = (struct rvd_buf){ s->data, 512, dw };
+		b[n++] = (struct rvd_buf){ s->data + 512, len - 512, dw };
+	} else if (len) {
+		b[n++] = (struct rvd_buf){ s->data, len, dw };
+	}
+	b[n++] = (struct rvd_buf){ s->status, 1, 1 };
+	if (indirect)
+		s->head = rvd_chain_indirect(d, q, s->table, b, n);
+	else
+		s->head = rvd_chain(d, q, b, n);
+	rvd_post(q, s->head);
+}
+
+/* Publishes, kicks and waits for @n completions; the used ids in @ids. */
+static int blk_run(struct rvd_dev *d, unsigned int n, uint32_t *ids,
+		   uint32_t *lens)
+{
+	struct rvd_vq *q = &d->vq[0];
+	unsigned int i;
+	int r;
+
+	rvd_publish(q);
+	r = rvd_kick(q);
+	if (r)
+		return r;
+	r = rvd_wait_used(q, q->used_seen + n);
+	if (r)
+		return r;
+	for (i = 0; i < n; i++) {
+		uint32_t *e = rvd_used_elem(q, q->used_seen + i);
+
+		ids[i] = e[0];
+		lens[i] = e[1];
+	}
+	q->used_seen += n;
+	return 0;
+}
+
+static struct slot *slot_by_head(struct slot *slots, unsigned int n,
+				 uint32_t head)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (slots[i].head == head)
+			return &slots[i];
+	return NULL;
+}
+
+TEST_F(blk, random_io_matches_model)
+{
+	struct ringvm_vhost_vring_stats st;
+	uint64_t seed = 0xC0FFEE, done = 0, bytes = 0;
+	uint32_t ids[SLOTS], lens[SLOTS];
+	uint8_t *check;
+
+	while (done < 10000) {
+		unsigned int n = 1 + rvd_rand(&seed) % SLOTS, i;
+
+		if (n > 10000 - done)
+			n = 10000 - done;
+		for (i = 0; i < n; i++) {
+			struct slot *s = &self->slot[i];
+			unsigned int pick = rvd_rand(&seed) % 100;
+			uint32_t sectors = 1 + rvd_rand(&seed) % MAX_SECTORS;
+			uint64_t sector = rvd_rand(&seed) % (DISK_SECTORS - sectors + 1);
+			uint32_t type = pick < 45 ? BLK_T_IN :
+					pick < 90 ? BLK_T_OUT : BLK_T_FLUSH;
+			uint32_t len = type == BLK_T_FLUSH ? 0 : sectors * 512;
+
+			if (type == BLK_T_OUT)
+				fill_random(s->data, len, &seed);
+			else
+				memset(s->data, 0x5a, MAX_SECTORS * 512);
+			blk_queue(&self->d, s, type, sector, len,
+				  rvd_rand(&seed) & 1, rvd_rand(&seed) % 4 == 0);
+		}
+		ASSERT_EQ(0, blk_run(&self->d, n, ids, lens)) {
+			TH_LOG("batch after %llu requests did not complete",
+			       (unsigned long long)done);
+		}
+		/* Requests of one batch touch overlapping sectors: apply in order. */
+		for (i = 0; i < n; i++) {
+			struct slot *s = slot_by_head(self->slot, n, ids[i]);
+
+			ASSERT_NE(NULL, s);
+			ASSERT_EQ(BLK_S_OK, *s->status);
+			ASSERT_EQ(s->type == BLK_T_IN ? s->len + 1 : 1, lens[i]);
+			if (s->type == BLK_T_IN) {
+				ASSERT_EQ(0, memcmp(s->data, self->model + s->sector * 512,
+						    s->len)) {
+					TH_LOG("read of %u bytes at sector %llu differs",
+					       s->len, (unsigned long long)s->sector);
+				}
+			} else if (s->type == BLK_T_OUT) {
+				memcpy(self->model + s->sector * 512, s->data, s->len);
+			}
+			if (s->type != BLK_T_FLUSH)
+				bytes += s->len;
+		}
+		done += n;
+	}
+	check = malloc(DISK_BYTES);
+	ASSERT_NE(NULL, check);
+	ASSERT_EQ(DISK_BYTES, pread(self->file, check, DISK_BYTES, 0));
+	EXPECT_EQ(0, memcmp(check, self->model, DISK_BYTES));
+	free(check);
+	ASSERT_EQ(0, rvd_stats(&self->d, 0, &st));
+	EXPECT_EQ(10000, st.requests);
+	EXPECT_EQ(bytes, st.bytes);
+	EXPECT_EQ(RINGVM_VHOST_ERR_NONE, st.error);
+}
+
+TEST_F(blk, get_id)
+{
+	struct slot *s = &self->slot[0];
+	uint32_t id, len;
+
+	memset(s->data, 0xff, 512);
+	blk_queue(&self->d, s, BLK_T_GET_ID, 0, 20, 0, 0);
+	ASSERT_EQ(0, blk_run(&self->d, 1, &id, &len));
+	EXPECT_EQ(s->head, id);
+	EXPECT_EQ(BLK_S_OK, *s->status);
+	EXPECT_EQ(21, len);
+	EXPECT_EQ(0, memcmp(s->data, "ringvm-vhost-blk\0\0\0\0", 20));
+}
+
+TEST_F(blk, out_of_range_is_ioerr)
+{
+	const struct { uint64_t sector; uint32_t len; uint32_t type; } bad[] = {
+		{ DISK_SECTORS - 1, 1024, BLK_T_IN },
+		{ DISK_SECTORS, 512, BLK_T_IN },
+		{ DISK_SECTORS - 1, 1024, BLK_T_OUT },
+		{ 1ULL << 60, 512, BLK_T_OUT },
+		{ ~0ULL, 512, BLK_T_IN },
+		{ 0, 100, BLK_T_IN },		/* not a multiple of 512 */
+		{ 0, 700, BLK_T_OUT },
+	};
+	struct stat sb;
+	uint32_t id, len;
+	unsigned int i;
+	uint8_t *check = malloc(DISK_BYTES);
+
+	ASSERT_NE(NULL, check);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct slot *s = &self->slot[0];
+
+		memset(s->data, 0xab, MAX_SECTORS * 512);
+		blk_queue(&self->d, s, bad[i].type, bad[i].sector, bad[i].len, 0, 0);
+		ASSERT_EQ(0, blk_run(&self->d, 1, &id, &len));
+		EXPECT_EQ(BLK_S_IOERR, *s->status) {
+			TH_LOG("case %u", i);
+		}
+		EXPECT_EQ(1, len);
+	}
+	/* Nothing was written or grown. */
+	ASSERT_EQ(0, fstat(self->file, &sb));
+	EXPECT_EQ(DISK_BYTES, sb.st_size);
+	ASSERT_EQ(DISK_BYTES, pread(self->file, check, DISK_BYTES, 0));
+	EXPECT_EQ(0, memcmp(check, self->model, DISK_BYTES));
+	free(check);
+}
+
+TEST_F(blk, unknown_type_is_unsupp)
+{
+	struct slot *s = &self->slot[0];
+	uint32_t id, len;
+
+	blk_queue(&self->d, s, 0x55, 0, 512, 0, 0);
+	ASSERT_EQ(0, blk_run(&self->d, 1, &id, &len));
+	EXPECT_EQ(BLK_S_UNSUPP, *s->status);
+}
+
+TEST_F(blk, write_to_read_only_backend_is_ioerr)
+{
+	struct slot *s = &self->slot[0];
+	uint32_t id, len;
+	uint8_t back[512];
+	int ro = open(self->path, O_RDONLY | O_CLOEXEC);
+
+	ASSERT_LE(0, ro);
+	ASSERT_EQ(0, rvd_set_backend(&self->d, ro));
+	memset(s->data, 0x11, 512);
+	blk_queue(&self->d, s, BLK_T_OUT, 3, 512, 0, 0);
+	ASSERT_EQ(0, blk_run(&self->d, 1, &id, &len));
+	EXPECT_EQ(BLK_S_IOERR, *s->status);
+	ASSERT_EQ(512, pread(self->file, back, 512, 3 * 512));
+	EXPECT_EQ(0, memcmp(back, self->model + 3 * 512, 512));
+	/* Reads still work from the read-only backend. */
+	blk_queue(&self->d, s, BLK_T_IN, 3, 512, 0, 0);
+	ASSERT_EQ(0, blk_run(&self->d, 1, &id, &len));
+	EXPECT_EQ(BLK_S_OK, *s->status);
+	EXPECT_EQ(0, memcmp(s->data, self->model + 3 * 512, 512));
+	close(ro);
+}
+
+TEST_HARNESS_MAIN
