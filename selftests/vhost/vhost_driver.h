@@ -11,10 +11,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -382,6 +384,24 @@ static inline int rvd_wait_used(struct rvd_vq *q, uint16_t target)
 
 		if (r < 0 && rvd_used_idx(q) != target)
 			return (int)r;
+	}
+	return 0;
+}
+
+/*
+ * Waits for the used index without an interrupt (the driver asked for
+ * none): yields until it reaches @target or a generous deadline passes.
+ */
+static inline int rvd_spin_used(struct rvd_vq *q, uint16_t target)
+{
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (rvd_used_idx(q) != target) {
+		sched_yield();
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 > RVD_WAIT_MS)
+			return -ETIMEDOUT;
 	}
 	return 0;
 }

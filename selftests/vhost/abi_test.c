@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ringvm_vhost ABI error cases: ownership, memory table validation,
+ * features, device type, vring arguments, backends, and the lifetime rules
+ * (unload refused while a device is open, owner exit releases everything).
+ */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "ringvm_selftest.h"
+#include "blk_driver.h"
+
+FIXTURE(abi) {
+	int fd;
+	struct rvd_mem mem;
+};
+
+FIXTURE_SETUP(abi)
+{
+	ASSERT_EQ(0, rv_load_module("ringvm_vhost"));
+	self->fd = open(RVD_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, rvd_mem_init(&self->mem, 1 << 20));
+}
+
+FIXTURE_TEARDOWN(abi)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	munmap(self->mem.base, self->mem.size);
+	EXPECT_EQ(0, rv_unload_module("ringvm_vhost"));
+}
+
+static int owned_blk(int fd)
+{
+	uint32_t type = RINGVM_VHOST_DEV_BLK;
+
+	if (ioctl(fd, RINGVM_VHOST_SET_OWNER))
+		return -errno;
+	return ioctl(fd, RINGVM_VHOST_SET_DEVICE_TYPE, &type) ? -errno : 0;
+}
+
+#define EXPECT_ERRNO(err, call) do {		\
+	errno = 0;				\
+	EXPECT_EQ(-1, (call));			\
+	EXPECT_EQ((err), errno);		\
+} while (0)
+
+TEST_F(abi, everything_needs_an_owner)
+{
+	struct ringvm_vhost_vring_stats st = { 0 };
+	uint64_t f;
+	uint32_t type = RINGVM_VHOST_DEV_BLK;
+
+	EXPECT_ERRNO(EPERM, ioctl(self->fd, RINGVM_VHOST_SET_DEVICE_TYPE, &type));
+	EXPECT_ERRNO(EPERM, ioctl(self->fd, RINGVM_VHOST_GET_FEATURES, &f));
+	EXPECT_ERRNO(EPERM, ioctl(self->fd, RINGVM_VHOST_GET_VRING_STATS, &st));
+	EXPECT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_OWNER));
+	EXPECT_ERRNO(EBUSY, ioctl(self->fd, RINGVM_VHOST_SET_OWNER));
+	EXPECT_EQ(0, ioctl(self->fd, RINGVM_VHOST_GET_FEATURES, &f));
+}
+
+/* A child shares the fd, not the owner's mm: it may neither own nor use it. */
+TEST_F(abi, second_process_is_refused)
+{
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, owned_blk(self->fd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct ringvm_vhost_vring_stats st = { 0 };
+		struct ringvm_vhost_vring_state s = { .index = 0, .num = 8 };
+		uint64_t f = RVD_BASE_FEATURES;
+		int fails = 0;
+
+		if (!(ioctl(self->fd, RINGVM_VHOST_SET_OWNER) == -1 && errno == EBUSY))
+			fails |= 1;
+		if (!(rvd_set_mem_one(self->fd, &self->mem) == -EPERM))
+			fails |= 2;
+		if (!(ioctl(self->fd, RINGVM_VHOST_SET_FEATURES, &f) == -1 && errno == EPERM))
+			fails |= 4;
+		if (!(ioctl(self->fd, RINGVM_VHOST_SET_VRING_NUM, &s) == -1 && errno == EPERM))
+			fails |= 8;
+		if (!(ioctl(self->fd, RINGVM_VHOST_GET_VRING_STATS, &st) == -1 && errno == EPERM))
+			fails |= 16;
+		_exit(fails);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* The owner still can. */
+	EXPECT_EQ(0, rvd_set_mem_one(self->fd, &self->mem));
+}
+
+static int set_regions(int fd, const struct ringvm_vhost_mem_region *r,
+		       unsigned int n, uint32_t padding)
+{
+	struct ringvm_vhost_memory *m;
+	int ret;
+
+	m = calloc(1, sizeof(*m) + n * sizeof(*r));
+	if (!m)
+		return -ENOMEM;
+	m->nregions = n;
+	m->padding = padding;
+	memcpy(m->regions, r, n * sizeof(*r));
+	ret = ioctl(fd, RINGVM_VHOST_SET_MEM_TABLE, m) ? -errno : 0;
+	free(m);
+	return ret;
+}
+
+TEST_F(abi, mem_table_validation)
+{
+	uint64_t hva = (uintptr_t)self->mem.base;
+	struct ringvm_vhost_mem_region r[2] = {
+		{ 0x100000, 0x80000, hva, 0 },
+		{ 0x200000, 0x80000, hva + 0x80000, 0 },
+	};
+	struct ringvm_vhost_mem_region many[RINGVM_VHOST_MAX_REGIONS + 1];
+	unsigned int i;
+
+	ASSERT_EQ(0, owned_blk(self->fd));
+	EXPECT_EQ(0, set_regions(self->fd, r, 2, 0));
+
+	/* GPA overlap, in either order and fully contained */
+	r[1].guest_phys_addr = 0x17ffff;
+	EXPECT_EQ(-EINVAL, set_regions(self->fd, r, 2, 0));
+	r[1].guest_phys_addr = 0x0c0000;
+	EXPECT_EQ(-EINVAL, set_regions(self->fd, r, 2, 0));
+	r[1].guest_phys_addr = 0x100000;
+	r[1].memory_size = 0x1000;
+	EXPECT_EQ(-EINVAL, set_regions(self->fd, r, 2, 0));
+	/* adjacent is fine */
+	r[1].guest_phys_addr = 0x180000;
+	r[1].memory_size = 0x80000;
+	EXPECT_EQ(0, set_regions(self->fd, r, 2, 0));
+
+	/* GPA wrap */
+	r[1].guest_phys_addr = ~0ULL - 0xfff;
+	r[1].memory_size = 0x2000;
+	EXPECT_EQ(-EINVAL, set_regions(self->fd, r, 2, 0));
+	/* HVA wrap */
+	r[1].guest_phys_addr = 0x400000;
+	r[1].userspace_addr = ~0ULL - 0xfff;
+	EXPECT_EQ(-EINVAL, set_regions(self->fd, r, 2, 0));
+	/* kernel addresses, and user memory running into the kernel's */
+	r[1].userspace_addr = 0xffff888000000000ULL;
+	r[1].memory_size = 0x1000;
+	EXPECT_EQ(-EFAULT, set_regions(self->fd, r, 2, 0));
+	/* crosses the top of user space with 4- and 5-level paging alike */
+	r[1].userspace_addr = 0x00fffffffffff000ULL;
+	r[1].memory_size = 0x2000;
+	EXPECT_EQ(-EFAULT, set_regions(self->fd, r, 2, 0));
+	/* empty region, flags, padding */
+	r[1].userspace_addr = hva + 0x80000;
+	r[1].memory_size = 0;
+	EXPECT_EQ(-EINVAL, set_regions(self->fd, r, 2, 0));
+	r[1].memory_size = 0x80000;
+	r[1].flags = 1;
+	EXPECT_EQ(-EINVAL, set_regions(self->fd, r, 2, 0));
+	r[1].flags = 0;
+	EXPECT_EQ(-EINVAL, set_regions(self->fd, r, 2, 7));
+	/* too many regions */
+	for (i = 0; i <= RINGVM_VHOST_MAX_REGIONS; i++)
+		many[i] = (struct ringvm_vhost_mem_region){
+			(uint64_t)i << 20, 0x1000, hva, 0 };
+	EXPECT_EQ(0, set_regions(self->fd, many, RINGVM_VHOST_MAX_REGIONS, 0));
+	EXPECT_EQ(-E2BIG, set_regions(self->fd, many, RINGVM_VHOST_MAX_REGIONS + 1, 0));
+	/* unreadable argument */
+	EXPECT_ERRNO(EFAULT, ioctl(self->fd, RINGVM_VHOST_SET_MEM_TABLE, (void *)8));
+}
+
+TEST_F(abi, device_type_and_features)
+{
+	uint64_t f, want;
+	uint32_t type = 7;
+	int net = open(RVD_DEVICE, O_RDWR | O_CLOEXEC);
+
+	ASSERT_LE(0, net);
+	ASSERT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_OWNER));
+	want = RVD_F(RINGVM_VHOST_F_VERSION_1) | RVD_F(RINGVM_VHOST_F_EVENT_IDX) |
+	       RVD_F(RINGVM_VHOST_F_INDIRECT_DESC);
+	ASSERT_EQ(0, ioctl(self->fd, RINGVM_VHOST_GET_FEATURES, &f));
+	EXPECT_EQ(want, f);
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, RINGVM_VHOST_SET_DEVICE_TYPE, &type));
+	type = RINGVM_VHOST_DEV_BLK;
+	EXPECT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_DEVICE_TYPE, &type));
+	EXPECT_ERRNO(EBUSY, ioctl(self->fd, RINGVM_VHOST_SET_DEVICE_TYPE, &type));
+	ASSERT_EQ(0, ioctl(self->fd, RINGVM_VHOST_GET_FEATURES, &f));
+	EXPECT_EQ(want | RVD_F(RINGVM_VHOST_F_BLK_FLUSH), f);
+	EXPECT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_FEATURES, &f));
+	f |= RVD_F(5);
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(self->fd, RINGVM_VHOST_SET_FEATURES, &f));
+
+	/* net offers no flush */
+	type = RINGVM_VHOST_DEV_NET;
+	ASSERT_EQ(0, ioctl(net, RINGVM_VHOST_SET_OWNER));
+	ASSERT_EQ(0, ioctl(net, RINGVM_VHOST_SET_DEVICE_TYPE, &type));
+	ASSERT_EQ(0, ioctl(net, RINGVM_VHOST_GET_FEATURES, &f));
+	EXPECT_EQ(want, f);
+	f = RVD_F(RINGVM_VHOST_F_BLK_FLUSH);
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(net, RINGVM_VHOST_SET_FEATURES, &f));
+	close(net);
+}
+
+TEST_F(abi, vring_arguments)
+{
+	struct ringvm_vhost_vring_state s = { .index = 0, .num = 256 };
+	struct ringvm_vhost_vring_addr a = { .index = 0, .desc_gpa = 0x1000,
+					     .avail_gpa = 0x2000, .used_gpa = 0x3000 };
+	struct ringvm_vhost_vring_file vf = { .index = 0 };
+	const uint32_t bad_num[] = { 0, 3, 100, 2048, 1u << 31 };
+	uint32_t type = RINGVM_VHOST_DEV_BLK;
+	int efd = eventfd(0, EFD_CLOEXEC), pipefd[2];
+	unsigned int i;
+
+	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, pipe(pipefd));
+	/* before the device type there are no queues */
+	ASSERT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_OWNER));
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, RINGVM_VHOST_SET_VRING_NUM, &s));
+	ASSERT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_DEVICE_TYPE, &type));
+	EXPECT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_VRING_NUM, &s));
+	for (i = 0; i < sizeof(bad_num) / sizeof(bad_num[0]); i++) {
+		s.num = bad_num[i];
+		EXPECT_ERRNO(EINVAL, ioctl(self->fd, RINGVM_VHOST_SET_VRING_NUM, &s));
+	}
+	s.index = RINGVM_VHOST_MAX_QUEUES;
+	s.num = 64;
+	EXPECT_ERRNO(ENOBUFS, ioctl(self->fd, RINGVM_VHOST_SET_VRING_NUM, &s));
+
+	EXPECT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_VRING_ADDR, &a));
+	a.desc_gpa = 0x1008;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, RINGVM_VHOST_SET_VRING_ADDR, &a));
+	a.desc_gpa = 0x1000;
+	a.avail_gpa = 0x2001;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, RINGVM_VHOST_SET_VRING_ADDR, &a));
+	a.avail_gpa = 0x2000;
+	a.used_gpa = 0x3002;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, RINGVM_VHOST_SET_VRING_ADDR, &a));
+	a.used_gpa = 0x3000;
+	a.flags = 1;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, RINGVM_VHOST_SET_VRING_ADDR, &a));
+
+	s.index = 1;
+	s.num = 0x1234;
+	EXPECT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_VRING_BASE, &s));
+	s.num = 0;
+	EXPECT_EQ(0, ioctl(self->fd, RINGVM_VHOST_GET_VRING_BASE, &s));
+	EXPECT_EQ(0x1234, s.num);
+	s.num = 0x10000;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, RINGVM_VHOST_SET_VRING_BASE, &s));
+
+	vf.fd = efd;
+	EXPECT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_VRING_KICK, &vf));
+	EXPECT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_VRING_CALL, &vf));
+	EXPECT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_VRING_ERR, &vf));
+	vf.fd = -1;
+	EXPECT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_VRING_KICK, &vf));
+	EXPECT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_VRING_CALL, &vf));
+	vf.fd = pipefd[0];
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, RINGVM_VHOST_SET_VRING_KICK, &vf));
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, RINGVM_VHOST_SET_VRING_CALL, &vf));
+	vf.fd = 9999;
+	EXPECT_ERRNO(EBADF, ioctl(self->fd, RINGVM_VHOST_SET_VRING_KICK, &vf));
+	EXPECT_ERRNO(EBADF, ioctl(self->fd, RINGVM_VHOST_SET_VRING_ERR, &vf));
+	vf.index = 99;
+	vf.fd = efd;
+	EXPECT_ERRNO(ENOBUFS, ioctl(self->fd, RINGVM_VHOST_SET_VRING_CALL, &vf));
+	close(efd);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+TEST_F(abi, backend_kinds)
+{
+	struct ringvm_vhost_backend b = { .fd = -1 };
+	int pipefd[2], file = rvb_backing_file(), sock;
+	int net = open(RVD_DEVICE, O_RDWR | O_CLOEXEC);
+	uint32_t type = RINGVM_VHOST_DEV_NET;
+
+	ASSERT_LE(0, file);
+	ASSERT_LE(0, net);
+	ASSERT_EQ(0, pipe(pipefd));
+	sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, sock);
+	ASSERT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_OWNER));
+	/* no device type yet */
+	b.fd = file;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, RINGVM_VHOST_SET_BACKEND, &b));
+	type = RINGVM_VHOST_DEV_BLK;
+	ASSERT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_DEVICE_TYPE, &type));
+	EXPECT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_BACKEND, &b));
+	b.fd = pipefd[0];
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, RINGVM_VHOST_SET_BACKEND, &b));
+	b.fd = sock;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, RINGVM_VHOST_SET_BACKEND, &b));
+	b.fd = 9999;
+	EXPECT_ERRNO(EBADF, ioctl(self->fd, RINGVM_VHOST_SET_BACKEND, &b));
+	b.fd = file;
+	b.padding = 1;
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, RINGVM_VHOST_SET_BACKEND, &b));
+	b.padding = 0;
+	b.fd = -1;
+	EXPECT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_BACKEND, &b));
+
+	/* net wants a frame device, not a file or a pipe */
+	type = RINGVM_VHOST_DEV_NET;
+	ASSERT_EQ(0, ioctl(net, RINGVM_VHOST_SET_OWNER));
+	ASSERT_EQ(0, ioctl(net, RINGVM_VHOST_SET_DEVICE_TYPE, &type));
+	b.fd = file;
+	EXPECT_ERRNO(EINVAL, ioctl(net, RINGVM_VHOST_SET_BACKEND, &b));
+	b.fd = pipefd[1];
+	EXPECT_ERRNO(EINVAL, ioctl(net, RINGVM_VHOST_SET_BACKEND, &b));
+	close(net);
+	close(file);
+	close(sock);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+/* An open, running device pins the module; closing it lets unload through. */
+TEST_F(abi, unload_refused_while_device_open)
+{
+	struct rvd_dev d;
+	int file = rvb_backing_file();
+
+	ASSERT_LE(0, file);
+	ASSERT_EQ(0, rvd_open(&d, RINGVM_VHOST_DEV_BLK, RVD_BASE_FEATURES, 2, 64,
+			      1 << 20)) {
+		TH_LOG("device setup failed at %s", d.failed);
+	}
+	ASSERT_EQ(0, rvd_set_backend(&d, file));
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(-EWOULDBLOCK, rv_unload_module("ringvm_vhost"));
+	rvd_close(&d);
+	close(file);
+	EXPECT_EQ(0, rv_unload_module("ringvm_vhost"));
+	EXPECT_EQ(0, rv_load_module("ringvm_vhost"));
+}
+
+/*
+ * An owner that exits with a busy device (requests in flight, backend,
+ * eventfds) leaves nothing behind: the module unloads afterwards.
+ */
+TEST_F(abi, owner_exit_releases_everything)
+{
+	int status;
+	pid_t pid;
+
+	close(self->fd);
+	self->fd = -1;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct rvd_dev d;
+		struct rvb_req r;
+		int file = rvb_backing_file(), i;
+
+		if (file < 0 ||
+		    rvd_open(&d, RINGVM_VHOST_DEV_BLK, RVD_BASE_FEATURES, 2, 64,
+			     1 << 20) ||
+		    rvd_set_backend(&d, file) ||
+		    rvb_req_alloc(&d, &r, 512) ||
+		    rvb_get_id_sync(&d, &d.vq[0], &r))
+			_exit(1);
+		for (i = 0; i < 20; i++)
+			rvb_queue(&d, &d.vq[1], &r, RVB_T_IN, 0, 512);
+		rvd_publish(&d.vq[1]);
+		rvd_kick(&d.vq[1]);
+		_exit(0);	/* no close, no teardown */
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, rv_unload_module("ringvm_vhost"));
+	EXPECT_EQ(0, rv_load_module("ringvm_vhost"));
+}
+
+TEST_HARNESS_MAIN
