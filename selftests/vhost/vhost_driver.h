@@ -376,13 +376,19 @@ static inline int64_t rvd_wait_efd(int fd, int ms)
 	return (int64_t)v;
 }
 
+/* True once the used index has reached or passed @target. */
+static inline int rvd_used_reached(struct rvd_vq *q, uint16_t target)
+{
+	return (int16_t)(rvd_used_idx(q) - target) >= 0;
+}
+
 /* Waits on the call eventfd until the used index reaches @target. */
 static inline int rvd_wait_used(struct rvd_vq *q, uint16_t target)
 {
-	while (rvd_used_idx(q) != target) {
+	while (!rvd_used_reached(q, target)) {
 		int64_t r = rvd_wait_efd(q->call, RVD_WAIT_MS);
 
-		if (r < 0 && rvd_used_idx(q) != target)
+		if (r < 0 && !rvd_used_reached(q, target))
 			return (int)r;
 	}
 	return 0;
@@ -397,7 +403,7 @@ static inline int rvd_spin_used(struct rvd_vq *q, uint16_t target)
 	struct timespec start, now;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (rvd_used_idx(q) != target) {
+	while (!rvd_used_reached(q, target)) {
 		sched_yield();
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((now.tv_sec - start.tv_sec) * 1000 > RVD_WAIT_MS)
