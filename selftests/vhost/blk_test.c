@@ -313,4 +313,66 @@ TEST_F(blk, write_to_read_only_backend_is_ioerr)
 	close(ro);
 }
 
+/*
+ * Guest memory in two regions whose user addresses are not adjacent: a
+ * buffer that crosses the guest-physical boundary is split correctly.
+ */
+TEST_F(blk, buffer_across_two_regions)
+{
+	struct rvd_mem *m = &self->d.mem;
+	size_t half = m->size / 2;
+	uint8_t *second = mmap(NULL, half, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct {
+		struct ringvm_vhost_memory hdr;
+		struct ringvm_vhost_mem_region r[2];
+	} t = {
+		.hdr.nregions = 2,
+		.r[0] = { m->gpa_base, half, (uintptr_t)m->base, 0 },
+		.r[1] = { m->gpa_base + half, half, (uintptr_t)second, 0 },
+	};
+	struct rvd_vq *q = &self->d.vq[0];
+	struct slot *s = &self->slot[0];
+	uint8_t *lo = m->base + half - 512, back[1024];
+	uint64_t seed = 77;
+	struct rvd_buf b[3];
+	uint32_t id, len;
+
+	ASSERT_NE(MAP_FAILED, second);
+	ASSERT_EQ(0, ioctl(self->d.fd, RINGVM_VHOST_SET_MEM_TABLE, &t));
+	fill_random(lo, 512, &seed);
+	fill_random(second, 512, &seed);
+	memcpy(back, lo, 512);
+	memcpy(back + 512, second, 512);
+
+	/* OUT of sectors 10-11 from the straddling buffer */
+	s->hdr->type = BLK_T_OUT;
+	s->hdr->sector = 10;
+	b[0] = (struct rvd_buf){ s->hdr, sizeof(*s->hdr), 0 };
+	b[1] = (struct rvd_buf){ lo, 1024, 0 };	/* gpa: the last 512 of region 0 + 512 */
+	b[2] = (struct rvd_buf){ s->status, 1, 1 };
+	s->head = rvd_chain(&self->d, q, b, 3);
+	rvd_post(q, s->head);
+	ASSERT_EQ(0, blk_run(&self->d, 1, &id, &len));
+	ASSERT_EQ(BLK_S_OK, *s->status);
+	memcpy(self->model + 10 * 512, back, 1024);
+	ASSERT_EQ(1024, pread(self->file, back, 1024, 10 * 512));
+	EXPECT_EQ(0, memcmp(back, self->model + 10 * 512, 1024));
+
+	/* IN of sectors 20-21 into it */
+	memset(lo, 0, 512);
+	memset(second, 0, 512);
+	s->hdr->type = BLK_T_IN;
+	s->hdr->sector = 20;
+	b[1].write = 1;
+	s->head = rvd_chain(&self->d, q, b, 3);
+	rvd_post(q, s->head);
+	ASSERT_EQ(0, blk_run(&self->d, 1, &id, &len));
+	ASSERT_EQ(BLK_S_OK, *s->status);
+	EXPECT_EQ(1025, len);
+	EXPECT_EQ(0, memcmp(lo, self->model + 20 * 512, 512));
+	EXPECT_EQ(0, memcmp(second, self->model + 20 * 512 + 512, 512));
+	munmap(second, half);
+}
+
 TEST_HARNESS_MAIN
