@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One node per bound PCI device, /dev/ringvm-vfio-dev/<BDF>: open claims
+ * the device's IOMMU group for userspace and attaches it to a fresh
+ * domain; release quiesces and resets the device, drops every mapping and
+ * hands the group back to the kernel.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "compat.h"
+#include "rvfio.h"
+
+static struct rvfio_dev *file_rdev(struct file *filp)
+{
+	struct miscdevice *misc = filp->private_data;
+
+	return container_of(misc, struct rvfio_dev, misc);
+}
+
+/*
+ * The best reset the device has.  Without a function reset (edu has none:
+ * no FLR, no PM capability, on the root bus) the device is quiesced and
+ * its config space put back as it was at bind time, which at least stops
+ * DMA and interrupts and forgets what userspace programmed there.
+ */
+static int rvfio_reset(struct rvfio_dev *rdev)
+{
+	struct pci_dev *pdev = rdev->pdev;
+	int kind = RINGVM_VFIO_RESET_RESTORE;
+
+	pci_clear_master(pdev);
+	if (!pci_try_reset_function(pdev))
+		kind = RINGVM_VFIO_RESET_FUNCTION;
+	if (rdev->saved) {
+		pci_load_saved_state(pdev, rdev->saved);
+		pci_restore_state(pdev);
+	}
+	pci_set_master(pdev);
+	return kind;
+}
+
+static void rvfio_teardown(struct rvfio_dev *rdev)
+{
+	struct pci_dev *pdev = rdev->pdev;
+
+	/* Stop the device first: no DMA may reach pages about to be unpinned. */
+	rvfio_irqs_off(rdev);
+	rvfio_reset(rdev);
+	pci_clear_master(pdev);
+	rvfio_unmap_bars(rdev);
+	rvfio_unmap_all(rdev);
+	iommu_detach_group(rdev->domain, rdev->group);
+	iommu_domain_free(rdev->domain);
+	rdev->domain = NULL;
+	iommu_group_release_dma_owner(rdev->group);
+	iommu_group_put(rdev->group);
+	rdev->group = NULL;
+	pci_release_regions(pdev);
+	pci_disable_device(pdev);
+	kfree(rdev->saved);
+	rdev->saved = NULL;
+	mmdrop(rdev->mm);
+	rdev->mm = NULL;
+}
+
+static int rvfio_claim(struct rvfio_dev *rdev)
+{
+	struct pci_dev *pdev = rdev->pdev;
+	int r;
+
+	rdev->group = iommu_group_get(&pdev->dev);
+	if (!rdev->group) {
+		pci_info(pdev, "no IOMMU group (is the IOMMU on? intel_iommu=on)\n");
+		return -ENODEV;
+	}
+	if (!rvfio_msi_isolated(pdev, rdev->group) &&
+	    !rvfio_allow_unsafe_interrupts) {
+		pci_info(pdev, "the IOMMU cannot isolate this device's MSIs (no interrupt remapping)\n");
+		r = -EPERM;
+		goto put_group;
+	}
+	r = iommu_group_claim_dma_owner(rdev->group, rdev);
+	if (r) {
+		pci_info(pdev, "IOMMU group %d is not viable: another device in it is bound to a host driver\n",
+			 iommu_group_id(rdev->group));
+		/* The kernel says EPERM; to the user it is a busy group, not a permission. */
+		r = -EBUSY;
+		goto put_group;
+	}
+	rdev->domain = rvfio_domain_alloc(pdev);
+	if (!rdev->domain) {
+		r = -ENOMEM;
+		goto release_owner;
+	}
+	r = iommu_attach_group(rdev->domain, rdev->group);
+	if (r)
+		goto free_domain;
+	return 0;
+
+free_domain:
+	iommu_domain_free(rdev->domain);
+	rdev->domain = NULL;
+release_owner:
+	iommu_group_release_dma_owner(rdev->group);
+put_group:
+	iommu_group_put(rdev->group);
+	rdev->group = NULL;
+	return r;
+}
+
+static void rvfio_unclaim(struct rvfio_dev *rdev)
+{
+	iommu_detach_group(rdev->domain, rdev->group);
+	iommu_domain_free(rdev->domain);
+	rdev->domain = NULL;
+	iommu_group_release_dma_owner(rdev->group);
+	iommu_group_put(rdev->group);
+	rdev->group = NULL;
+}
+
+static int rvfio_open(struct inode *inode, struct file *filp)
+{
+	struct rvfio_dev *rdev = file_rdev(filp);
+	struct pci_dev *pdev = rdev->pdev;
+	int r;
+
+	mutex_lock(&rdev->lock);
+	r = -ENODEV;
+	if (rdev->removing)
+		goto out;
+	/* One owner at a time: two VMMs must not share one IOVA space. */
+	r = -EBUSY;
+	if (rdev->opened)
+		goto out;
+	r = rvfio_claim(rdev);
+	if (r)
+		goto out;
+	r = pci_enable_device(pdev);
+	if (r)
+		goto unclaim;
+	r = pci_request_regions(pdev, RINGVM_VFIO_DRIVER_NAME);
+	if (r)
+		goto disable;
+	pci_save_state(pdev);
+	rdev->saved = pci_store_saved_state(pdev);
+	pci_set_master(pdev);
+
+	mmgrab(current->mm);
+	rdev->mm = current->mm;
+	rdev->irq_kind = -1;
+	rdev->opened = true;
+	reinit_completion(&rdev->released);
+	mutex_unlock(&rdev->lock);
+	return 0;
+
+disable:
+	pci_disable_device(pdev);
+unclaim:
+	rvfio_unclaim(rdev);
+out:
+	mutex_unlock(&rdev->lock);
+	return r;
+}
+
+static int rvfio_release(struct inode *inode, struct file *filp)
+{
+	struct rvfio_dev *rdev = file_rdev(filp);
+
+	mutex_lock(&rdev->lock);
+	rvfio_teardown(rdev);
+	rdev->opened = false;
+	mutex_unlock(&rdev->lock);
+	/* Last touch of rdev: a waiting remove frees it once this returns. */
+	complete_all(&rdev->released);
+	return 0;
+}
+
+static long rvfio_device_info(struct rvfio_dev *rdev, void __user *arg)
+{
+	struct pci_dev *pdev = rdev->pdev;
+	struct ringvm_vfio_device_info info = {
+		.num_regions	= RINGVM_VFIO_NUM_REGIONS,
+		.num_irqs	= RINGVM_VFIO_NUM_IRQS,
+		.vendor		= pdev->vendor,
+		.device		= pdev->device,
+		.iova_pgsizes	= rdev->domain->pgsize_bitmap,
+		.iova_start	= rdev->domain->geometry.aperture_start,
+		.iova_end	= rdev->domain->geometry.aperture_end,
+	};
+
+	if (pdev->reset_methods[0])
+		info.flags |= RINGVM_VFIO_DEVICE_FLAG_RESET;
+	if (pci_intx_mask_supported(pdev))
+		info.flags |= RINGVM_VFIO_DEVICE_FLAG_INTX_MASK;
+	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long rvfio_ioctl(struct file *filp, unsigned int ioctl,
+			unsigned long arg)
+{
+	struct rvfio_dev *rdev = file_rdev(filp);
+	void __user *argp = (void __user *)arg;
+	long r;
+
+	mutex_lock(&rdev->lock);
+	switch (ioctl) {
+	case RINGVM_VFIO_GET_DEVICE_INFO:
+		r = rvfio_device_info(rdev, argp);
+		break;
+	case RINGVM_VFIO_GET_REGION_INFO:
+		r = rvfio_region_info(rdev, argp);
+		break;
+	case RINGVM_VFIO_GET_IRQ_INFO:
+		r = rvfio_irq_info(rdev, argp);
+		break;
+	case RINGVM_VFIO_MAP_DMA:
+		r = rvfio_map_dma(rdev, argp);
+		break;
+	case RINGVM_VFIO_UNMAP_DMA:
+		r = rvfio_unmap_dma(rdev, argp);
+		break;
+	case RINGVM_VFIO_SET_IRQS:
+		r = rvfio_set_irqs(rdev, argp);
+		break;
+	case RINGVM_VFIO_UNMASK_INTX:
+		r = arg ? -EINVAL : rvfio_unmask_intx(rdev);
+		break;
+	case RINGVM_VFIO_RESET:
+		if (arg) {
+			r = -EINVAL;
+			break;
+		}
+		/* Interrupts set up before the reset would be stale after it. */
+		rvfio_irqs_off(rdev);
+		r = rvfio_reset(rdev);
+		break;
+	default:
+		r = -ENOTTY;
+	}
+	mutex_unlock(&rdev->lock);
+	return r;
+}
+
+static ssize_t rvfio_read(struct file *filp, char __user *buf, size_t count,
+			  loff_t *ppos)
+{
+	struct rvfio_dev *rdev = file_rdev(filp);
+	ssize_t r;
+
+	mutex_lock(&rdev->lock);
+	r = rvfio_region_rw(rdev, buf, count, *ppos, false);
+	mutex_unlock(&rdev->lock);
+	return r;
+}
+
+static ssize_t rvfio_write(struct file *filp, const char __user *buf,
+			   size_t count, loff_t *ppos)
+{
+	struct rvfio_dev *rdev = file_rdev(filp);
+	ssize_t r;
+
+	mutex_lock(&rdev->lock);
+	r = rvfio_region_rw(rdev, (char __user *)buf, count, *ppos, true);
+	mutex_unlock(&rdev->lock);
+	return r;
+}
+
+static int rvfio_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	struct rvfio_dev *rdev = file_rdev(filp);
+	int r;
+
+	mutex_lock(&rdev->lock);
+	r = rvfio_region_mmap(rdev, vma);
+	mutex_unlock(&rdev->lock);
+	return r;
+}
+
+static const struct file_operations rvfio_dev_fops = {
+	.owner		= THIS_MODULE,
+	.open		= rvfio_open,
+	.release	= rvfio_release,
+	.unlocked_ioctl	= rvfio_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.read		= rvfio_read,
+	.write		= rvfio_write,
+	.mmap		= rvfio_mmap,
+	.llseek		= default_llseek,
+};
+
+int rvfio_dev_add(struct pci_dev *pdev)
+{
+	struct rvfio_dev *rdev;
+	int r;
+
+	rdev = kzalloc(sizeof(*rdev), GFP_KERNEL);
+	if (!rdev)
+		return -ENOMEM;
+	rdev->pdev = pdev;
+	mutex_init(&rdev->lock);
+	init_completion(&rdev->released);
+	INIT_LIST_HEAD(&rdev->dmas);
+	spin_lock_init(&rdev->intx_lock);
+	rdev->irq_kind = -1;
+	/* devtmpfs turns '!' into '/': the node lands in a directory. */
+	snprintf(rdev->name, sizeof(rdev->name), "ringvm-vfio-dev!%s",
+		 pci_name(pdev));
+	rdev->misc.minor = MISC_DYNAMIC_MINOR;
+	rdev->misc.name = rdev->name;
+	rdev->misc.fops = &rvfio_dev_fops;
+	rdev->misc.parent = &pdev->dev;
+	rdev->misc.mode = 0600;
+	pci_set_drvdata(pdev, rdev);
+	r = misc_register(&rdev->misc);
+	if (r) {
+		pci_set_drvdata(pdev, NULL);
+		kfree(rdev);
+		return r;
+	}
+	pci_info(pdev, "bound: /dev/ringvm-vfio-dev/%s\n", pci_name(pdev));
+	return 0;
+}
+
+void rvfio_dev_remove(struct pci_dev *pdev)
+{
+	struct rvfio_dev *rdev = pci_get_drvdata(pdev);
+	bool wait;
+
+	/* After this no open() is running and none can start. */
+	misc_deregister(&rdev->misc);
+	mutex_lock(&rdev->lock);
+	rdev->removing = true;
+	wait = rdev->opened;
+	mutex_unlock(&rdev->lock);
+	/*
+	 * The device is in a VMM's hands: the driver core must not give it to
+	 * anyone else until that VMM lets go, as vfio-pci does.
+	 */
+	if (wait) {
+		pci_info(pdev, "unbind waits for the owner to close the device\n");
+		wait_for_completion(&rdev->released);
+	}
+	pci_set_drvdata(pdev, NULL);
+	kfree(rdev);
+}

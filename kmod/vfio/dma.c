@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MAP_DMA / UNMAP_DMA: pin the owner's pages, charge them to its
+ * RLIMIT_MEMLOCK and map them into the device's IOMMU domain, so that the
+ * device reaches exactly the memory userspace named and nothing else.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "compat.h"
+#include "rvfio.h"
+
+/* Ends are inclusive so that a range ending at 2^64 - 1 still compares. */
+static bool rvfio_overlaps(u64 a, u64 a_size, u64 b, u64 b_size)
+{
+	return a <= b + b_size - 1 && b <= a + a_size - 1;
+}
+
+/*
+ * Unpin and uncharge.  The owner may be gone (killed with the fd still in
+ * its table): then there is no locked_vm left to give back.
+ */
+static void rvfio_unpin(struct rvfio_dev *rdev, struct page **pages,
+			unsigned long npinned, unsigned long ncharged)
+{
+	unpin_user_pages(pages, npinned);
+	if (ncharged && mmget_not_zero(rdev->mm)) {
+		account_locked_vm(rdev->mm, ncharged, false);
+		mmput(rdev->mm);
+	}
+}
+
+static int rvfio_pin(struct rvfio_dev *rdev, u64 vaddr, unsigned long npages,
+		     bool writable, struct page **pages)
+{
+	unsigned int gup = FOLL_LONGTERM | (writable ? FOLL_WRITE : 0);
+	unsigned long done = 0;
+	int r;
+
+	r = account_locked_vm(rdev->mm, npages, true);
+	if (r)
+		return r;	/* -ENOMEM: over RLIMIT_MEMLOCK */
+	while (done < npages) {
+		int chunk = min_t(unsigned long, npages - done, 512);
+
+		r = pin_user_pages_fast(vaddr + (done << PAGE_SHIFT), chunk,
+					gup, pages + done);
+		if (r <= 0) {
+			rvfio_unpin(rdev, pages, done, npages);
+			return r ? r : -EFAULT;
+		}
+		done += r;
+		cond_resched();
+	}
+	return 0;
+}
+
+/* Maps physically contiguous runs in one go: fewer IOMMU page walks. */
+static int rvfio_iommu_map_pages(struct rvfio_dev *rdev, u64 iova,
+				 struct page **pages, unsigned long npages,
+				 int prot)
+{
+	unsigned long i = 0;
+	int r;
+
+	while (i < npages) {
+		unsigned long run = 1;
+		phys_addr_t phys = page_to_phys(pages[i]);
+
+		while (i + run < npages &&
+		       page_to_phys(pages[i + run]) == phys + (run << PAGE_SHIFT))
+			run++;
+		r = rvfio_iommu_map(rdev->domain, iova + (i << PAGE_SHIFT),
+				    phys, run << PAGE_SHIFT, prot);
+		if (r) {
+			if (i)
+				iommu_unmap(rdev->domain, iova, i << PAGE_SHIFT);
+			return r;
+		}
+		i += run;
+	}
+	return 0;
+}
+
+long rvfio_map_dma(struct rvfio_dev *rdev, void __user *arg)
+{
+	const u32 known = RINGVM_VFIO_DMA_READ | RINGVM_VFIO_DMA_WRITE;
+	struct ringvm_vfio_dma_map m;
+	struct iommu_domain_geometry *geo = &rdev->domain->geometry;
+	struct rvfio_dma *dma, *d;
+	int prot = 0;
+	long r;
+
+	if (copy_from_user(&m, arg, sizeof(m)))
+		return -EFAULT;
+	if (m.pad || !m.flags || (m.flags & ~known))
+		return -EINVAL;
+	if (!m.size || !PAGE_ALIGNED(m.size) || !PAGE_ALIGNED(m.iova) ||
+	    !PAGE_ALIGNED(m.vaddr))
+		return -EINVAL;
+	if (m.iova + m.size - 1 < m.iova || m.vaddr + m.size - 1 < m.vaddr)
+		return -EINVAL;		/* wraps around */
+	if (m.vaddr + m.size > TASK_SIZE_MAX)
+		return -EFAULT;
+	if (m.iova < geo->aperture_start || m.iova + m.size - 1 > geo->aperture_end)
+		return -ERANGE;
+	/* Pages are charged to the mm that opened the device, so only it may map. */
+	if (current->mm != rdev->mm)
+		return -EPERM;
+	if (m.size > RVFIO_MAX_MAP_SIZE)
+		return -E2BIG;
+	if (rdev->ndmas >= RVFIO_MAX_MAPPINGS)
+		return -ENOSPC;
+	list_for_each_entry(d, &rdev->dmas, node)
+		if (rvfio_overlaps(m.iova, m.size, d->iova, d->size))
+			return -EEXIST;
+
+	if (m.flags & RINGVM_VFIO_DMA_READ)
+		prot |= IOMMU_READ;
+	if (m.flags & RINGVM_VFIO_DMA_WRITE)
+		prot |= IOMMU_WRITE;
+	if (device_iommu_capable(&rdev->pdev->dev, IOMMU_CAP_CACHE_COHERENCY))
+		prot |= IOMMU_CACHE;
+
+	dma = kzalloc(sizeof(*dma), GFP_KERNEL_ACCOUNT);
+	if (!dma)
+		return -ENOMEM;
+	dma->iova = m.iova;
+	dma->size = m.size;
+	dma->npages = m.size >> PAGE_SHIFT;
+	dma->pages = kvmalloc_array(dma->npages, sizeof(*dma->pages),
+				    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	r = -ENOMEM;
+	if (!dma->pages)
+		goto free_dma;
+	/* A device that writes the pages needs them writable by us too. */
+	r = rvfio_pin(rdev, m.vaddr, dma->npages,
+		      m.flags & RINGVM_VFIO_DMA_WRITE, dma->pages);
+	if (r)
+		goto free_pages;
+	r = rvfio_iommu_map_pages(rdev, m.iova, dma->pages, dma->npages, prot);
+	if (r)
+		goto unpin;
+	list_add_tail(&dma->node, &rdev->dmas);
+	rdev->ndmas++;
+	return 0;
+
+unpin:
+	rvfio_unpin(rdev, dma->pages, dma->npages, dma->npages);
+free_pages:
+	kvfree(dma->pages);
+free_dma:
+	kfree(dma);
+	return r;
+}
+
+static void rvfio_dma_remove(struct rvfio_dev *rdev, struct rvfio_dma *dma)
+{
+	/* iommu_unmap flushes the IOTLB before it returns: then unpin is safe. */
+	iommu_unmap(rdev->domain, dma->iova, dma->size);
+	rvfio_unpin(rdev, dma->pages, dma->npages, dma->npages);
+	list_del(&dma->node);
+	rdev->ndmas--;
+	kvfree(dma->pages);
+	kfree(dma);
+}
+
+long rvfio_unmap_dma(struct rvfio_dev *rdev, void __user *arg)
+{
+	struct ringvm_vfio_dma_unmap u;
+	struct rvfio_dma *d, *tmp;
+	bool found = false;
+
+	if (copy_from_user(&u, arg, sizeof(u)))
+		return -EFAULT;
+	if (!u.size || !PAGE_ALIGNED(u.size) || !PAGE_ALIGNED(u.iova) ||
+	    u.iova + u.size - 1 < u.iova)
+		return -EINVAL;
+	/* All or nothing: check for straddling mappings before removing any. */
+	list_for_each_entry(d, &rdev->dmas, node) {
+		if (!rvfio_overlaps(u.iova, u.size, d->iova, d->size))
+			continue;
+		if (d->iova < u.iova || d->iova + d->size - 1 > u.iova + u.size - 1)
+			return -EINVAL;
+		found = true;
+	}
+	if (!found)
+		return -ENOENT;
+	list_for_each_entry_safe(d, tmp, &rdev->dmas, node)
+		if (rvfio_overlaps(u.iova, u.size, d->iova, d->size))
+			rvfio_dma_remove(rdev, d);
+	return 0;
+}
+
+void rvfio_unmap_all(struct rvfio_dev *rdev)
+{
+	struct rvfio_dma *d, *tmp;
+
+	list_for_each_entry_safe(d, tmp, &rdev->dmas, node) {
+		rvfio_dma_remove(rdev, d);
+		cond_resched();
+	}
+}

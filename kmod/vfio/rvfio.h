@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ringvm_vfio internals: one struct rvfio_dev per PCI device bound to the
+ * "ringvm-vfio" driver, shared by the files that each handle one concern.
+ */
+#ifndef RINGVM_VFIO_INTERNAL_H
+#define RINGVM_VFIO_INTERNAL_H
+
+#include <linux/completion.h>
+#include <linux/eventfd.h>
+#include <linux/interrupt.h>
+#include <linux/iommu.h>
+#include <linux/list.h>
+#include <linux/miscdevice.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/spinlock.h>
+
+#include <linux/ringvm_vfio.h>
+
+/* Bounds the kernel memory one open device can make us allocate. */
+#define RVFIO_MAX_MAPPINGS	4096
+/* One mapping's page array must stay far below kvmalloc's INT_MAX. */
+#define RVFIO_MAX_MAP_SIZE	(1ULL << 36)
+
+struct rvfio_dma {
+	struct list_head node;
+	u64 iova;
+	u64 size;
+	unsigned long npages;
+	struct page **pages;
+};
+
+struct rvfio_vector {
+	struct rvfio_dev *rdev;
+	struct eventfd_ctx *trigger;
+	int irq;		/* Linux IRQ number, 0 when not requested */
+	char name[40];
+};
+
+struct rvfio_dev {
+	struct pci_dev *pdev;
+	struct miscdevice misc;
+	char name[48];		/* "ringvm-vfio-dev!<BDF>" */
+
+	/* Serialises open/release, every ioctl and region access. */
+	struct mutex lock;
+	bool opened;
+	bool removing;
+	struct completion released;
+
+	/* Valid while opened. */
+	struct iommu_group *group;
+	struct iommu_domain *domain;
+	struct mm_struct *mm;	/* mmgrab'd: the mm that pays for pinned pages */
+	struct list_head dmas;
+	unsigned int ndmas;
+	struct pci_saved_state *saved;
+	void __iomem *bar_map[PCI_STD_NUM_BARS];
+
+	/* Interrupts: one kind at a time. */
+	int irq_kind;		/* RINGVM_VFIO_IRQ_* or -1 */
+	unsigned int nvec;
+	struct rvfio_vector *vec;
+	spinlock_t intx_lock;	/* intx_masked vs. the INTx handler */
+	bool intx_masked;
+};
+
+extern bool rvfio_allow_unsafe_interrupts;
+
+/* device.c */
+int rvfio_dev_add(struct pci_dev *pdev);
+void rvfio_dev_remove(struct pci_dev *pdev);
+
+/* dma.c */
+long rvfio_map_dma(struct rvfio_dev *rdev, void __user *arg);
+long rvfio_unmap_dma(struct rvfio_dev *rdev, void __user *arg);
+void rvfio_unmap_all(struct rvfio_dev *rdev);
+
+/* region.c */
+long rvfio_region_info(struct rvfio_dev *rdev, void __user *arg);
+ssize_t rvfio_region_rw(struct rvfio_dev *rdev, char __user *buf,
+			size_t count, loff_t pos, bool write);
+int rvfio_region_mmap(struct rvfio_dev *rdev, struct vm_area_struct *vma);
+void rvfio_unmap_bars(struct rvfio_dev *rdev);
+
+/* irq.c */
+long rvfio_irq_info(struct rvfio_dev *rdev, void __user *arg);
+long rvfio_set_irqs(struct rvfio_dev *rdev, void __user *arg);
+long rvfio_unmask_intx(struct rvfio_dev *rdev);
+void rvfio_irqs_off(struct rvfio_dev *rdev);
+
+#endif /* RINGVM_VFIO_INTERNAL_H */

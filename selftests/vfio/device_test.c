@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ringvm_vfio device lifecycle: bind through driver_override, per-device
+ * nodes, exclusive open, IOMMU group viability, and an owner killed in the
+ * middle of a DMA leaving nothing pinned, charged or claimed behind.
+ */
+#include <sched.h>
+#include <signal.h>
+
+#include "kselftest_harness.h"
+#include "vfio_edu.h"
+
+FIXTURE(device) {
+	char bdf[32];
+	char ga[32], gb[32];	/* the group test's two devices */
+	int fd;
+};
+
+FIXTURE_SETUP(device)
+{
+	self->fd = -1;
+	self->ga[0] = self->gb[0] = '\0';
+	ASSERT_EQ(0, rv_find_pci(EDU_VENDOR, EDU_DEVICE, self->bdf));
+	ASSERT_EQ(0, rv_load_module("ringvm_vfio"));
+}
+
+/* Close before unbind: unbinding an open device waits for its owner. */
+FIXTURE_TEARDOWN(device)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->ga[0])
+		EXPECT_EQ(0, rv_pci_unbind(self->ga));
+	if (self->gb[0]) {
+		EXPECT_EQ(0, rv_pci_unbind(self->gb));
+		EXPECT_EQ(0, rv_unload_module("pci_pf_stub"));
+	}
+	EXPECT_EQ(0, rv_pci_unbind(self->bdf));
+	EXPECT_EQ(0, rv_unload_module("ringvm_vfio"));
+}
+
+TEST_F(device, node_follows_binding)
+{
+	char node[PATH_MAX], drv[64];
+	int fd;
+
+	rv_devnode(self->bdf, node, sizeof(node));
+	/* Not bound: no node, and nothing to open. */
+	EXPECT_FALSE(rv_path_exists(node));
+	EXPECT_EQ(-1, rv_open_dev(self->bdf));
+	EXPECT_EQ(ENOENT, errno);
+
+	ASSERT_EQ(0, rv_pci_bind(self->bdf, RINGVM_VFIO_DRIVER_NAME));
+	EXPECT_TRUE(rv_path_exists(node));
+	rv_pci_driver(self->bdf, drv, sizeof(drv));
+	EXPECT_STREQ(RINGVM_VFIO_DRIVER_NAME, drv);
+	fd = rv_open_dev(self->bdf);
+	ASSERT_LE(0, fd);
+	close(fd);
+
+	ASSERT_EQ(0, rv_pci_unbind(self->bdf));
+	EXPECT_FALSE(rv_path_exists(node));
+	rv_pci_driver(self->bdf, drv, sizeof(drv));
+	EXPECT_STREQ("", drv);
+	/* Rebind works, and the control node is untouched throughout. */
+	ASSERT_EQ(0, rv_pci_bind(self->bdf, RINGVM_VFIO_DRIVER_NAME));
+	EXPECT_TRUE(rv_path_exists(node));
+	EXPECT_TRUE(rv_path_exists("/dev/ringvm-vfio"));
+}
+
+TEST_F(device, unknown_bdf)
+{
+	EXPECT_EQ(-ENOENT, rv_sysfs_write("/sys/bus/pci/devices/0000:7f:1f.7/driver_override",
+					  RINGVM_VFIO_DRIVER_NAME));
+	/* drivers_probe on a device that does not exist */
+	EXPECT_NE(0, rv_sysfs_write("/sys/bus/pci/drivers_probe", "0000:7f:1f.7"));
+	EXPECT_EQ(-1, rv_open_dev("0000:7f:1f.7"));
+	EXPECT_EQ(ENOENT, errno);
+}
+
+TEST_F(device, open_is_exclusive)
+{
+	int fd, fd2;
+
+	ASSERT_EQ(0, rv_pci_bind(self->bdf, RINGVM_VFIO_DRIVER_NAME));
+	fd = rv_open_dev(self->bdf);
+	ASSERT_LE(0, fd);
+	fd2 = rv_open_dev(self->bdf);
+	EXPECT_EQ(-1, fd2);
+	EXPECT_EQ(EBUSY, errno);
+	/* The module cannot go while a device is open. */
+	EXPECT_EQ(-EWOULDBLOCK, rv_unload_module("ringvm_vfio"));
+	close(fd);
+	fd2 = rv_open_dev(self->bdf);
+	EXPECT_LE(0, fd2);
+	close(fd2);
+}
+
+/* Two devices sharing an IOMMU group, neither of them edu; 0 or -ENOENT. */
+static int find_shared_group(char a[32], char b[32])
+{
+	char p[PATH_MAX], ga[PATH_MAX], gb[PATH_MAX];
+	struct dirent *e, *f;
+	DIR *d = opendir("/sys/bus/pci/devices"), *d2;
+	ssize_t n;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/iommu_group", e->d_name);
+		n = readlink(p, ga, sizeof(ga) - 1);
+		if (n <= 0)
+			continue;
+		ga[n] = '\0';
+		d2 = opendir("/sys/bus/pci/devices");
+		while (d2 && (f = readdir(d2))) {
+			if (f->d_name[0] == '.' || !strcmp(f->d_name, e->d_name))
+				continue;
+			snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/iommu_group", f->d_name);
+			n = readlink(p, gb, sizeof(gb) - 1);
+			if (n <= 0)
+				continue;
+			gb[n] = '\0';
+			if (strcmp(ga, gb))
+				continue;
+			closedir(d2);
+			closedir(d);
+			return rv_copy_bdf(a, e->d_name) ?: rv_copy_bdf(b, f->d_name);
+		}
+		if (d2)
+			closedir(d2);
+	}
+	closedir(d);
+	return -ENOENT;
+}
+
+/* A host driver that, unlike pci-stub, lets the kernel DMA API own the group. */
+#define HOST_DRIVER	"pci-pf-stub"
+
+/*
+ * A group is only viable when no device in it is bound to a host driver:
+ * otherwise that driver's DMA would go through our domain (or ours through
+ * its).  q35's ICH9 functions at 00:1f.* share a group and nothing binds
+ * them in the test host; pci-pf-stub plays the host driver.
+ */
+TEST_F(device, group_not_viable_while_host_driver_bound)
+{
+	char *a = self->ga, *b = self->gb, drv[64];
+	int kfd;
+
+	ASSERT_EQ(0, find_shared_group(a, b)) {
+		TH_LOG("the test host has no IOMMU group with two devices");
+	}
+	rv_pci_driver(a, drv, sizeof(drv));
+	ASSERT_STREQ("", drv);
+	rv_pci_driver(b, drv, sizeof(drv));
+	ASSERT_STREQ("", drv);
+	ASSERT_EQ(0, rv_load_host_module("pci-pf-stub"));
+
+	ASSERT_EQ(0, rv_pci_bind(b, HOST_DRIVER));
+	ASSERT_EQ(0, rv_pci_bind(a, RINGVM_VFIO_DRIVER_NAME));
+	kfd = rv_kmsg_open_tail();
+	ASSERT_LE(0, kfd);
+	self->fd = rv_open_dev(a);
+	EXPECT_EQ(-1, self->fd);
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_TRUE(rv_kmsg_wait(kfd, "is not viable", a));
+	close(kfd);
+	if (self->fd >= 0)
+		close(self->fd);
+
+	/* With the host driver gone the same open succeeds... */
+	EXPECT_EQ(0, rv_pci_unbind(b));
+	self->fd = rv_open_dev(a);
+	ASSERT_LE(0, self->fd);
+	/* ...and while we own the group no host driver can bind into it. */
+	EXPECT_NE(0, rv_pci_bind(b, HOST_DRIVER));
+	rv_pci_driver(b, drv, sizeof(drv));
+	EXPECT_STREQ("", drv);
+}
+
+struct victim {
+	const char *bdf;
+	void *buf;
+	int pipe_w;
+};
+
+/*
+ * Runs in a CLONE_VM child: its pins are charged to the mm it shares with
+ * the test, so the test can watch VmLck go up and come back down.
+ */
+static int victim_main(void *arg)
+{
+	struct victim *v = arg;
+	uint64_t regs[4] = { EDU_BUF, 0x100000, EDU_XFER, EDU_CMD_TO_RAM | EDU_CMD_RUN };
+	off_t bar0 = RINGVM_VFIO_REGION_OFFSET(0);
+	int fd = rv_open_dev(v->bdf), i;
+	char ok = 1;
+
+	if (fd < 0 || rv_map(fd, 0x100000, v->buf, 16 * PAGE,
+			     RINGVM_VFIO_DMA_READ | RINGVM_VFIO_DMA_WRITE))
+		ok = 0;
+	/* Start a device->RAM DMA with pwrite: an mmap would outlive us in the shared mm. */
+	for (i = 0; ok && i < 4; i++)
+		if (pwrite(fd, &regs[i], 8, bar0 + EDU_DMA_SRC + 8 * i) != 8)
+			ok = 0;
+	if (write(v->pipe_w, &ok, 1) != 1)
+		return 1;
+	for (;;)
+		pause();
+	return 0;
+}
+
+/* RAM -> edu -> RAM through IOVAs 0x100000 / 0x101000: true when it landed. */
+static bool dma_roundtrip(int fd, uint8_t *buf)
+{
+	volatile uint8_t *bar = rv_map_bar0(fd);
+	bool ok;
+
+	if (!bar)
+		return false;
+	memset(buf, 0x3c, PAGE);
+	memset(buf + PAGE, 0, PAGE);
+	ok = !rv_map(fd, 0x100000, buf, 2 * PAGE,
+		     RINGVM_VFIO_DMA_READ | RINGVM_VFIO_DMA_WRITE) &&
+	     edu_dma(bar, 0x100000, EDU_BUF, EDU_XFER, 0) &&
+	     edu_dma(bar, EDU_BUF, 0x101000, EDU_XFER, EDU_CMD_TO_RAM) &&
+	     !memcmp(buf, buf + PAGE, EDU_XFER);
+	munmap((void *)bar, EDU_BAR_SIZE);
+	return ok;
+}
+
+TEST_F(device, owner_killed_mid_dma_releases_everything)
+{
+	static char stack[256 * 1024] __attribute__((aligned(16)));
+	void *buf = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct victim v = { .bdf = self->bdf, .buf = buf };
+	long lck, pinned;
+	int p[2], status, fd;
+	char ok = 0;
+	pid_t pid;
+
+	ASSERT_NE(MAP_FAILED, buf);
+	memset(buf, 0, 16 * PAGE);
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, rv_pci_bind(self->bdf, RINGVM_VFIO_DRIVER_NAME));
+	lck = rv_vmlck_kb();
+	pinned = rv_pinned_pages();
+	v.pipe_w = p[1];
+
+	pid = clone(victim_main, stack + sizeof(stack), CLONE_VM | SIGCHLD, &v);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(1, read(p[0], &ok, 1));
+	EXPECT_EQ(1, ok);
+	EXPECT_EQ(lck + 64, rv_vmlck_kb());
+	EXPECT_EQ(pinned + 16, rv_pinned_pages());
+	/* Still owned: nobody else gets it. */
+	fd = rv_open_dev(self->bdf);
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(EBUSY, errno);
+
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+
+	EXPECT_EQ(lck, rv_vmlck_kb());
+	EXPECT_EQ(pinned, rv_pinned_pages());
+	/* The device came back: it opens, unbinds, rebinds and does DMA again. */
+	fd = rv_open_dev(self->bdf);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, rv_pci_unbind(self->bdf));
+	ASSERT_EQ(0, rv_pci_bind(self->bdf, RINGVM_VFIO_DRIVER_NAME));
+	fd = rv_open_dev(self->bdf);
+	ASSERT_LE(0, fd);
+	EXPECT_TRUE(dma_roundtrip(fd, buf));
+	close(fd);
+	EXPECT_EQ(lck, rv_vmlck_kb());
+	EXPECT_EQ(pinned, rv_pinned_pages());
+}
+
+TEST_HARNESS_MAIN

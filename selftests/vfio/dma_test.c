@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ringvm_vfio DMA: edu's DMA lands in mapped memory and nowhere else, and
+ * every malformed MAP_DMA / UNMAP_DMA is refused without changing anything.
+ */
+#include "kselftest_harness.h"
+#include "vfio_edu.h"
+
+#define RW	(RINGVM_VFIO_DMA_READ | RINGVM_VFIO_DMA_WRITE)
+
+static void *rv_buf(size_t size, int fill)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, fill, size);
+	return p;
+}
+
+EDU_FIXTURE(dma);
+
+/* RAM -> edu -> RAM through the IOMMU: the bytes come back where mapped. */
+TEST_F(dma, pattern_reaches_mapped_buffer)
+{
+	uint8_t *buf = rv_buf(4 * PAGE, 0);
+	long pinned = rv_pinned_pages(), lck = rv_vmlck_kb();
+	size_t i;
+
+	ASSERT_NE(NULL, buf);
+	for (i = 0; i < PAGE; i++)
+		buf[i] = (uint8_t)(i * 7 + 3);
+	ASSERT_EQ(0, rv_map(self->fd, 0x100000, buf, 4 * PAGE, RW));
+	EXPECT_EQ(pinned + 4, rv_pinned_pages());
+	EXPECT_EQ(lck + 16, rv_vmlck_kb());
+
+	ASSERT_TRUE(edu_dma(self->bar, 0x100000, EDU_BUF, EDU_XFER, 0));
+	ASSERT_TRUE(edu_dma(self->bar, EDU_BUF, 0x102000, EDU_XFER, EDU_CMD_TO_RAM));
+	EXPECT_EQ(0, memcmp(buf, buf + 2 * PAGE, EDU_XFER));
+	for (i = 0; i < PAGE; i++)
+		if (buf[PAGE + i] || buf[3 * PAGE + i])
+			break;
+	EXPECT_EQ(PAGE, i);	/* the neighbours stayed untouched */
+
+	EXPECT_EQ(0, rv_unmap(self->fd, 0x100000, 4 * PAGE));
+	EXPECT_EQ(pinned, rv_pinned_pages());
+	EXPECT_EQ(lck, rv_vmlck_kb());
+}
+
+/* A write to an IOVA nobody mapped is blocked and reported by the IOMMU. */
+TEST_F(dma, unmapped_iova_faults)
+{
+	uint8_t *sentinel = rv_buf(PAGE, 0x5a), *src = rv_buf(PAGE, 0xc3);
+	int kfd = rv_kmsg_open_tail();
+	size_t i;
+
+	ASSERT_NE(NULL, sentinel);
+	ASSERT_NE(NULL, src);
+	ASSERT_LE(0, kfd);
+	ASSERT_EQ(0, rv_map(self->fd, 0x200000, sentinel, PAGE, RW));
+	ASSERT_EQ(0, rv_map(self->fd, 0x210000, src, PAGE, RINGVM_VFIO_DMA_READ));
+	ASSERT_TRUE(edu_dma(self->bar, 0x210000, EDU_BUF, EDU_XFER, 0));
+	ASSERT_TRUE(edu_dma(self->bar, EDU_BUF, 0x300000, EDU_XFER, EDU_CMD_TO_RAM));
+	for (i = 0; i < PAGE && sentinel[i] == 0x5a; i++)
+		;
+	EXPECT_EQ(PAGE, i);
+	EXPECT_TRUE(rv_kmsg_wait(kfd, "DMAR: [DMA Write", "fault addr 0x300000"));
+	/* The host is unharmed: the device still works afterwards. */
+	ASSERT_TRUE(edu_dma(self->bar, EDU_BUF, 0x200000, EDU_XFER, EDU_CMD_TO_RAM));
+	EXPECT_EQ(0, memcmp(sentinel, src, EDU_XFER));
+	close(kfd);
+}
+
+/* After UNMAP_DMA the IOVA is gone at once (the IOTLB was flushed). */
+TEST_F(dma, unmapped_after_unmap_faults)
+{
+	uint8_t *buf = rv_buf(PAGE, 0x11), *src = rv_buf(PAGE, 0xee);
+	int kfd = rv_kmsg_open_tail();
+	size_t i;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_NE(NULL, src);
+	ASSERT_LE(0, kfd);
+	ASSERT_EQ(0, rv_map(self->fd, 0x400000, buf, PAGE, RW));
+	ASSERT_EQ(0, rv_map(self->fd, 0x500000, src, PAGE, RINGVM_VFIO_DMA_READ));
+	ASSERT_TRUE(edu_dma(self->bar, 0x500000, EDU_BUF, EDU_XFER, 0));
+	/* Prime the IOTLB with the translation, then take it away. */
+	ASSERT_TRUE(edu_dma(self->bar, 0x400000, EDU_BUF + 0, 16, 0));
+	ASSERT_TRUE(edu_dma(self->bar, 0x500000, EDU_BUF, EDU_XFER, 0));
+	ASSERT_EQ(0, rv_unmap(self->fd, 0x400000, PAGE));
+	ASSERT_TRUE(edu_dma(self->bar, EDU_BUF, 0x400000, EDU_XFER, EDU_CMD_TO_RAM));
+	for (i = 0; i < PAGE && buf[i] == 0x11; i++)
+		;
+	EXPECT_EQ(PAGE, i);
+	EXPECT_TRUE(rv_kmsg_wait(kfd, "DMAR: [DMA Write", "fault addr 0x400000"));
+	close(kfd);
+}
+
+/* A read-only mapping stops device writes. */
+TEST_F(dma, read_only_mapping_blocks_writes)
+{
+	uint8_t *buf = rv_buf(PAGE, 0x77), *src = rv_buf(PAGE, 0x88);
+	int kfd = rv_kmsg_open_tail();
+	size_t i;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_NE(NULL, src);
+	ASSERT_EQ(0, rv_map(self->fd, 0x600000, buf, PAGE, RINGVM_VFIO_DMA_READ));
+	ASSERT_EQ(0, rv_map(self->fd, 0x610000, src, PAGE, RINGVM_VFIO_DMA_READ));
+	ASSERT_TRUE(edu_dma(self->bar, 0x610000, EDU_BUF, EDU_XFER, 0));
+	ASSERT_TRUE(edu_dma(self->bar, EDU_BUF, 0x600000, EDU_XFER, EDU_CMD_TO_RAM));
+	for (i = 0; i < PAGE && buf[i] == 0x77; i++)
+		;
+	EXPECT_EQ(PAGE, i);
+	EXPECT_TRUE(rv_kmsg_wait(kfd, "DMAR: [DMA Write", "fault addr 0x600000"));
+	close(kfd);
+}
+
+/* Every malformed request: an error, and the pin/lock counts do not move. */
+TEST_F(dma, bad_maps_change_nothing)
+{
+	uint8_t *buf = rv_buf(8 * PAGE, 0);
+	long pinned, lck;
+	struct ringvm_vfio_dma_map m;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, rv_map(self->fd, 0x100000, buf, 2 * PAGE, RW));
+	pinned = rv_pinned_pages();
+	lck = rv_vmlck_kb();
+
+	EXPECT_EQ(-EINVAL, rv_map(self->fd, 0x800000, buf, 0, RW));
+	EXPECT_EQ(-EINVAL, rv_map(self->fd, 0x800001, buf, PAGE, RW));
+	EXPECT_EQ(-EINVAL, rv_map(self->fd, 0x800000, buf + 8, PAGE, RW));
+	EXPECT_EQ(-EINVAL, rv_map(self->fd, 0x800000, buf, PAGE + 1, RW));
+	EXPECT_EQ(-EINVAL, rv_map(self->fd, 0x800000, buf, PAGE, 0));
+	EXPECT_EQ(-EINVAL, rv_map(self->fd, 0x800000, buf, PAGE, 0x80));
+	/* iova + size wraps past 2^64 */
+	EXPECT_EQ(-EINVAL, rv_map(self->fd, -PAGE, buf, 2 * PAGE, RW));
+	/* beyond what the IOMMU translates */
+	EXPECT_EQ(-ERANGE, rv_map(self->fd, 1ULL << 60, buf, PAGE, RW));
+	/* overlapping the existing mapping, from either side or inside */
+	EXPECT_EQ(-EEXIST, rv_map(self->fd, 0x100000, buf + 4 * PAGE, PAGE, RW));
+	EXPECT_EQ(-EEXIST, rv_map(self->fd, 0x0ff000, buf + 4 * PAGE, 2 * PAGE, RW));
+	EXPECT_EQ(-EEXIST, rv_map(self->fd, 0x101000, buf + 4 * PAGE, 4 * PAGE, RW));
+	/* memory the caller does not have */
+	EXPECT_EQ(-EFAULT, rv_map(self->fd, 0x800000, (void *)PAGE, PAGE, RW));
+	memset(&m, 0, sizeof(m));
+	m.iova = 0x800000;
+	m.vaddr = (uintptr_t)buf;
+	m.size = PAGE;
+	m.flags = RW;
+	m.pad = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, RINGVM_VFIO_MAP_DMA, &m));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, RINGVM_VFIO_MAP_DMA, NULL));
+	EXPECT_EQ(EFAULT, errno);
+
+	/* unmaps: unaligned, straddling, nothing there */
+	EXPECT_EQ(-EINVAL, rv_unmap(self->fd, 0x100800, PAGE));
+	EXPECT_EQ(-EINVAL, rv_unmap(self->fd, 0x100000, PAGE));
+	EXPECT_EQ(-EINVAL, rv_unmap(self->fd, 0x100000, 0));
+	EXPECT_EQ(-ENOENT, rv_unmap(self->fd, 0x900000, PAGE));
+
+	EXPECT_EQ(pinned, rv_pinned_pages());
+	EXPECT_EQ(lck, rv_vmlck_kb());
+	/* The good mapping is intact: it unmaps exactly once. */
+	EXPECT_EQ(0, rv_unmap(self->fd, 0x0f0000, 0x20000));
+	EXPECT_EQ(-ENOENT, rv_unmap(self->fd, 0x100000, 2 * PAGE));
+	EXPECT_EQ(pinned - 2, rv_pinned_pages());
+}
+
+/* Drop CAP_IPC_LOCK from the effective set so RLIMIT_MEMLOCK applies to root. */
+static int drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	d[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
+TEST_F(dma, rlimit_memlock_is_enforced)
+{
+	uint8_t *buf = rv_buf(32 * PAGE, 0);
+	struct rlimit rl;
+	long pinned, lck;
+
+	ASSERT_NE(NULL, buf);
+	lck = rv_vmlck_kb();
+	ASSERT_LE(0, lck);
+	rl.rlim_cur = rl.rlim_max = (lck + 64) * 1024;	/* room for 16 pages */
+	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &rl));
+	ASSERT_EQ(0, drop_ipc_lock());
+	pinned = rv_pinned_pages();
+
+	ASSERT_EQ(0, rv_map(self->fd, 0x100000, buf, 12 * PAGE, RW));
+	EXPECT_EQ(-ENOMEM, rv_map(self->fd, 0x200000, buf + 12 * PAGE, 8 * PAGE, RW));
+	EXPECT_EQ(lck + 48, rv_vmlck_kb());
+	EXPECT_EQ(pinned + 12, rv_pinned_pages());
+	EXPECT_EQ(0, rv_map(self->fd, 0x200000, buf + 12 * PAGE, 4 * PAGE, RW));
+	EXPECT_EQ(0, rv_unmap(self->fd, 0, 1ULL << 30));
+	EXPECT_EQ(lck, rv_vmlck_kb());
+	EXPECT_EQ(pinned, rv_pinned_pages());
+}
+
+/* Only the process that opened the device pays for, and may make, mappings. */
+TEST_F(dma, map_from_another_mm_is_refused)
+{
+	uint8_t *buf = rv_buf(PAGE, 0);
+	int status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, buf);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(rv_map(self->fd, 0x100000, buf, PAGE, RW) == -EPERM ? 0 : 1);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(-ENOENT, rv_unmap(self->fd, 0x100000, PAGE));
+}
+
+TEST_HARNESS_MAIN
