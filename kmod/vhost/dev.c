@@ -34,12 +34,16 @@ static void rv_unlock_vqs(struct rv_dev *dev)
 		mutex_unlock(&dev->vqs[i].mutex);
 }
 
+/* All queues in one wakeup, so that one pass sees them together. */
 static void rv_queue_all(struct rv_dev *dev)
 {
 	unsigned int i;
 
-	for (i = 0; dev->ops && i < dev->ops->nqueues; i++)
-		rv_worker_queue(dev, i);
+	if (!dev->ops)
+		return;
+	for (i = 0; i < dev->ops->nqueues; i++)
+		set_bit(i, &dev->pending);
+	wake_up_process(dev->worker);
 }
 
 static u64 rv_offered_features(struct rv_dev *dev)

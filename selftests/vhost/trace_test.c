@@ -96,4 +96,70 @@ TEST_F(trace, kick_batch_call_per_request)
 	EXPECT_EQ(2, count_in_trace(" used_idx 5\n"));
 }
 
+/*
+ * Fairness, read from the order of batch events: queue 0 holds 300
+ * requests and queue 1 one request when the backend arrives; queue 1 is
+ * served between two bounded batches of queue 0, not after all of it.
+ */
+TEST_F(trace, busy_queue_does_not_starve_another)
+{
+	struct rvd_dev d;
+	struct rvb_req r0, r1;
+	FILE *f;
+	char line[1024];
+	int i, q0_batches = 0, q0_after = 0, q1_seen = 0, file = rvb_backing_file();
+
+	ASSERT_LE(0, file);
+	ASSERT_EQ(0, rvd_open(&d, RINGVM_VHOST_DEV_BLK, RVD_BASE_FEATURES, 2, 1024,
+			      1 << 20)) {
+		TH_LOG("device setup failed at %s", d.failed);
+	}
+	ASSERT_EQ(0, rvb_req_alloc(&d, &r0, 512));
+	ASSERT_EQ(0, rvb_req_alloc(&d, &r1, 512));
+	/* No backend yet: requests wait in the rings. */
+	for (i = 0; i < 300; i++)
+		rvb_queue(&d, &d.vq[0], &r0, RVB_T_GET_ID, 0, 20);
+	rvb_queue(&d, &d.vq[1], &r1, RVB_T_GET_ID, 0, 20);
+	rvd_publish(&d.vq[0]);
+	rvd_publish(&d.vq[1]);
+	ASSERT_EQ(0, rvd_kick(&d.vq[0]));
+	ASSERT_EQ(0, rvd_kick(&d.vq[1]));
+
+	ASSERT_EQ(0, write_str(TRACING "/trace", "", O_TRUNC));
+	ASSERT_EQ(0, write_str(TRACING "/events/ringvm_vhost/batch/enable", "1", 0));
+	ASSERT_EQ(0, rvd_set_backend(&d, file));
+	ASSERT_EQ(0, rvd_wait_used(&d.vq[1], 1));
+	ASSERT_EQ(0, rvd_wait_used(&d.vq[0], 300));
+	ASSERT_EQ(0, write_str(TRACING "/events/ringvm_vhost/batch/enable", "0", 0));
+
+	f = fopen(TRACING "/trace", "re");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int dev, queue, count;
+		char *p = strstr(line, " batch: dev ");
+
+		if (!p || sscanf(p, " batch: dev %u queue %u count %u", &dev,
+				 &queue, &count) != 3)
+			continue;
+		if (queue == 1) {
+			q1_seen++;
+			continue;
+		}
+		EXPECT_GE(64, count);
+		q0_batches++;
+		if (q1_seen)
+			q0_after++;
+	}
+	fclose(f);
+	EXPECT_EQ(1, q1_seen);
+	EXPECT_LE(5, q0_batches);	/* 300 in batches of at most 64 */
+	/* Without bounded batches queue 1 would come after all of queue 0. */
+	EXPECT_LE(1, q0_after) {
+		TH_LOG("queue 1 waited for %d of queue 0's batches",
+		       q0_batches - q0_after);
+	}
+	rvd_close(&d);
+	close(file);
+}
+
 TEST_HARNESS_MAIN
