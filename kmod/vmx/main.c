@@ -6,10 +6,55 @@
 
 #include <linux/module.h>
 #include <linux/miscdevice.h>
+#include <linux/preempt.h>
 #include <linux/fs.h>
+#include <linux/uaccess.h>
 #include <asm/cpufeature.h>
+#include <asm/fpu/xcr.h>
 
 #include <linux/ringvm.h>
+
+#include "capabilities.h"
+#include "hardware.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
+static long check_extension(unsigned long ext)
+{
+	switch (ext) {
+	case RINGVM_CAP_USER_MEMORY:
+	case RINGVM_CAP_READONLY_MEM:
+	case RINGVM_CAP_IMMEDIATE_EXIT:
+	case RINGVM_CAP_EXT_CPUID:
+		return 1;
+	case RINGVM_CAP_NR_MEMSLOTS:
+		return RINGVM_MAX_MEMSLOTS;
+	case RINGVM_CAP_NR_VCPUS:
+	case RINGVM_CAP_MAX_VCPU_ID:
+		return RINGVM_MAX_VCPUS;
+	default:
+		return 0;
+	}
+}
+
+static long get_msr_index_list(struct ringvm_msr_list __user *ul)
+{
+	u32 n;
+
+	if (get_user(n, &ul->nmsrs))
+		return -EFAULT;
+	if (put_user(ringvm_msr_index_count, &ul->nmsrs))
+		return -EFAULT;
+	if (n < ringvm_msr_index_count)
+		return -E2BIG;
+	if (copy_to_user(ul->indices, ringvm_msr_index_list,
+			 ringvm_msr_index_count * sizeof(u32)))
+		return -EFAULT;
+	return 0;
+}
 
 static long ringvm_dev_ioctl(struct file *filp, unsigned int ioctl,
 			     unsigned long arg)
@@ -19,6 +64,18 @@ static long ringvm_dev_ioctl(struct file *filp, unsigned int ioctl,
 		if (arg)
 			return -EINVAL;
 		return RINGVM_API_VERSION;
+	case RINGVM_CREATE_VM:
+		return ringvm_vm_create(arg);
+	case RINGVM_CHECK_EXTENSION:
+		return check_extension(arg);
+	case RINGVM_GET_VCPU_MMAP_SIZE:
+		if (arg)
+			return -EINVAL;
+		return 2 * PAGE_SIZE;
+	case RINGVM_GET_SUPPORTED_CPUID:
+		return ringvm_get_supported_cpuid((void __user *)arg);
+	case RINGVM_GET_MSR_INDEX_LIST:
+		return get_msr_index_list((void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -50,18 +107,43 @@ static int __init ringvm_init(void)
 		pr_err("CPU has no VMX, or firmware disabled it: not loading\n");
 		return -ENODEV;
 	}
+	r = ringvm_read_vmx_caps();
+	if (r)
+		return r;
+	if (boot_cpu_has(X86_FEATURE_OSXSAVE))
+		ringvm_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 
+	ringvm_msr_bitmap = (unsigned long *)__get_free_page(GFP_KERNEL);
+	if (!ringvm_msr_bitmap)
+		return -ENOMEM;
+	ringvm_msr_bitmap_init(ringvm_msr_bitmap);
+
+	r = ringvm_hardware_init();
+	if (r)
+		goto out_bitmap;
+	/* vCPUs move their VMCS between CPUs from preempt notifiers. */
+	preempt_notifier_inc();
 	r = misc_register(&ringvm_dev);
 	if (r) {
 		pr_err("cannot register /dev/ringvm: %d\n", r);
-		return r;
+		goto out_notifier;
 	}
 	return 0;
+
+out_notifier:
+	preempt_notifier_dec();
+	ringvm_hardware_exit();
+out_bitmap:
+	free_page((unsigned long)ringvm_msr_bitmap);
+	return r;
 }
 
 static void __exit ringvm_exit(void)
 {
 	misc_deregister(&ringvm_dev);
+	preempt_notifier_dec();
+	ringvm_hardware_exit();
+	free_page((unsigned long)ringvm_msr_bitmap);
 }
 
 module_init(ringvm_init);

@@ -3,7 +3,8 @@
  * ringvm: VMX/EPT virtual machines behind /dev/ringvm.
  *
  * The object model is KVM's: the system fd (/dev/ringvm) creates VM fds,
- * a VM fd creates vCPU fds.  Where an ioctl does what a KVM ioctl does, it
+ * a VM fd creates vCPU fds, and each vCPU fd maps a struct ringvm_run
+ * shared with the kernel.  Where an ioctl does what a KVM ioctl does, it
  * carries KVM's name with the RINGVM_ prefix and KVM's semantics; numbers,
  * structures and constants are ringvm's own.  Every structure uses
  * fixed-width types and explicit padding so that 32-bit and 64-bit, C and
@@ -23,7 +24,235 @@
 /* 0xB8 is unused in Documentation/userspace-api/ioctl/ioctl-number.rst. */
 #define RINGVMIO		0xB8
 
-/* System ioctls, on /dev/ringvm. */
-#define RINGVM_GET_API_VERSION	_IO(RINGVMIO, 0x00)
+/* ---- memory ---- */
+
+/* Writes to a read-only slot exit as RINGVM_EXIT_MMIO. */
+#define RINGVM_MEM_READONLY	(1u << 0)
+
+#define RINGVM_MAX_MEMSLOTS	32
+
+struct ringvm_userspace_memory_region {
+	__u32 slot;
+	__u32 flags;
+	__u64 guest_phys_addr;
+	__u64 memory_size;	/* bytes; 0 deletes the slot */
+	__u64 userspace_addr;	/* start of the VMM's own mapping */
+};
+
+/* ---- registers ---- */
+
+struct ringvm_regs {
+	__u64 rax, rbx, rcx, rdx;
+	__u64 rsi, rdi, rsp, rbp;
+	__u64 r8, r9, r10, r11;
+	__u64 r12, r13, r14, r15;
+	__u64 rip, rflags;
+};
+
+struct ringvm_segment {
+	__u64 base;
+	__u32 limit;
+	__u16 selector;
+	__u8 type;
+	__u8 present, dpl, db, s, l, g, avl;
+	__u8 unusable;
+	__u8 padding;
+};
+
+struct ringvm_dtable {
+	__u64 base;
+	__u16 limit;
+	__u16 padding[3];
+};
+
+struct ringvm_sregs {
+	struct ringvm_segment cs, ds, es, fs, gs, ss;
+	struct ringvm_segment tr, ldt;
+	struct ringvm_dtable gdt, idt;
+	__u64 cr0, cr2, cr3, cr4, cr8;
+	__u64 efer;
+	__u64 apic_base;
+};
+
+/* Legacy FXSAVE image, as KVM's struct kvm_fpu. */
+struct ringvm_fpu {
+	__u8 fpr[8][16];
+	__u16 fcw;
+	__u16 fsw;
+	__u8 ftwx;	/* abridged tag word */
+	__u8 pad1;
+	__u16 last_opcode;
+	__u64 last_ip;
+	__u64 last_dp;
+	__u8 xmm[16][16];
+	__u32 mxcsr;
+	__u32 pad2;
+};
+
+/* ---- MSRs ---- */
+
+struct ringvm_msr_entry {
+	__u32 index;
+	__u32 reserved;
+	__u64 data;
+};
+
+/* GET/SET_MSRS return how many entries were processed, stopping at the first failure. */
+struct ringvm_msrs {
+	__u32 nmsrs;
+	__u32 pad;
+	struct ringvm_msr_entry entries[];
+};
+
+struct ringvm_msr_list {
+	__u32 nmsrs;
+	__u32 indices[];
+};
+
+/* ---- CPUID ---- */
+
+#define RINGVM_CPUID_FLAG_SIGNIFICANT_INDEX	(1u << 0)
+
+struct ringvm_cpuid_entry {
+	__u32 function;
+	__u32 index;
+	__u32 flags;
+	__u32 eax;
+	__u32 ebx;
+	__u32 ecx;
+	__u32 edx;
+	__u32 padding[3];
+};
+
+#define RINGVM_MAX_CPUID_ENTRIES	256
+
+struct ringvm_cpuid {
+	__u32 nent;
+	__u32 padding;
+	struct ringvm_cpuid_entry entries[];
+};
+
+/* ---- interrupts ---- */
+
+struct ringvm_interrupt {
+	__u32 irq;	/* vector 32..255 */
+};
+
+/* ---- the run structure, mmap'd from the vCPU fd at offset 0 ---- */
+
+#define RINGVM_EXIT_UNKNOWN		0
+#define RINGVM_EXIT_IO			1
+#define RINGVM_EXIT_MMIO		2
+#define RINGVM_EXIT_HLT			3
+#define RINGVM_EXIT_SHUTDOWN		4
+#define RINGVM_EXIT_FAIL_ENTRY		5
+#define RINGVM_EXIT_INTERNAL_ERROR	6
+#define RINGVM_EXIT_INTR		7
+#define RINGVM_EXIT_IRQ_WINDOW_OPEN	8
+#define RINGVM_EXIT_SYSTEM_EVENT	9
+
+#define RINGVM_EXIT_IO_IN		0
+#define RINGVM_EXIT_IO_OUT		1
+
+/* internal.suberror */
+#define RINGVM_INTERNAL_ERROR_EMULATION		1	/* data: rip, len, bytes[0..15] */
+#define RINGVM_INTERNAL_ERROR_UNEXPECTED_EXIT	2	/* data: exit reason, qualification, rip */
+#define RINGVM_INTERNAL_ERROR_EPT		3	/* data: gpa, qualification, errno */
+
+/* system_event.type */
+#define RINGVM_SYSTEM_EVENT_SHUTDOWN	1
+#define RINGVM_SYSTEM_EVENT_RESET	2
+
+struct ringvm_run {
+	/* in */
+	__u8 request_interrupt_window;
+	__u8 immediate_exit;
+	__u8 padding1[6];
+
+	/* out */
+	__u32 exit_reason;
+	__u8 ready_for_interrupt_injection;
+	__u8 if_flag;
+	__u16 flags;
+	__u64 cr8;
+	__u64 apic_base;
+
+	union {
+		/* RINGVM_EXIT_FAIL_ENTRY */
+		struct {
+			__u64 hardware_entry_failure_reason;
+			__u32 cpu;
+			__u32 padding;
+		} fail_entry;
+		/* RINGVM_EXIT_IO: data lives at (char *)run + data_offset */
+		struct {
+			__u8 direction;
+			__u8 size;	/* 1, 2 or 4 */
+			__u16 port;
+			__u32 count;	/* > 1 for string I/O */
+			__u64 data_offset;
+		} io;
+		/* RINGVM_EXIT_MMIO: reads are completed by the next RINGVM_RUN */
+		struct {
+			__u64 phys_addr;
+			__u8 data[8];
+			__u32 len;
+			__u8 is_write;
+			__u8 padding[3];
+		} mmio;
+		/* RINGVM_EXIT_INTERNAL_ERROR */
+		struct {
+			__u32 suberror;
+			__u32 ndata;
+			__u64 data[16];
+		} internal;
+		/* RINGVM_EXIT_SYSTEM_EVENT */
+		struct {
+			__u32 type;
+			__u32 ndata;
+			__u64 data[16];
+		} system_event;
+		char padding[256];
+	};
+};
+
+/* String I/O data lands here, after the structure, within the mapped page. */
+#define RINGVM_PIO_PAGE_OFFSET	1
+
+/* ---- extensions ---- */
+
+#define RINGVM_CAP_USER_MEMORY		1
+#define RINGVM_CAP_READONLY_MEM		2
+#define RINGVM_CAP_NR_MEMSLOTS		3	/* returns RINGVM_MAX_MEMSLOTS */
+#define RINGVM_CAP_NR_VCPUS		4	/* returns the vCPU limit per VM */
+#define RINGVM_CAP_IMMEDIATE_EXIT	5
+#define RINGVM_CAP_EXT_CPUID		6
+#define RINGVM_CAP_MAX_VCPU_ID		7
+
+/* ---- system ioctls, on /dev/ringvm ---- */
+#define RINGVM_GET_API_VERSION		_IO(RINGVMIO, 0x00)
+#define RINGVM_CREATE_VM		_IO(RINGVMIO, 0x01)
+#define RINGVM_GET_MSR_INDEX_LIST	_IOWR(RINGVMIO, 0x02, struct ringvm_msr_list)
+#define RINGVM_CHECK_EXTENSION		_IO(RINGVMIO, 0x03)
+#define RINGVM_GET_VCPU_MMAP_SIZE	_IO(RINGVMIO, 0x04)
+#define RINGVM_GET_SUPPORTED_CPUID	_IOWR(RINGVMIO, 0x05, struct ringvm_cpuid)
+
+/* ---- VM ioctls ---- */
+#define RINGVM_CREATE_VCPU		_IO(RINGVMIO, 0x41)
+#define RINGVM_SET_USER_MEMORY_REGION	_IOW(RINGVMIO, 0x46, struct ringvm_userspace_memory_region)
+
+/* ---- vCPU ioctls ---- */
+#define RINGVM_RUN			_IO(RINGVMIO, 0x80)
+#define RINGVM_GET_REGS			_IOR(RINGVMIO, 0x81, struct ringvm_regs)
+#define RINGVM_SET_REGS			_IOW(RINGVMIO, 0x82, struct ringvm_regs)
+#define RINGVM_GET_SREGS		_IOR(RINGVMIO, 0x83, struct ringvm_sregs)
+#define RINGVM_SET_SREGS		_IOW(RINGVMIO, 0x84, struct ringvm_sregs)
+#define RINGVM_INTERRUPT		_IOW(RINGVMIO, 0x86, struct ringvm_interrupt)
+#define RINGVM_GET_MSRS			_IOWR(RINGVMIO, 0x88, struct ringvm_msrs)
+#define RINGVM_SET_MSRS			_IOW(RINGVMIO, 0x89, struct ringvm_msrs)
+#define RINGVM_GET_FPU			_IOR(RINGVMIO, 0x8c, struct ringvm_fpu)
+#define RINGVM_SET_FPU			_IOW(RINGVMIO, 0x8d, struct ringvm_fpu)
+#define RINGVM_SET_CPUID		_IOW(RINGVMIO, 0x90, struct ringvm_cpuid)
+#define RINGVM_GET_CPUID		_IOWR(RINGVMIO, 0x91, struct ringvm_cpuid)
 
 #endif /* _UAPI_LINUX_RINGVM_H */

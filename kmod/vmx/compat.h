@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The few kernel interfaces that changed between Debian 12's 6.1 and 6.12
+ * kernels, behind one name each.
+ */
+#ifndef RINGVM_COMPAT_H
+#define RINGVM_COMPAT_H
+
+#include <linux/mm.h>
+#include <linux/version.h>
+#include <asm/fpu/api.h>
+
+static inline void ringvm_vma_set_io_flags(struct vm_area_struct *vma)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+#else
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+#endif
+}
+
+/* The NMI entry KVM uses to hand an NMI that exited a guest back to the host. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+extern void asm_exc_nmi_kvm_vmx(void);
+#define RINGVM_NMI_ENTRY	asm_exc_nmi_kvm_vmx
+#else
+extern void asm_exc_nmi_noist(void);
+#define RINGVM_NMI_ENTRY	asm_exc_nmi_noist
+#endif
+
+static inline void ringvm_fpu_swap(struct fpu_guest *gfpu, bool enter_guest)
+{
+	fpu_swap_kvm_fpstate(gfpu, enter_guest);
+}
+
+#endif /* RINGVM_COMPAT_H */

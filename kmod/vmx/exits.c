@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM-exit dispatch: one handler per basic exit reason, found by name in
+ * exit_handlers[].  Reasons with no handler are unexpected and reach
+ * userspace as INTERNAL_ERROR with the raw reason and qualification.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <asm/fpu/xcr.h>
+#include <asm/traps.h>
+#include <asm/vmx.h>
+
+#include "exits.h"
+#include "trace.h"
+#include "vcpu.h"
+#include "vm.h"
+#include "vmx_ops.h"
+
+unsigned long ringvm_get_gpr(struct ringvm_vcpu *vcpu, unsigned int reg)
+{
+	return reg == RV_RSP ? vmcs_read(GUEST_RSP) : vcpu->regs[reg & 15];
+}
+
+void ringvm_set_gpr(struct ringvm_vcpu *vcpu, unsigned int reg, unsigned long val)
+{
+	if (reg == RV_RSP)
+		vmcs_write(GUEST_RSP, val);
+	else
+		vcpu->regs[reg & 15] = val;
+}
+
+int ringvm_internal_error(struct ringvm_vcpu *vcpu, u32 suberror, unsigned int ndata,
+			  const u64 *data)
+{
+	struct ringvm_run *run = vcpu->run;
+
+	run->exit_reason = RINGVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = min(ndata, 16u);
+	memcpy(run->internal.data, data, run->internal.ndata * sizeof(u64));
+	return 0;
+}
+
+static unsigned int insn_len(void)
+{
+	return vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+}
+
+static int skip_and_continue(struct ringvm_vcpu *vcpu)
+{
+	ringvm_skip_insn(vcpu, insn_len());
+	return 1;
+}
+
+static int inject_ud(struct ringvm_vcpu *vcpu)
+{
+	ringvm_queue_exception(vcpu, X86_TRAP_UD, false, 0);
+	return 1;
+}
+
+static int inject_gp(struct ringvm_vcpu *vcpu)
+{
+	ringvm_queue_exception(vcpu, X86_TRAP_GP, true, 0);
+	return 1;
+}
+
+static int handle_unexpected(struct ringvm_vcpu *vcpu, u32 reason)
+{
+	u64 data[3] = { reason, vmcs_read(EXIT_QUALIFICATION), vmcs_read(GUEST_RIP) };
+
+	return ringvm_internal_error(vcpu, RINGVM_INTERNAL_ERROR_UNEXPECTED_EXIT, 3, data);
+}
+
+static int handle_exception_nmi(struct ringvm_vcpu *vcpu)
+{
+	u32 info = vmcs_read(VM_EXIT_INTR_INFO);
+
+	/* NMIs were handed to the host right after the exit. */
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+		return 1;
+	return handle_unexpected(vcpu, EXIT_REASON_EXCEPTION_NMI);
+}
+
+/* The host took the interrupt as soon as interrupts were re-enabled. */
+static int handle_external_interrupt(struct ringvm_vcpu *vcpu)
+{
+	return 1;
+}
+
+static int handle_triple_fault(struct ringvm_vcpu *vcpu)
+{
+	vcpu->run->exit_reason = RINGVM_EXIT_SHUTDOWN;
+	return 0;
+}
+
+static int handle_interrupt_window(struct ringvm_vcpu *vcpu)
+{
+	vmcs_clear_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
+	/* A queued interrupt goes in at the next entry; otherwise tell the VMM. */
+	if (vcpu->pending_irq < 0 && vcpu->run->request_interrupt_window) {
+		vcpu->run->exit_reason = RINGVM_EXIT_IRQ_WINDOW_OPEN;
+		return 0;
+	}
+	return 1;
+}
+
+static int handle_cpuid(struct ringvm_vcpu *vcpu)
+{
+	ringvm_emulate_cpuid(vcpu);
+	return skip_and_continue(vcpu);
+}
+
+static int handle_hlt(struct ringvm_vcpu *vcpu)
+{
+	vcpu->insn_len = insn_len();
+	vcpu->completion = RV_COMPLETE_SKIP;
+	vcpu->run->exit_reason = RINGVM_EXIT_HLT;
+	return 0;
+}
+
+/* MOV to/from CR (SDM Vol. 3 Table 28-3). */
+static int handle_cr_access(struct ringvm_vcpu *vcpu)
+{
+	unsigned long q = vmcs_read(EXIT_QUALIFICATION);
+	unsigned int cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
+	unsigned long val;
+	int r = 0;
+
+	switch (type) {
+	case 0:	/* MOV to CR */
+		val = ringvm_get_gpr(vcpu, reg);
+		if (cr == 0)
+			r = ringvm_set_cr0(vcpu, val);
+		else if (cr == 4)
+			r = ringvm_set_cr4(vcpu, val);
+		else if (cr == 8)
+			r = val > 15 ? -EINVAL : (vcpu->cr8 = val, 0);
+		else if (cr == 3)
+			vmcs_write(GUEST_CR3, val);
+		else
+			return handle_unexpected(vcpu, EXIT_REASON_CR_ACCESS);
+		break;
+	case 1:	/* MOV from CR */
+		if (cr == 8)
+			ringvm_set_gpr(vcpu, reg, vcpu->cr8);
+		else if (cr == 3)
+			ringvm_set_gpr(vcpu, reg, vmcs_read(GUEST_CR3));
+		else
+			return handle_unexpected(vcpu, EXIT_REASON_CR_ACCESS);
+		break;
+	case 2:	/* CLTS */
+		r = ringvm_set_cr0(vcpu, ringvm_read_cr0(vcpu) & ~X86_CR0_TS);
+		break;
+	case 3:	/* LMSW: sets PE, MP, EM, TS; never clears PE */
+		val = ringvm_read_cr0(vcpu);
+		val = (val & ~0xeUL) | ((q >> 16) & 0xf);
+		r = ringvm_set_cr0(vcpu, val);
+		break;
+	}
+	if (r)
+		return inject_gp(vcpu);
+	return skip_and_continue(vcpu);
+}
+
+/* Debug registers are shadowed: the guest never reaches the host's. */
+static int handle_dr_access(struct ringvm_vcpu *vcpu)
+{
+	unsigned long q = vmcs_read(EXIT_QUALIFICATION);
+	unsigned int dr = q & 7, reg = (q >> 8) & 15;
+	bool read = q & BIT(4);
+	u64 *slot;
+
+	if (dr == 4 || dr == 5) {
+		if (ringvm_read_cr4(vcpu) & X86_CR4_DE)
+			return inject_ud(vcpu);
+		dr += 2;
+	}
+	slot = dr < 4 ? &vcpu->dr[dr] : dr == 6 ? &vcpu->dr6 : &vcpu->dr7;
+	if (read) {
+		ringvm_set_gpr(vcpu, reg, *slot);
+	} else {
+		u64 val = ringvm_get_gpr(vcpu, reg);
+
+		if (dr >= 6 && (val >> 32))
+			return inject_gp(vcpu);
+		if (dr == 6)
+			val = (val & 0xf00f) | 0xffff0ff0;
+		else if (dr == 7)
+			val = (val & ~0xd800ULL) | 0x400;
+		*slot = val;
+	}
+	return skip_and_continue(vcpu);
+}
+
+static int handle_msr_read(struct ringvm_vcpu *vcpu)
+{
+	u32 index = vcpu->regs[RV_RCX];
+	u64 data;
+
+	if (ringvm_get_msr(vcpu, index, &data, false))
+		return inject_gp(vcpu);
+	vcpu->regs[RV_RAX] = (u32)data;
+	vcpu->regs[RV_RDX] = data >> 32;
+	return skip_and_continue(vcpu);
+}
+
+static int handle_msr_write(struct ringvm_vcpu *vcpu)
+{
+	u32 index = vcpu->regs[RV_RCX];
+	u64 data = (u32)vcpu->regs[RV_RAX] | ((u64)(u32)vcpu->regs[RV_RDX] << 32);
+
+	if (ringvm_set_msr(vcpu, index, data, false))
+		return inject_gp(vcpu);
+	return skip_and_continue(vcpu);
+}
+
+static int handle_xsetbv(struct ringvm_vcpu *vcpu)
+{
+	u64 val = (u32)vcpu->regs[RV_RAX] | ((u64)(u32)vcpu->regs[RV_RDX] << 32);
+
+	if ((u32)vcpu->regs[RV_RCX] != XCR_XFEATURE_ENABLED_MASK ||
+	    !(val & XFEATURE_MASK_FP) || (val & ~ringvm_host_xcr0) ||
+	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)) ||
+	    ((val & XFEATURE_MASK_AVX512) &&
+	     (val & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512) ||
+	    ((val & XFEATURE_MASK_AVX512) && !(val & XFEATURE_MASK_YMM)))
+		return inject_gp(vcpu);
+	vcpu->xcr0 = val;
+	return skip_and_continue(vcpu);
+}
+
+static int handle_failed_entry(struct ringvm_vcpu *vcpu, u32 full_reason)
+{
+	struct ringvm_run *run = vcpu->run;
+
+	pr_warn_ratelimited("vCPU %u: VM entry failed, exit reason 0x%x qualification 0x%lx\n",
+			    vcpu->id, full_reason, vmcs_read(EXIT_QUALIFICATION));
+	run->exit_reason = RINGVM_EXIT_FAIL_ENTRY;
+	run->fail_entry.hardware_entry_failure_reason = full_reason;
+	run->fail_entry.cpu = vcpu->cpu;
+	return 0;
+}
+
+typedef int (*exit_handler_t)(struct ringvm_vcpu *vcpu);
+
+static const exit_handler_t exit_handlers[RINGVM_NR_EXIT_REASONS] = {
+	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
+	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
+	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
+	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_interrupt_window,
+	[EXIT_REASON_CPUID]			= handle_cpuid,
+	[EXIT_REASON_HLT]			= handle_hlt,
+	[EXIT_REASON_INVD]			= skip_and_continue,
+	[EXIT_REASON_WBINVD]			= skip_and_continue,
+	[EXIT_REASON_PAUSE_INSTRUCTION]		= skip_and_continue,
+	[EXIT_REASON_RDPMC]			= inject_gp,
+	/* No VMX, SMX, MONITOR/MWAIT or hypercalls are offered to guests. */
+	[EXIT_REASON_VMCALL]			= inject_ud,
+	[EXIT_REASON_VMCLEAR]			= inject_ud,
+	[EXIT_REASON_VMLAUNCH]			= inject_ud,
+	[EXIT_REASON_VMPTRLD]			= inject_ud,
+	[EXIT_REASON_VMPTRST]			= inject_ud,
+	[EXIT_REASON_VMREAD]			= inject_ud,
+	[EXIT_REASON_VMRESUME]			= inject_ud,
+	[EXIT_REASON_VMWRITE]			= inject_ud,
+	[EXIT_REASON_VMOFF]			= inject_ud,
+	[EXIT_REASON_VMON]			= inject_ud,
+	[EXIT_REASON_INVEPT]			= inject_ud,
+	[EXIT_REASON_INVVPID]			= inject_ud,
+	[EXIT_REASON_VMFUNC]			= inject_ud,
+	[11]					= inject_ud,	/* GETSEC */
+	[EXIT_REASON_MWAIT_INSTRUCTION]		= inject_ud,
+	[EXIT_REASON_MONITOR_INSTRUCTION]	= inject_ud,
+	[EXIT_REASON_RDTSCP]			= inject_ud,
+	[EXIT_REASON_INVPCID]			= inject_ud,
+	[EXIT_REASON_CR_ACCESS]			= handle_cr_access,
+	[EXIT_REASON_DR_ACCESS]			= handle_dr_access,
+	[EXIT_REASON_IO_INSTRUCTION]		= ringvm_handle_io,
+	[EXIT_REASON_MSR_READ]			= handle_msr_read,
+	[EXIT_REASON_MSR_WRITE]			= handle_msr_write,
+	[EXIT_REASON_EPT_VIOLATION]		= ringvm_handle_ept_violation,
+	[EXIT_REASON_XSETBV]			= handle_xsetbv,
+};
+
+int ringvm_handle_exit(struct ringvm_vcpu *vcpu, u32 exit_reason)
+{
+	u32 basic = exit_reason & 0xffff;
+
+	vcpu->exits[basic < RINGVM_NR_EXIT_REASONS ? basic : 0]++;
+	trace_exit(vcpu->id, basic, vmcs_read(GUEST_RIP), vmcs_read(EXIT_QUALIFICATION),
+		   vmcs_read(VM_EXIT_INTR_INFO));
+
+	/* Bit 31: the entry itself failed (invalid guest state, MSR load, #MC). */
+	if (exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
+		return handle_failed_entry(vcpu, exit_reason);
+	if (basic < RINGVM_NR_EXIT_REASONS && exit_handlers[basic])
+		return exit_handlers[basic](vcpu);
+	return handle_unexpected(vcpu, basic);
+}

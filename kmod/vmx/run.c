@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * RINGVM_RUN: finish what userspace was asked to do, then enter the guest
+ * until an exit needs userspace, a signal arrives, or an error occurs.
+ *
+ * Host state that VMX does not switch is handled here: the guest's FPU
+ * state becomes the task's (so a context switch saves it), XCR0 is swapped
+ * around each entry, the syscall MSRs are switched lazily (loaded before
+ * the first entry, restored when the task leaves the CPU or the ioctl
+ * returns), and debug state the VM exit clobbered is put back.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/preempt.h>
+#include <linux/sched/signal.h>
+#include <asm/debugreg.h>
+#include <asm/desc.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
+#include <asm/tlbflush.h>
+#include <asm/msr.h>
+#include <asm/vmx.h>
+
+#include "capabilities.h"
+#include "compat.h"
+#include "exits.h"
+#include "trace.h"
+#include "vcpu.h"
+#include "vm.h"
+#include "vmenter.h"
+#include "vmx_ops.h"
+
+u64 ringvm_host_xcr0;
+
+static void user_msrs_read(struct ringvm_user_msrs *m)
+{
+	rdmsrl(MSR_STAR, m->star);
+	rdmsrl(MSR_LSTAR, m->lstar);
+	rdmsrl(MSR_CSTAR, m->cstar);
+	rdmsrl(MSR_SYSCALL_MASK, m->sfmask);
+	rdmsrl(MSR_KERNEL_GS_BASE, m->kernel_gs_base);
+	if (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID))
+		rdmsrl(MSR_TSC_AUX, m->tsc_aux);
+}
+
+static void user_msrs_write(const struct ringvm_user_msrs *m)
+{
+	wrmsrl(MSR_STAR, m->star);
+	wrmsrl(MSR_LSTAR, m->lstar);
+	wrmsrl(MSR_CSTAR, m->cstar);
+	wrmsrl(MSR_SYSCALL_MASK, m->sfmask);
+	wrmsrl(MSR_KERNEL_GS_BASE, m->kernel_gs_base);
+	if (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID))
+		wrmsrl(MSR_TSC_AUX, m->tsc_aux);
+}
+
+/* Preemption off.  The host kernel never uses these MSRs in ring 0. */
+void ringvm_load_guest_msrs(struct ringvm_vcpu *vcpu)
+{
+	if (vcpu->guest_msrs_loaded)
+		return;
+	user_msrs_read(&vcpu->host_msrs);
+	user_msrs_write(&vcpu->guest_msrs);
+	savesegment(ds, vcpu->host_ds);
+	savesegment(es, vcpu->host_es);
+	vcpu->guest_msrs_loaded = true;
+}
+
+/*
+ * Preemption off.  Puts back what the host's user mode relies on; the
+ * guest wrote KERNEL_GS_BASE directly (it is not intercepted), so read it.
+ */
+void ringvm_put_guest_msrs(struct ringvm_vcpu *vcpu)
+{
+	struct desc_ptr gdt;
+
+	if (!vcpu->guest_msrs_loaded)
+		return;
+	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->guest_msrs.kernel_gs_base);
+	user_msrs_write(&vcpu->host_msrs);
+	loadsegment(ds, vcpu->host_ds);
+	loadsegment(es, vcpu->host_es);
+	/* VM exit left GDTR.limit at 0xffff and TR.limit at 0x67. */
+	native_store_gdt(&gdt);
+	gdt.size = GDT_SIZE - 1;
+	native_load_gdt(&gdt);
+	invalidate_tss_limit();
+	vcpu->guest_msrs_loaded = false;
+}
+
+void ringvm_queue_exception(struct ringvm_vcpu *vcpu, u8 vector, bool has_error, u32 error)
+{
+	vcpu->exception_pending = true;
+	vcpu->exception_vector = vector;
+	vcpu->exception_has_error = has_error;
+	vcpu->exception_error = error;
+}
+
+static bool interrupt_window_open(void)
+{
+	return (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	       !(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) &
+		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
+/*
+ * Decide what the next entry delivers: an event cut short by the last exit
+ * first, then a queued exception, then the VMM's interrupt when the guest
+ * can take it (otherwise ask for an exit when it can).
+ */
+static void inject_events(struct ringvm_vcpu *vcpu)
+{
+	u32 idt = vmcs_read(IDT_VECTORING_INFO_FIELD);
+	bool want_window = false;
+
+	if (idt & VECTORING_INFO_VALID_MASK) {
+		u32 type = idt & VECTORING_INFO_TYPE_MASK;
+
+		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, idt & ~INTR_INFO_RESVD_BITS_MASK);
+		if (idt & VECTORING_INFO_DELIVER_CODE_MASK)
+			vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE,
+				   vmcs_read(IDT_VECTORING_ERROR_CODE));
+		if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
+		    type == INTR_TYPE_PRIV_SW_EXCEPTION)
+			vmcs_write(VM_ENTRY_INSTRUCTION_LEN,
+				   vmcs_read(VM_EXIT_INSTRUCTION_LEN));
+		vmcs_write(IDT_VECTORING_INFO_FIELD, 0);
+		want_window = vcpu->pending_irq >= 0;
+	} else if (vcpu->exception_pending) {
+		u32 info = vcpu->exception_vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
+
+		if (vcpu->exception_has_error) {
+			info |= INTR_INFO_DELIVER_CODE_MASK;
+			vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vcpu->exception_error);
+		}
+		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
+		vcpu->exception_pending = false;
+		trace_inject(vcpu->id, vcpu->exception_vector, true);
+		want_window = vcpu->pending_irq >= 0;
+	} else if (vcpu->pending_irq >= 0) {
+		if (interrupt_window_open()) {
+			vmcs_write(VM_ENTRY_INTR_INFO_FIELD, vcpu->pending_irq |
+				   INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
+			trace_inject(vcpu->id, vcpu->pending_irq, false);
+			vcpu->pending_irq = -1;
+		} else {
+			want_window = true;
+		}
+	}
+	if (vcpu->run->request_interrupt_window)
+		want_window = true;
+	if (want_window)
+		vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
+}
+
+/* The fields KVM_RUN reports on every exit to userspace. */
+static void report_interrupt_state(struct ringvm_vcpu *vcpu)
+{
+	struct ringvm_run *run = vcpu->run;
+
+	run->if_flag = !!(vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF);
+	run->ready_for_interrupt_injection = vcpu->pending_irq < 0 &&
+		!vcpu->exception_pending && interrupt_window_open();
+	run->cr8 = vcpu->cr8;
+	run->apic_base = vcpu->apic_base;
+}
+
+/* One round trip through the guest.  Returns the basic exit reason or < 0. */
+static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
+{
+	unsigned long cr3, cr4, dr7 = 0;
+	u64 debugctl;
+	int fail;
+
+	preempt_disable();
+	local_irq_disable();
+
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+	ringvm_load_guest_msrs(vcpu);
+	inject_events(vcpu);
+
+	/* The kernel changes CR3 (PCID) and CR4 per task; VM exit must restore them. */
+	cr3 = __read_cr3();
+	if (cr3 != vcpu->host_cr3) {
+		vmcs_write(HOST_CR3, cr3);
+		vcpu->host_cr3 = cr3;
+	}
+	cr4 = cr4_read_shadow();
+	if (cr4 != vcpu->host_cr4) {
+		vmcs_write(HOST_CR4, cr4);
+		vcpu->host_cr4 = cr4;
+	}
+	if (hw_breakpoint_active())
+		dr7 = 1;
+	rdmsrl(MSR_IA32_DEBUGCTLMSR, debugctl);
+	if (vcpu->xcr0 != ringvm_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+
+	trace_entry(vcpu->id);
+	fail = __ringvm_vmenter(vcpu->regs, vcpu->launched);
+
+	if (vcpu->xcr0 != ringvm_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, ringvm_host_xcr0);
+	/* VM exit cleared DEBUGCTL and set DR7 to 0x400. */
+	if (debugctl)
+		wrmsrl(MSR_IA32_DEBUGCTLMSR, debugctl);
+	if (dr7)
+		hw_breakpoint_restore();
+
+	if (fail) {
+		*exit_reason = 0;
+		fail = vmcs_read(VM_INSTRUCTION_ERROR);
+	} else {
+		vcpu->launched = true;
+		*exit_reason = vmcs_read(VM_EXIT_REASON);
+		/* An NMI that hit the guest is the host's: deliver it before IRQs. */
+		if ((*exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
+		    (vmcs_read(VM_EXIT_INTR_INFO) & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
+		    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
+			ringvm_do_nmi_irqoff(RINGVM_NMI_ENTRY);
+	}
+	local_irq_enable();
+	preempt_enable();
+	return fail;
+}
+
+/* What the VMM was asked to do at the last exit, now folded into the guest. */
+static int complete_userspace(struct ringvm_vcpu *vcpu)
+{
+	enum ringvm_pending_completion c = vcpu->completion;
+	int r = 0;
+
+	vcpu->completion = RV_COMPLETE_NONE;
+	switch (c) {
+	case RV_COMPLETE_NONE:
+		return 0;
+	case RV_COMPLETE_PIO_IN:
+		r = ringvm_complete_pio_in(vcpu);
+		break;
+	case RV_COMPLETE_MMIO_READ:
+		ringvm_complete_mmio_read(vcpu);
+		break;
+	case RV_COMPLETE_SKIP:
+		break;
+	}
+	if (!r)
+		ringvm_skip_insn(vcpu, vcpu->insn_len);
+	return r < 0 ? r : 0;
+}
+
+int ringvm_vcpu_run(struct ringvm_vcpu *vcpu)
+{
+	struct ringvm_run *run = vcpu->run;
+	u32 exit_reason;
+	int r;
+
+	preempt_disable();
+	ringvm_vcpu_load(vcpu);
+	r = complete_userspace(vcpu);
+	preempt_enable();
+	if (r)
+		return r;
+
+	if (READ_ONCE(run->immediate_exit)) {
+		run->exit_reason = RINGVM_EXIT_INTR;
+		return -EINTR;
+	}
+
+	ringvm_fpu_swap(&vcpu->fpu, true);
+	preempt_notifier_register(&vcpu->pn);
+
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = RINGVM_EXIT_INTR;
+			r = -EINTR;
+			break;
+		}
+		if (run->request_interrupt_window && vcpu->pending_irq < 0 &&
+		    interrupt_window_open()) {
+			run->exit_reason = RINGVM_EXIT_IRQ_WINDOW_OPEN;
+			r = 0;
+			break;
+		}
+		cond_resched();
+
+		r = enter_guest(vcpu, &exit_reason);
+		if (r) {
+			run->exit_reason = RINGVM_EXIT_FAIL_ENTRY;
+			run->fail_entry.hardware_entry_failure_reason = r;
+			run->fail_entry.cpu = vcpu->cpu;
+			pr_warn_ratelimited("vCPU %u: VM entry failed, VM-instruction error %d\n",
+					    vcpu->id, r);
+			r = 0;
+			break;
+		}
+		r = ringvm_handle_exit(vcpu, exit_reason);
+		if (r <= 0)
+			break;
+	}
+
+	preempt_notifier_unregister(&vcpu->pn);
+	preempt_disable();
+	report_interrupt_state(vcpu);
+	ringvm_vcpu_put(vcpu);
+	preempt_enable();
+	ringvm_fpu_swap(&vcpu->fpu, false);
+	if (!r)
+		vcpu->userspace_exits++;
+	if (!r)
+		trace_userspace_exit(vcpu->id, run->exit_reason);
+	return r;
+}

@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The vCPU file: creation, the shared run pages, the ioctls, and moving the
+ * VMCS between host CPUs (VMCLEAR where it was, VMPTRLD where it runs) from
+ * preempt notifiers, as the SDM requires for a VMCS that changes CPU.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "capabilities.h"
+#include "compat.h"
+#include "hardware.h"
+#include "vcpu.h"
+#include "vm.h"
+#include "vmx_ops.h"
+
+#define RINGVM_MAX_MSR_ENTRIES	256
+
+static DEFINE_IDA(vpid_ida);
+static DEFINE_PER_CPU(void *, current_vmcs);
+
+static void vcpu_clear(void *arg)
+{
+	struct ringvm_vcpu *vcpu = arg;
+
+	if (vcpu->cpu != smp_processor_id())
+		return;
+	vmclear(__pa(vcpu->vmcs));
+	if (this_cpu_read(current_vmcs) == vcpu->vmcs)
+		this_cpu_write(current_vmcs, NULL);
+	ringvm_untrack_loaded_vcpu(vcpu);
+	vcpu->cpu = -1;
+	vcpu->launched = false;
+}
+
+void ringvm_vcpu_clear_on_this_cpu(struct ringvm_vcpu *vcpu)
+{
+	vcpu_clear(vcpu);
+}
+
+/* Called with preemption off (ioctl paths or the sched_in notifier). */
+void ringvm_vcpu_load(struct ringvm_vcpu *vcpu)
+{
+	int cpu = smp_processor_id();
+	bool migrated = vcpu->cpu != cpu;
+
+	if (migrated && vcpu->cpu >= 0)
+		smp_call_function_single(vcpu->cpu, vcpu_clear, vcpu, 1);
+
+	if (this_cpu_read(current_vmcs) != vcpu->vmcs) {
+		if (vmptrld(__pa(vcpu->vmcs)))
+			pr_err_ratelimited("VMPTRLD failed for vCPU %u\n", vcpu->id);
+		this_cpu_write(current_vmcs, vcpu->vmcs);
+	}
+	if (migrated) {
+		unsigned long flags;
+
+		local_irq_save(flags);
+		ringvm_track_loaded_vcpu(vcpu);
+		local_irq_restore(flags);
+		vcpu->cpu = cpu;
+		ringvm_vmcs_set_host_percpu(vcpu);
+		/* This CPU may hold stale translations tagged with our VPID. */
+		if (vmx_caps.vpid)
+			invvpid(vmx_caps.invvpid_single ? VMX_VPID_EXTENT_SINGLE_CONTEXT :
+				VMX_VPID_EXTENT_ALL_CONTEXT, vcpu->vpid);
+	}
+}
+
+void ringvm_vcpu_put(struct ringvm_vcpu *vcpu)
+{
+	ringvm_put_guest_msrs(vcpu);
+}
+
+static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
+{
+	ringvm_vcpu_load(container_of(pn, struct ringvm_vcpu, pn));
+}
+
+static void vcpu_sched_out(struct preempt_notifier *pn, struct task_struct *next)
+{
+	ringvm_vcpu_put(container_of(pn, struct ringvm_vcpu, pn));
+}
+
+struct preempt_ops ringvm_preempt_ops = {
+	.sched_in = vcpu_sched_in,
+	.sched_out = vcpu_sched_out,
+};
+
+static vm_fault_t vcpu_fault(struct vm_fault *vmf)
+{
+	return VM_FAULT_SIGBUS;
+}
+
+static const struct vm_operations_struct vcpu_vm_ops = {
+	.fault = vcpu_fault,
+};
+
+/* Page 0: struct ringvm_run; page 1: string I/O data. */
+static int vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	struct ringvm_vcpu *vcpu = filp->private_data;
+	unsigned long npages = vma_pages(vma);
+	int r;
+
+	if (vma->vm_pgoff || npages > 2)
+		return -EINVAL;
+	ringvm_vma_set_io_flags(vma);
+	vma->vm_ops = &vcpu_vm_ops;
+	r = vm_insert_page(vma, vma->vm_start, virt_to_page(vcpu->run));
+	if (!r && npages == 2)
+		r = vm_insert_page(vma, vma->vm_start + PAGE_SIZE, virt_to_page(vcpu->pio_data));
+	return r;
+}
+
+static long vcpu_msrs_ioctl(struct ringvm_vcpu *vcpu, struct ringvm_msrs __user *um,
+			    bool set)
+{
+	struct ringvm_msr_entry *e;
+	struct ringvm_msrs hdr;
+	u32 i;
+	long r;
+
+	if (copy_from_user(&hdr, um, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nmsrs > RINGVM_MAX_MSR_ENTRIES)
+		return -E2BIG;
+	e = memdup_user(um->entries, hdr.nmsrs * sizeof(*e));
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+
+	preempt_disable();
+	ringvm_vcpu_load(vcpu);
+	for (i = 0; i < hdr.nmsrs; i++) {
+		r = set ? ringvm_set_msr(vcpu, e[i].index, e[i].data, true) :
+			  ringvm_get_msr(vcpu, e[i].index, &e[i].data, true);
+		if (r)
+			break;
+	}
+	ringvm_vcpu_put(vcpu);
+	preempt_enable();
+
+	r = i;
+	if (!set && copy_to_user(um->entries, e, i * sizeof(*e)))
+		r = -EFAULT;
+	kfree(e);
+	return r;
+}
+
+/* Register access needs the VMCS current on this CPU for the whole call. */
+#define WITH_VMCS(vcpu, stmt)			\
+	do {					\
+		preempt_disable();		\
+		ringvm_vcpu_load(vcpu);		\
+		stmt;				\
+		ringvm_vcpu_put(vcpu);		\
+		preempt_enable();		\
+	} while (0)
+
+static long vcpu_fpu_ioctl(struct ringvm_vcpu *vcpu, struct ringvm_fpu __user *uf, bool set);
+
+static long vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	struct ringvm_vcpu *vcpu = filp->private_data;
+	void __user *argp = (void __user *)arg;
+	long r;
+
+	if (current->mm != vcpu->vm->mm)
+		return -EIO;
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+
+	switch (ioctl) {
+	case RINGVM_RUN:
+		r = arg ? -EINVAL : ringvm_vcpu_run(vcpu);
+		break;
+	case RINGVM_GET_REGS: {
+		struct ringvm_regs regs;
+
+		WITH_VMCS(vcpu, ringvm_get_regs(vcpu, &regs));
+		r = copy_to_user(argp, &regs, sizeof(regs)) ? -EFAULT : 0;
+		break;
+	}
+	case RINGVM_SET_REGS: {
+		struct ringvm_regs regs;
+
+		r = -EFAULT;
+		if (copy_from_user(&regs, argp, sizeof(regs)))
+			break;
+		WITH_VMCS(vcpu, ringvm_set_regs(vcpu, &regs));
+		r = 0;
+		break;
+	}
+	case RINGVM_GET_SREGS: {
+		struct ringvm_sregs sregs;
+
+		WITH_VMCS(vcpu, ringvm_get_sregs(vcpu, &sregs));
+		r = copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
+		break;
+	}
+	case RINGVM_SET_SREGS: {
+		struct ringvm_sregs sregs;
+
+		r = -EFAULT;
+		if (copy_from_user(&sregs, argp, sizeof(sregs)))
+			break;
+		WITH_VMCS(vcpu, r = ringvm_set_sregs(vcpu, &sregs));
+		break;
+	}
+	case RINGVM_GET_MSRS:
+		r = vcpu_msrs_ioctl(vcpu, argp, false);
+		break;
+	case RINGVM_SET_MSRS:
+		r = vcpu_msrs_ioctl(vcpu, argp, true);
+		break;
+	case RINGVM_GET_FPU:
+		r = vcpu_fpu_ioctl(vcpu, argp, false);
+		break;
+	case RINGVM_SET_FPU:
+		r = vcpu_fpu_ioctl(vcpu, argp, true);
+		break;
+	case RINGVM_SET_CPUID:
+		r = ringvm_set_cpuid(vcpu, argp);
+		break;
+	case RINGVM_GET_CPUID:
+		r = ringvm_get_cpuid(vcpu, argp);
+		break;
+	case RINGVM_INTERRUPT: {
+		struct ringvm_interrupt irq;
+
+		r = -EFAULT;
+		if (copy_from_user(&irq, argp, sizeof(irq)))
+			break;
+		r = -EINVAL;
+		if (irq.irq < 32 || irq.irq > 255)
+			break;
+		r = -EBUSY;
+		if (vcpu->pending_irq >= 0)
+			break;
+		vcpu->pending_irq = irq.irq;
+		r = 0;
+		break;
+	}
+	default:
+		r = -ENOTTY;
+	}
+	mutex_unlock(&vcpu->mutex);
+	return r;
+}
+
+/* The legacy FXSAVE area heads the XSAVE image the FPU core hands out. */
+static long vcpu_fpu_ioctl(struct ringvm_vcpu *vcpu, struct ringvm_fpu __user *uf, bool set)
+{
+	unsigned int size = vcpu->fpu.uabi_size;
+	struct fxregs_state *fx;
+	struct ringvm_fpu f;
+	u32 pkru = 0;
+	void *buf;
+	long r = 0;
+
+	buf = kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		return -ENOMEM;
+	fpu_copy_guest_fpstate_to_uabi(&vcpu->fpu, buf, size,
+				       ringvm_host_xcr0 | XFEATURE_MASK_FPSSE, 0);
+	fx = buf;
+	if (!set) {
+		memset(&f, 0, sizeof(f));
+		memcpy(f.fpr, fx->st_space, sizeof(f.fpr));
+		f.fcw = fx->cwd;
+		f.fsw = fx->swd;
+		f.ftwx = fx->twd;
+		f.last_opcode = fx->fop;
+		f.last_ip = fx->rip;
+		f.last_dp = fx->rdp;
+		memcpy(f.xmm, fx->xmm_space, sizeof(f.xmm));
+		f.mxcsr = fx->mxcsr;
+		r = copy_to_user(uf, &f, sizeof(f)) ? -EFAULT : 0;
+	} else if (copy_from_user(&f, uf, sizeof(f))) {
+		r = -EFAULT;
+	} else {
+		memcpy(fx->st_space, f.fpr, sizeof(f.fpr));
+		fx->cwd = f.fcw;
+		fx->swd = f.fsw;
+		fx->twd = f.ftwx;
+		fx->fop = f.last_opcode;
+		fx->rip = f.last_ip;
+		fx->rdp = f.last_dp;
+		memcpy(fx->xmm_space, f.xmm, sizeof(f.xmm));
+		fx->mxcsr = f.mxcsr;
+		/* Mark x87 and SSE as present in the XSAVE header or they are not copied. */
+		((u64 *)((u8 *)buf + 512))[0] |= XFEATURE_MASK_FPSSE;
+		r = fpu_copy_uabi_to_guest_fpstate(&vcpu->fpu, buf,
+						   ringvm_host_xcr0 | XFEATURE_MASK_FPSSE, &pkru);
+	}
+	kvfree(buf);
+	return r;
+}
+
+static int vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct ringvm_vcpu *vcpu = filp->private_data;
+	struct ringvm_vm *vm = vcpu->vm;
+
+	mutex_lock(&vm->lock);
+	vm->vcpus[vcpu->id] = NULL;
+	vm->nr_vcpus--;
+	mutex_unlock(&vm->lock);
+	ringvm_vcpu_destroy(vcpu);
+	ringvm_vm_put(vm);
+	return 0;
+}
+
+static const struct file_operations ringvm_vcpu_fops = {
+	.owner		= THIS_MODULE,
+	.release	= vcpu_release,
+	.unlocked_ioctl	= vcpu_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= vcpu_mmap,
+	.llseek		= noop_llseek,
+};
+
+void ringvm_vcpu_destroy(struct ringvm_vcpu *vcpu)
+{
+	int cpu = READ_ONCE(vcpu->cpu);
+
+	if (cpu >= 0)
+		smp_call_function_single(cpu, vcpu_clear, vcpu, 1);
+	fpu_free_guest_fpstate(&vcpu->fpu);
+	if (vcpu->vpid)
+		ida_free(&vpid_ida, vcpu->vpid);
+	kfree(vcpu->cpuid);
+	free_page((unsigned long)vcpu->vmcs);
+	free_page((unsigned long)vcpu->pio_data);
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+}
+
+int ringvm_vcpu_create(struct ringvm_vm *vm, unsigned long id)
+{
+	struct ringvm_vcpu *vcpu;
+	int r, fd;
+
+	if (id >= RINGVM_MAX_VCPUS)
+		return -EINVAL;
+
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return -ENOMEM;
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->cpu = -1;
+	vcpu->pending_irq = -1;
+	mutex_init(&vcpu->mutex);
+	INIT_LIST_HEAD(&vcpu->loaded_link);
+	preempt_notifier_init(&vcpu->pn, &ringvm_preempt_ops);
+
+	r = -ENOMEM;
+	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->vmcs = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->run || !vcpu->pio_data || !vcpu->vmcs)
+		goto out_free;
+	if (!fpu_alloc_guest_fpstate(&vcpu->fpu))
+		goto out_free;
+	if (vmx_caps.vpid) {
+		r = ida_alloc_range(&vpid_ida, 1, 0xffff, GFP_KERNEL);
+		if (r < 0)
+			goto out_fpu;
+		vcpu->vpid = r;
+	}
+	*(u32 *)vcpu->vmcs = vmx_caps.revision_id;
+
+	preempt_disable();
+	vmclear(__pa(vcpu->vmcs));
+	ringvm_vcpu_load(vcpu);
+	r = ringvm_vmcs_init(vcpu);
+	if (!r)
+		ringvm_vcpu_reset_state(vcpu);
+	preempt_enable();
+	if (r)
+		goto out_vmcs;
+
+	mutex_lock(&vm->lock);
+	if (vm->vcpus[id]) {
+		mutex_unlock(&vm->lock);
+		r = -EEXIST;
+		goto out_vmcs;
+	}
+	ringvm_vm_get(vm);
+	fd = anon_inode_getfd("ringvm-vcpu", &ringvm_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		mutex_unlock(&vm->lock);
+		ringvm_vm_put(vm);
+		r = fd;
+		goto out_vmcs;
+	}
+	vm->vcpus[id] = vcpu;
+	vm->nr_vcpus++;
+	mutex_unlock(&vm->lock);
+	return fd;
+
+out_vmcs:
+	ringvm_vcpu_destroy(vcpu);
+	return r;
+out_fpu:
+	fpu_free_guest_fpstate(&vcpu->fpu);
+out_free:
+	free_page((unsigned long)vcpu->vmcs);
+	free_page((unsigned long)vcpu->pio_data);
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+	return r;
+}

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A virtual CPU: its VMCS, the guest state VMX does not keep in the VMCS,
+ * and what an exit left for userspace to finish.
+ */
+#ifndef RINGVM_VCPU_H
+#define RINGVM_VCPU_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/preempt.h>
+#include <linux/types.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
+#include <asm/processor-flags.h>
+#include <linux/ringvm.h>
+
+struct ringvm_vm;
+
+/* GPR slots in x86 encoding order, so ModRM register numbers index them. */
+enum ringvm_reg {
+	RV_RAX, RV_RCX, RV_RDX, RV_RBX, RV_RSP, RV_RBP, RV_RSI, RV_RDI,
+	RV_R8, RV_R9, RV_R10, RV_R11, RV_R12, RV_R13, RV_R14, RV_R15,
+	RV_NR_REGS
+};
+
+#define RINGVM_NR_EXIT_REASONS	80
+
+/* CR0 bits the guest changes without an exit; every other write traps. */
+#define RV_GUEST_OWNED_CR0	(X86_CR0_TS | X86_CR0_MP)
+/* CR4 bits the guest owns: none affects host safety or what we shadow. */
+#define RV_GUEST_OWNED_CR4	(X86_CR4_PVI | X86_CR4_DE | X86_CR4_PCE | X86_CR4_OSFXSR | \
+				 X86_CR4_OSXMMEXCPT | X86_CR4_PGE | X86_CR4_TSD | \
+				 X86_CR4_FSGSBASE)
+
+/* What the next RINGVM_RUN must finish before entering the guest. */
+enum ringvm_pending_completion {
+	RV_COMPLETE_NONE,
+	RV_COMPLETE_PIO_IN,	/* copy run->io data to AL/AX/EAX or memory */
+	RV_COMPLETE_MMIO_READ,	/* copy run->mmio.data to the decoded register */
+	RV_COMPLETE_SKIP,	/* only advance RIP (OUT, MMIO write, HLT) */
+};
+
+struct ringvm_mmio_completion {
+	u8 reg;			/* destination register */
+	u8 size;		/* bytes read from the device */
+	u8 dst_size;		/* bytes written to the register */
+	bool sign_extend;
+	bool high_byte;		/* AH/CH/DH/BH */
+};
+
+struct ringvm_user_msrs {
+	u64 star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux;
+};
+
+struct ringvm_vcpu {
+	struct ringvm_vm *vm;
+	unsigned int id;
+	struct mutex mutex;		/* one ioctl at a time */
+	struct ringvm_run *run;		/* page 0 of the vCPU mapping */
+	void *pio_data;			/* page 1: string I/O data */
+
+	void *vmcs;
+	int cpu;			/* where the VMCS is current, -1 if nowhere */
+	bool launched;
+	struct list_head loaded_link;	/* per-CPU list, hardware.c */
+	u16 vpid;
+	struct preempt_notifier pn;
+
+	/* Guest state the VMCS does not hold. */
+	unsigned long regs[RV_NR_REGS];	/* RSP lives in the VMCS */
+	u64 cr0, cr4, cr8, efer;	/* as the guest sees them */
+	u64 cr2;
+	u64 dr[4], dr6, dr7;		/* shadowed: MOV DR always exits */
+	u64 xcr0;
+	struct ringvm_user_msrs guest_msrs;
+	struct ringvm_user_msrs host_msrs;
+	bool guest_msrs_loaded;
+	u64 misc_enable, apic_base, tsc_offset;
+	u64 mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
+	struct fpu_guest fpu;
+
+	struct ringvm_cpuid_entry *cpuid;
+	u32 cpuid_nent;
+
+	/* Events to deliver at the next entry. */
+	int pending_irq;		/* vector, or -1 */
+	bool exception_pending;
+	u8 exception_vector;
+	bool exception_has_error;
+	u32 exception_error;
+
+	enum ringvm_pending_completion completion;
+	struct {		/* the IN or INS userspace is answering */
+		bool string;
+		u8 size;
+		u32 count;
+		u64 dst;	/* guest-linear destination of INS */
+		bool down;	/* EFLAGS.DF */
+	} pio;
+	struct ringvm_mmio_completion mmio;
+	u8 insn_len;			/* of the instruction userspace is finishing */
+
+	/* Host state saved at entry, restored lazily at put. */
+	u16 host_ds, host_es, host_fs_sel, host_gs_sel;
+	unsigned long host_cr3, host_cr4;
+	u64 host_debugctl;
+
+	u64 exits[RINGVM_NR_EXIT_REASONS];
+	u64 userspace_exits;
+};
+
+int ringvm_vcpu_create(struct ringvm_vm *vm, unsigned long id);
+void ringvm_vcpu_destroy(struct ringvm_vcpu *vcpu);
+
+/* VMCLEAR on this CPU because it leaves VMX operation (hardware.c). */
+void ringvm_vcpu_clear_on_this_cpu(struct ringvm_vcpu *vcpu);
+
+/* Make the VMCS current on this CPU (preemption off); load/put host state. */
+void ringvm_vcpu_load(struct ringvm_vcpu *vcpu);
+void ringvm_vcpu_put(struct ringvm_vcpu *vcpu);
+
+/* vmcs_setup.c */
+int ringvm_vmcs_init(struct ringvm_vcpu *vcpu);
+void ringvm_vmcs_set_host_percpu(struct ringvm_vcpu *vcpu);
+void ringvm_vcpu_reset_state(struct ringvm_vcpu *vcpu);
+
+/* regs.c: the register ioctls and the CR0/CR4/EFER rules behind them. */
+void ringvm_get_regs(struct ringvm_vcpu *vcpu, struct ringvm_regs *regs);
+void ringvm_set_regs(struct ringvm_vcpu *vcpu, const struct ringvm_regs *regs);
+void ringvm_get_sregs(struct ringvm_vcpu *vcpu, struct ringvm_sregs *sregs);
+int ringvm_set_sregs(struct ringvm_vcpu *vcpu, const struct ringvm_sregs *sregs);
+int ringvm_set_cr0(struct ringvm_vcpu *vcpu, u64 val);
+int ringvm_set_cr4(struct ringvm_vcpu *vcpu, u64 val);
+int ringvm_set_efer(struct ringvm_vcpu *vcpu, u64 val);
+u64 ringvm_read_cr0(struct ringvm_vcpu *vcpu);
+u64 ringvm_read_cr4(struct ringvm_vcpu *vcpu);
+void ringvm_skip_insn(struct ringvm_vcpu *vcpu, unsigned int len);
+
+/* run.c */
+int ringvm_vcpu_run(struct ringvm_vcpu *vcpu);
+void ringvm_queue_exception(struct ringvm_vcpu *vcpu, u8 vector, bool has_error, u32 error);
+void ringvm_load_guest_msrs(struct ringvm_vcpu *vcpu);
+void ringvm_put_guest_msrs(struct ringvm_vcpu *vcpu);
+
+/* exits.c: > 0 re-enter, 0 exit to userspace (run filled in), < 0 error */
+int ringvm_handle_exit(struct ringvm_vcpu *vcpu, u32 exit_reason);
+
+/* msr.c */
+int ringvm_get_msr(struct ringvm_vcpu *vcpu, u32 index, u64 *data, bool host);
+int ringvm_set_msr(struct ringvm_vcpu *vcpu, u32 index, u64 data, bool host);
+extern const u32 ringvm_msr_index_list[];
+extern const unsigned int ringvm_msr_index_count;
+void ringvm_msr_bitmap_init(unsigned long *bitmap);
+
+/* cpuid.c */
+int ringvm_get_supported_cpuid(struct ringvm_cpuid __user *uc);
+int ringvm_set_cpuid(struct ringvm_vcpu *vcpu, struct ringvm_cpuid __user *uc);
+int ringvm_get_cpuid(struct ringvm_vcpu *vcpu, struct ringvm_cpuid __user *uc);
+void ringvm_emulate_cpuid(struct ringvm_vcpu *vcpu);
+
+/* Shared, read-only after load. */
+extern u64 ringvm_host_xcr0;
+extern unsigned long *ringvm_msr_bitmap;
+
+#endif /* RINGVM_VCPU_H */

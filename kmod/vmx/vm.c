@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VM file: created by RINGVM_CREATE_VM, it owns memory slots, EPT and
+ * vCPUs.  Each vCPU file holds a reference, so the VM lives until the last
+ * of its files is closed.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "ept.h"
+#include "hardware.h"
+#include "vcpu.h"
+#include "vm.h"
+
+DEFINE_MUTEX(ringvm_vm_list_lock);
+LIST_HEAD(ringvm_vm_list);
+static unsigned int next_vm_id;
+
+void ringvm_vm_get(struct ringvm_vm *vm)
+{
+	kref_get(&vm->kref);
+}
+
+static void vm_release(struct kref *kref)
+{
+	struct ringvm_vm *vm = container_of(kref, struct ringvm_vm, kref);
+
+	mutex_lock(&ringvm_vm_list_lock);
+	list_del(&vm->link);
+	mutex_unlock(&ringvm_vm_list_lock);
+
+	ringvm_free_all_slots(vm);
+	ringvm_ept_destroy(vm);
+	mmdrop(vm->mm);
+	kfree(vm);
+	ringvm_hardware_put();
+}
+
+void ringvm_vm_put(struct ringvm_vm *vm)
+{
+	kref_put(&vm->kref, vm_release);
+}
+
+static long vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
+{
+	struct ringvm_vm *vm = filp->private_data;
+	void __user *argp = (void __user *)arg;
+	long r;
+
+	/* The VM's memory is addresses in its creator's mm: no one else may use it. */
+	if (current->mm != vm->mm)
+		return -EIO;
+
+	switch (ioctl) {
+	case RINGVM_CREATE_VCPU:
+		r = ringvm_vcpu_create(vm, arg);
+		break;
+	case RINGVM_SET_USER_MEMORY_REGION: {
+		struct ringvm_userspace_memory_region mr;
+
+		if (copy_from_user(&mr, argp, sizeof(mr)))
+			return -EFAULT;
+		mutex_lock(&vm->lock);
+		r = ringvm_set_memory_region(vm, &mr);
+		mutex_unlock(&vm->lock);
+		break;
+	}
+	default:
+		r = -ENOTTY;
+	}
+	return r;
+}
+
+static int vm_release_file(struct inode *inode, struct file *filp)
+{
+	ringvm_vm_put(filp->private_data);
+	return 0;
+}
+
+static const struct file_operations ringvm_vm_fops = {
+	.owner		= THIS_MODULE,
+	.release	= vm_release_file,
+	.unlocked_ioctl	= vm_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+int ringvm_vm_create(unsigned long type)
+{
+	struct ringvm_vm *vm;
+	int r, fd;
+
+	if (type)
+		return -EINVAL;
+	if (!current->mm)
+		return -EINVAL;
+
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		return -ENOMEM;
+	kref_init(&vm->kref);
+	mutex_init(&vm->lock);
+	INIT_LIST_HEAD(&vm->link);
+
+	r = ringvm_hardware_get();
+	if (r)
+		goto out_free;
+	r = ringvm_ept_init(vm);
+	if (r)
+		goto out_hw;
+
+	mmgrab(current->mm);
+	vm->mm = current->mm;
+	vm->pid = task_tgid_nr(current);
+
+	/* The file pins the module (fops.owner) until its release has run. */
+	fd = anon_inode_getfd("ringvm-vm", &ringvm_vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		mmdrop(vm->mm);
+		ringvm_ept_destroy(vm);
+		r = fd;
+		goto out_hw;
+	}
+
+	mutex_lock(&ringvm_vm_list_lock);
+	vm->id = ++next_vm_id;
+	list_add_tail(&vm->link, &ringvm_vm_list);
+	mutex_unlock(&ringvm_vm_list_lock);
+	return fd;
+
+out_hw:
+	ringvm_hardware_put();
+out_free:
+	kfree(vm);
+	return r;
+}

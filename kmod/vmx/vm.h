@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A virtual machine: its memory slots, EPT, and vCPUs.
+ */
+#ifndef RINGVM_VM_H
+#define RINGVM_VM_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/ringvm.h>
+
+#define RINGVM_MAX_VCPUS	16
+
+struct ringvm_vcpu;
+struct mm_struct;
+
+struct ringvm_memslot {
+	u64 gpa;
+	u64 npages;
+	unsigned long hva;
+	u32 flags;
+	bool used;
+};
+
+struct ringvm_vm {
+	struct kref kref;
+	struct mm_struct *mm;		/* the creator's; slots are addresses in it */
+	pid_t pid;
+	struct list_head link;		/* vm_list */
+	unsigned int id;
+
+	struct mutex lock;		/* slots, vCPU creation, EPT structure */
+	struct ringvm_memslot slots[RINGVM_MAX_MEMSLOTS];
+
+	u64 *ept_root;			/* PML4, one page */
+	u64 eptp;
+	unsigned long pinned_pages;	/* charged to mm->locked_vm */
+
+	struct ringvm_vcpu *vcpus[RINGVM_MAX_VCPUS];
+	unsigned int nr_vcpus;
+};
+
+int ringvm_vm_create(unsigned long type);
+void ringvm_vm_get(struct ringvm_vm *vm);
+void ringvm_vm_put(struct ringvm_vm *vm);
+
+/* Memory slots (memslot.c); callers hold vm->lock. */
+int ringvm_set_memory_region(struct ringvm_vm *vm,
+			     const struct ringvm_userspace_memory_region *mr);
+const struct ringvm_memslot *ringvm_find_slot(struct ringvm_vm *vm, u64 gpa);
+void ringvm_free_all_slots(struct ringvm_vm *vm);
+
+/* Guest-physical access through the slots, from the VMM's task context. */
+int ringvm_read_guest(struct ringvm_vm *vm, u64 gpa, void *buf, unsigned int len);
+int ringvm_write_guest(struct ringvm_vm *vm, u64 gpa, const void *buf, unsigned int len);
+
+/* VM list walkers for the netlink family. */
+extern struct mutex ringvm_vm_list_lock;
+extern struct list_head ringvm_vm_list;
+
+#endif /* RINGVM_VM_H */
