@@ -102,19 +102,16 @@ struct rv_dev {
 	u32 id;				/* names the device in traces */
 	struct mm_struct *mm;		/* owner; NULL until SET_OWNER */
 	struct task_struct *worker;
-	unsigned long pending;		/* bit per queue, + RV_PENDING_NET_RX */
+	unsigned long pending;		/* a bit per queue with work */
 	u32 type;
 	const struct rv_dev_ops *ops;
 	u64 features;
 	struct rv_mem *mem;
 	struct file *backend;
-	loff_t backend_size;		/* blk */
-	struct rv_poll backend_poll;	/* net: tap readable */
+	struct rv_poll backend_poll;	/* net: tap readable -> RX pending */
 	void *bounce;			/* net: one frame */
 	struct rv_vq vqs[RINGVM_VHOST_MAX_QUEUES];
 };
-
-#define RV_PENDING_NET_RX	(RINGVM_VHOST_MAX_QUEUES)
 
 static inline bool rv_has_feature(struct rv_dev *dev, unsigned int bit)
 {
