@@ -170,8 +170,8 @@ static int rvfio_irqs_on(struct rvfio_dev *rdev, u32 index, const s32 *fds,
 		rdev->vec[i].rdev = rdev;
 	}
 	if (index == RINGVM_VFIO_IRQ_INTX) {
+		/* Handler first: an asserted line with no one to mask it would storm. */
 		rdev->intx_masked = false;
-		pci_intx(pdev, 1);
 	} else {
 		r = pci_alloc_irq_vectors(pdev, count, count,
 					  index == RINGVM_VFIO_IRQ_MSI ?
@@ -184,6 +184,8 @@ static int rvfio_irqs_on(struct rvfio_dev *rdev, u32 index, const s32 *fds,
 		if (r)
 			goto disable;
 	}
+	if (index == RINGVM_VFIO_IRQ_INTX)
+		pci_intx(pdev, 1);
 	rdev->irq_kind = index;
 	rdev->nvec = count;
 	return 0;
