@@ -63,7 +63,7 @@ int ringvm_read_vmx_caps(void)
 	 */
 	r = adjust_controls("pin-based",
 			    PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING,
-			    PIN_BASED_VIRTUAL_NMIS,
+			    PIN_BASED_VIRTUAL_NMIS | PIN_BASED_VMX_PREEMPTION_TIMER,
 			    true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 					MSR_IA32_VMX_PINBASED_CTLS,
 			    &vmx_caps.pin);
@@ -131,6 +131,13 @@ int ringvm_read_vmx_caps(void)
 				  (VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT << 32);
 	if (!vmx_caps.vpid)
 		vmx_caps.proc2 &= ~SECONDARY_EXEC_ENABLE_VPID;
+
+	if (vmx_caps.pin & PIN_BASED_VMX_PREEMPTION_TIMER) {
+		u64 misc;
+
+		rdmsrl(MSR_IA32_VMX_MISC, misc);
+		vmx_caps.preemption_timer_shift = misc & 0x1f;
+	}
 
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, vmx_caps.cr0_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, vmx_caps.cr0_fixed1);

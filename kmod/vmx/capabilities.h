@@ -22,6 +22,8 @@ struct ringvm_vmx_caps {
 	bool vpid;
 	bool invept_single;	/* else global */
 	bool invvpid_single;
+	u8 preemption_timer_shift;	/* the timer counts TSC >> shift */
+	bool host_debugctl;		/* IA32_DEBUGCTL exists (not on every emulator) */
 };
 
 extern struct ringvm_vmx_caps vmx_caps;

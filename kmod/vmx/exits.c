@@ -281,6 +281,8 @@ static const exit_handler_t exit_handlers[RINGVM_NR_EXIT_REASONS] = {
 	[EXIT_REASON_MSR_WRITE]			= handle_msr_write,
 	[EXIT_REASON_EPT_VIOLATION]		= ringvm_handle_ept_violation,
 	[EXIT_REASON_XSETBV]			= handle_xsetbv,
+	/* The time slice ran out: the run loop checks signals and resched. */
+	[EXIT_REASON_PREEMPTION_TIMER]		= handle_external_interrupt,
 };
 
 int ringvm_handle_exit(struct ringvm_vcpu *vcpu, u32 exit_reason)

@@ -11,11 +11,14 @@
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
 #include <asm/fpu/xcr.h>
+#include <asm/msr.h>
+#include <asm/tsc.h>
 
 #include <linux/ringvm.h>
 
 #include "capabilities.h"
 #include "hardware.h"
+#include "netlink.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -97,6 +100,7 @@ static struct miscdevice ringvm_dev = {
 
 static int __init ringvm_init(void)
 {
+	u64 debugctl;
 	int r;
 
 	/*
@@ -112,6 +116,10 @@ static int __init ringvm_init(void)
 		return r;
 	if (boot_cpu_has(X86_FEATURE_OSXSAVE))
 		ringvm_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	vmx_caps.host_debugctl = !rdmsrl_safe(MSR_IA32_DEBUGCTLMSR, &debugctl);
+	/* 10 ms of TSC, in the timer's units: a bound, not a scheduler tick. */
+	ringvm_preemption_ticks = min_t(u64, U32_MAX,
+					((u64)tsc_khz * 10) >> vmx_caps.preemption_timer_shift);
 
 	ringvm_msr_bitmap = (unsigned long *)__get_free_page(GFP_KERNEL);
 	if (!ringvm_msr_bitmap)
@@ -121,6 +129,9 @@ static int __init ringvm_init(void)
 	r = ringvm_hardware_init();
 	if (r)
 		goto out_bitmap;
+	r = ringvm_netlink_init();
+	if (r)
+		goto out_hw;
 	/* vCPUs move their VMCS between CPUs from preempt notifiers. */
 	preempt_notifier_inc();
 	r = misc_register(&ringvm_dev);
@@ -132,6 +143,8 @@ static int __init ringvm_init(void)
 
 out_notifier:
 	preempt_notifier_dec();
+	ringvm_netlink_exit();
+out_hw:
 	ringvm_hardware_exit();
 out_bitmap:
 	free_page((unsigned long)ringvm_msr_bitmap);
@@ -142,6 +155,7 @@ static void __exit ringvm_exit(void)
 {
 	misc_deregister(&ringvm_dev);
 	preempt_notifier_dec();
+	ringvm_netlink_exit();
 	ringvm_hardware_exit();
 	free_page((unsigned long)ringvm_msr_bitmap);
 }

@@ -32,6 +32,7 @@
 #include "vmx_ops.h"
 
 u64 ringvm_host_xcr0;
+u32 ringvm_preemption_ticks;
 
 static void user_msrs_read(struct ringvm_user_msrs *m)
 {
@@ -194,7 +195,15 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 	}
 	if (hw_breakpoint_active())
 		dr7 = 1;
-	rdmsrl(MSR_IA32_DEBUGCTLMSR, debugctl);
+	debugctl = 0;
+	if (vmx_caps.host_debugctl)
+		rdmsrl(MSR_IA32_DEBUGCTLMSR, debugctl);
+	/*
+	 * However the guest behaves (spinning with interrupts off, say), the
+	 * CPU comes back to the host within a time slice.
+	 */
+	if (vmx_caps.pin & PIN_BASED_VMX_PREEMPTION_TIMER)
+		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, ringvm_preemption_ticks);
 	if (vcpu->xcr0 != ringvm_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 

@@ -161,6 +161,7 @@ void ringvm_emulate_cpuid(struct ringvm_vcpu *vcpu);
 
 /* Shared, read-only after load. */
 extern u64 ringvm_host_xcr0;
+extern u32 ringvm_preemption_ticks;	/* VMX preemption timer per entry */
 extern unsigned long *ringvm_msr_bitmap;
 
 #endif /* RINGVM_VCPU_H */

@@ -255,4 +255,33 @@ struct ringvm_run {
 #define RINGVM_SET_CPUID		_IOW(RINGVMIO, 0x90, struct ringvm_cpuid)
 #define RINGVM_GET_CPUID		_IOWR(RINGVMIO, 0x91, struct ringvm_cpuid)
 
+/* ---- generic netlink family "ringvm": VMs and their exit counters ---- */
+
+#define RINGVM_GENL_NAME	"ringvm"
+#define RINGVM_GENL_VERSION	1
+
+enum {
+	RINGVM_CMD_UNSPEC,
+	RINGVM_CMD_GET_VM,	/* dump: one message per VM */
+	__RINGVM_CMD_MAX,
+};
+#define RINGVM_CMD_MAX (__RINGVM_CMD_MAX - 1)
+
+enum {
+	RINGVM_ATTR_UNSPEC,
+	RINGVM_ATTR_VM_ID,		/* u32 */
+	RINGVM_ATTR_PID,		/* u32: the VMM's tgid */
+	RINGVM_ATTR_NR_VCPUS,		/* u32 */
+	RINGVM_ATTR_MEM_BYTES,		/* u64: sum of slot sizes */
+	RINGVM_ATTR_PINNED_BYTES,	/* u64: guest memory pinned so far */
+	RINGVM_ATTR_USERSPACE_EXITS,	/* u64 */
+	RINGVM_ATTR_EXITS,		/* nested: RINGVM_ATTR_EXIT entries */
+	RINGVM_ATTR_EXIT,		/* nested: REASON and COUNT */
+	RINGVM_ATTR_EXIT_REASON,	/* u32: raw VMX basic exit reason */
+	RINGVM_ATTR_EXIT_COUNT,		/* u64: over all vCPUs */
+	RINGVM_ATTR_PAD,
+	__RINGVM_ATTR_MAX,
+};
+#define RINGVM_ATTR_MAX (__RINGVM_ATTR_MAX - 1)
+
 #endif /* _UAPI_LINUX_RINGVM_H */
