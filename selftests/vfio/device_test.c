@@ -221,6 +221,14 @@ static bool dma_roundtrip(int fd, uint8_t *buf)
 
 	if (!bar)
 		return false;
+	/*
+	 * edu has no reset: a DMA the dead owner started may still be pending
+	 * (and fault in our empty domain). Let it drain before using the engine.
+	 */
+	if (!edu_wait_idle(bar)) {
+		munmap((void *)bar, EDU_BAR_SIZE);
+		return false;
+	}
 	memset(buf, 0x3c, PAGE);
 	memset(buf + PAGE, 0, PAGE);
 	ok = !rv_map(fd, 0x100000, buf, 2 * PAGE,

@@ -61,6 +61,7 @@ TEST_F(dma, unmapped_iova_faults)
 	ASSERT_EQ(0, rv_map(self->fd, 0x200000, sentinel, PAGE, RW));
 	ASSERT_EQ(0, rv_map(self->fd, 0x210000, src, PAGE, RINGVM_VFIO_DMA_READ));
 	ASSERT_TRUE(edu_dma(self->bar, 0x210000, EDU_BUF, EDU_XFER, 0));
+	rv_dmar_log_ready();
 	ASSERT_TRUE(edu_dma(self->bar, EDU_BUF, 0x300000, EDU_XFER, EDU_CMD_TO_RAM));
 	for (i = 0; i < PAGE && sentinel[i] == 0x5a; i++)
 		;
@@ -89,6 +90,7 @@ TEST_F(dma, unmapped_after_unmap_faults)
 	ASSERT_TRUE(edu_dma(self->bar, 0x400000, EDU_BUF + 0, 16, 0));
 	ASSERT_TRUE(edu_dma(self->bar, 0x500000, EDU_BUF, EDU_XFER, 0));
 	ASSERT_EQ(0, rv_unmap(self->fd, 0x400000, PAGE));
+	rv_dmar_log_ready();
 	ASSERT_TRUE(edu_dma(self->bar, EDU_BUF, 0x400000, EDU_XFER, EDU_CMD_TO_RAM));
 	for (i = 0; i < PAGE && buf[i] == 0x11; i++)
 		;
@@ -109,6 +111,7 @@ TEST_F(dma, read_only_mapping_blocks_writes)
 	ASSERT_EQ(0, rv_map(self->fd, 0x600000, buf, PAGE, RINGVM_VFIO_DMA_READ));
 	ASSERT_EQ(0, rv_map(self->fd, 0x610000, src, PAGE, RINGVM_VFIO_DMA_READ));
 	ASSERT_TRUE(edu_dma(self->bar, 0x610000, EDU_BUF, EDU_XFER, 0));
+	rv_dmar_log_ready();
 	ASSERT_TRUE(edu_dma(self->bar, EDU_BUF, 0x600000, EDU_XFER, EDU_CMD_TO_RAM));
 	for (i = 0; i < PAGE && buf[i] == 0x77; i++)
 		;

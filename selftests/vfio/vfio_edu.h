@@ -216,6 +216,55 @@ static inline bool edu_dma(volatile uint8_t *bar, uint64_t src, uint64_t dst,
 	return true;
 }
 
+/* Waits (20 s at most) for a DMA started by someone else to finish. */
+static inline bool edu_wait_idle(volatile uint8_t *bar)
+{
+	double end = rv_now() + 20;
+
+	while (edu_rd(bar, EDU_DMA_CMD) & EDU_CMD_RUN) {
+		if (rv_now() > end)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}
+
+/*
+ * The Intel IOMMU driver reports faults through one ratelimit (10 per 5 s)
+ * that costs three per fault, so a fourth fault within 5 s goes unlogged.
+ * Before provoking a fault the test must see reported, wait until 5 s have
+ * passed since the last report in the log (usually no wait at all).
+ */
+static inline void rv_dmar_log_ready(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	unsigned long long ts, last = 0;
+	struct timespec now;
+	char rec[8192];
+	double wait;
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0) {
+			if (errno == EPIPE)
+				continue;
+			break;
+		}
+		rec[n] = '\0';
+		if (strstr(rec, "DMAR: DRHD: handling fault") &&
+		    sscanf(rec, "%*u,%*u,%llu", &ts) == 1)
+			last = ts;
+	}
+	close(fd);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	wait = last / 1e6 + 5.5 - (now.tv_sec + now.tv_nsec / 1e9);
+	if (last && wait > 0)	/* the log's clock may drift from ours: bound it */
+		usleep((wait < 6 ? wait : 6) * 1e6);
+}
+
 /* Waits up to 10 s for the eventfd; returns its count, 0 if it never fired. */
 static inline uint64_t rv_eventfd_wait(int efd)
 {
