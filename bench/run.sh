@@ -8,10 +8,12 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$top/build
 name=${RINGVM_BENCH_NAME:-bench}
+# Like the runner's RINGVM_SELFTEST_DIR / RINGVM_KMOD_ROOT: a private build.
+tests=${RINGVM_SELFTEST_DIR:-$build/selftests}
 # shellcheck source=/dev/null
 . <(sed 's/ := /=/' "$build/kernels.mk")
 
-make -s -C "$top/bench" OUT="$build/selftests/bench" || exit 1
+make -s -C "$top/bench" OUT="$tests/bench" || exit 1
 echo "== bench: Bochs host, kernel $KABI_61 (boot ~2 min, then both hypervisors)"
 bash "$top/selftests/runner/testhost.sh" --host bochs --abi "$KABI_61" \
 	--plan "$top/bench/bochs-bench.plan" --name "$name"
