@@ -185,7 +185,41 @@ struct victim {
 	const char *bdf;
 	void *buf;
 	int pipe_w;
+	uint8_t cls;	/* cache line size before the victim ran */
 };
+
+/* A config register as the PCI core sees it, bypassing our node. */
+static uint16_t sysfs_cfg16(const char *bdf, unsigned int off)
+{
+	char p[PATH_MAX];
+	uint16_t v = 0xffff;
+	int fd;
+
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/config", bdf);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0xffff;
+	if (pread(fd, &v, 2, off) != 2)
+		v = 0xffff;
+	close(fd);
+	return v;
+}
+
+/* Offset of the MSI capability in config space, 0 if none. */
+static unsigned int sysfs_msi_cap(const char *bdf)
+{
+	unsigned int pos = sysfs_cfg16(bdf, PCI_CAPABILITY_LIST) & 0xff;
+	int guard = 48;
+
+	while (pos && guard--) {
+		uint16_t hdr = sysfs_cfg16(bdf, pos);
+
+		if ((hdr & 0xff) == PCI_CAP_ID_MSI)
+			return pos;
+		pos = hdr >> 8;
+	}
+	return 0;
+}
 
 /*
  * Runs in a CLONE_VM child: its pins are charged to the mm it shares with
@@ -199,8 +233,15 @@ static int victim_main(void *arg)
 	int fd = rv_open_dev(v->bdf), i;
 	char ok = 1;
 
+	int32_t efd = eventfd(0, EFD_CLOEXEC);
+	uint8_t cls = v->cls ^ 0x20;
+
 	if (fd < 0 || rv_map(fd, 0x100000, v->buf, 16 * PAGE,
 			     RINGVM_VFIO_DMA_READ | RINGVM_VFIO_DMA_WRITE))
+		ok = 0;
+	/* State a reset must undo: MSI on, a config register changed. */
+	if (ok && (rv_set_irqs(fd, RINGVM_VFIO_IRQ_MSI, 1, &efd) ||
+		   pwrite(fd, &cls, 1, rv_cfg(PCI_CACHE_LINE_SIZE)) != 1))
 		ok = 0;
 	/* Start a device->RAM DMA with pwrite: an mmap would outlive us in the shared mm. */
 	for (i = 0; ok && i < 4; i++)
@@ -248,10 +289,14 @@ TEST_F(device, owner_killed_mid_dma_releases_everything)
 	struct victim v = { .bdf = self->bdf, .buf = buf };
 	long lck, pinned;
 	int p[2], status, fd;
+	unsigned int msi;
 	char ok = 0;
 	pid_t pid;
 
 	ASSERT_NE(MAP_FAILED, buf);
+	msi = sysfs_msi_cap(self->bdf);
+	ASSERT_NE(0, msi);
+	v.cls = sysfs_cfg16(self->bdf, PCI_CACHE_LINE_SIZE) & 0xff;
 	memset(buf, 0, 16 * PAGE);
 	ASSERT_EQ(0, pipe(p));
 	ASSERT_EQ(0, rv_pci_bind(self->bdf, RINGVM_VFIO_DRIVER_NAME));
@@ -265,6 +310,8 @@ TEST_F(device, owner_killed_mid_dma_releases_everything)
 	EXPECT_EQ(1, ok);
 	EXPECT_EQ(lck + 64, rv_vmlck_kb());
 	EXPECT_EQ(pinned + 16, rv_pinned_pages());
+	EXPECT_TRUE(sysfs_cfg16(self->bdf, msi + PCI_MSI_FLAGS) & PCI_MSI_FLAGS_ENABLE);
+	EXPECT_EQ(v.cls ^ 0x20, sysfs_cfg16(self->bdf, PCI_CACHE_LINE_SIZE) & 0xff);
 	/* Still owned: nobody else gets it. */
 	fd = rv_open_dev(self->bdf);
 	EXPECT_EQ(-1, fd);
@@ -276,6 +323,10 @@ TEST_F(device, owner_killed_mid_dma_releases_everything)
 
 	EXPECT_EQ(lck, rv_vmlck_kb());
 	EXPECT_EQ(pinned, rv_pinned_pages());
+	/* Reset and quiesced: MSI off, config restored, no bus mastering. */
+	EXPECT_FALSE(sysfs_cfg16(self->bdf, msi + PCI_MSI_FLAGS) & PCI_MSI_FLAGS_ENABLE);
+	EXPECT_EQ(v.cls, sysfs_cfg16(self->bdf, PCI_CACHE_LINE_SIZE) & 0xff);
+	EXPECT_FALSE(sysfs_cfg16(self->bdf, PCI_COMMAND) & PCI_COMMAND_MASTER);
 	/* The device came back: it opens, unbinds, rebinds and does DMA again. */
 	fd = rv_open_dev(self->bdf);
 	ASSERT_LE(0, fd);
