@@ -35,11 +35,13 @@
 #define PIO_WARMUP	100
 #define PORT_DONE	0x90
 #define PORT_PIO	0x91
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
 
-/* Guest-timed CPUID loop: the delta goes to RV_DATA, then OUT PORT_DONE; forever. */
+/* Guest-timed CPUID loop: the delta goes to RV_DATA (0x20000), then OUT PORT_DONE; forever. */
 RV_GUEST_CODE(cpuid_loop, 64,
 	"1: rdtsc\n shl $32, %rdx\n or %rax, %rdx\n mov %rdx, %r12\n"
-	"mov $10000, %edi\n"
+	"mov $" STR(NR) ", %edi\n"
 	"2: xor %eax, %eax\n xor %ecx, %ecx\n cpuid\n dec %edi\n jnz 2b\n"
 	"rdtsc\n shl $32, %rdx\n or %rdx, %rax\n sub %r12, %rax\n"
 	"mov %rax, 0x20000\n out %al, $0x90\n jmp 1b\n");
@@ -187,7 +189,7 @@ static int bench_cpuid(struct hv *h, uint64_t *guest, uint64_t *host)
 		r = h->run_out(h) == PORT_DONE ? 0 : -1;
 		t1 = __rdtsc();
 		memcpy(&d, h->mem(h) + RV_DATA, sizeof(d));
-		if (i == 0)		/* warm-up: first touches of every page */
+		if (r || i == 0)	/* i == 0 warms up: first touches of every page */
 			continue;
 		if (d / NR < *guest)
 			*guest = d / NR;
@@ -195,6 +197,8 @@ static int bench_cpuid(struct hv *h, uint64_t *guest, uint64_t *host)
 			*host = (t1 - t0) / NR;
 	}
 	h->close(h);
+	if (r)
+		*guest = *host = UINT64_MAX;
 	return r;
 }
 
@@ -222,6 +226,8 @@ static int bench_pio(struct hv *h, uint64_t *ticks)
 			*ticks = (t1 - t0) / NR;
 	}
 	h->close(h);
+	if (r)
+		*ticks = UINT64_MAX;
 	return r;
 }
 
