@@ -68,6 +68,24 @@ TEST_F(device, node_follows_binding)
 	EXPECT_TRUE(rv_path_exists("/dev/ringvm-vfio"));
 }
 
+/* rmmod with a device bound (and closed) unbinds it cleanly. */
+TEST_F(device, module_unload_unbinds)
+{
+	char node[PATH_MAX], drv[64];
+
+	rv_devnode(self->bdf, node, sizeof(node));
+	ASSERT_EQ(0, rv_pci_bind(self->bdf, RINGVM_VFIO_DRIVER_NAME));
+	ASSERT_EQ(0, rv_unload_module("ringvm_vfio"));
+	EXPECT_FALSE(rv_path_exists(node));
+	rv_pci_driver(self->bdf, drv, sizeof(drv));
+	EXPECT_STREQ("", drv);
+	/* driver_override survives: loading the module binds the device again. */
+	ASSERT_EQ(0, rv_load_module("ringvm_vfio"));
+	rv_pci_driver(self->bdf, drv, sizeof(drv));
+	EXPECT_STREQ(RINGVM_VFIO_DRIVER_NAME, drv);
+	EXPECT_TRUE(rv_path_exists(node));
+}
+
 TEST_F(device, unknown_bdf)
 {
 	EXPECT_EQ(-ENOENT, rv_sysfs_write("/sys/bus/pci/devices/0000:7f:1f.7/driver_override",
