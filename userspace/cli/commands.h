@@ -5,6 +5,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
+#include <string>
+
 namespace ringvm::cli {
 
 // Exit status of the verb that ran; set by the verb's callback.
@@ -12,5 +15,10 @@ extern int g_status;
 
 void register_version(CLI::App &app);	  // version.cpp
 void register_passthrough(CLI::App &app); // passthrough.cpp
+void register_run(CLI::App &app);	  // run.cpp
+
+// run.cpp's argument parsers, exposed for the unit tests.
+uint64_t parse_size(const std::string &s); // "256M" -> bytes; throws Error
+uint16_t parse_port(const std::string &s); // "0xf4" -> 0xf4; throws Error
 
 } // namespace ringvm::cli

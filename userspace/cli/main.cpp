@@ -12,6 +12,7 @@ int main(int argc, char **argv)
 	CLI::App app{"ringvm: VMX/EPT virtual machines, vhost worker and passthrough broker"};
 	app.require_subcommand(1);
 	ringvm::cli::register_version(app);
+	ringvm::cli::register_run(app);
 	ringvm::cli::register_passthrough(app);
 
 	try {

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds the tree the e2e suite needs inside the test host (pass it to
+# testhost.sh with --extra DIR): the ringvm CLI, Debian's own vmlinuz (the
+# test host's kernel, unmodified) and a tiny busybox initramfs for the guest.
+#
+#   make-extra.sh OUT RINGVM_BINARY VMLINUZ
+set -euo pipefail
+out=$1 cli=$2 vmlinuz=$3
+here=$(cd "$(dirname "$0")" && pwd)
+
+rm -rf "$out"
+mkdir -p "$out/usr/bin" "$out/e2e"
+cp "$cli" "$out/usr/bin/ringvm"
+cp "$vmlinuz" "$out/e2e/vmlinuz"
+
+guest=$(mktemp -d)
+trap 'rm -rf "$guest"' EXIT
+mkdir -p "$guest"/{bin,proc,sys,dev}
+cp /bin/busybox "$guest/bin/busybox"
+cp "$here/guest-init.sh" "$guest/init"
+chmod 755 "$guest/init"
+(cd "$guest" && find . | cpio -o -H newc --quiet | gzip -9) >"$out/e2e/guest.gz"

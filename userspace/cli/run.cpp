@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+// `ringvm run`: boot a kernel and exit with the guest's status.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "vmm/error.h"
+#include "vmm/fd.h"
+#include "vmm/machine.h"
+
+namespace ringvm::cli {
+
+namespace {
+
+struct RunOptions {
+	std::string kernel, initrd, cmdline = "console=ttyS0", mem = "256M", accel = "ringvm";
+	std::string console = "stdio", debug_exit;
+	std::vector<std::string> modules;
+	int cpus = 1;
+};
+
+int run_vm(const RunOptions &o)
+{
+	MachineConfig cfg;
+	cfg.mem_size = parse_size(o.mem);
+	cfg.cpus = o.cpus;
+	cfg.kernel = read_file(o.kernel, "kernel");
+	cfg.boot.cmdline = o.cmdline;
+	if (!o.initrd.empty()) {
+		cfg.boot.initrd = read_file(o.initrd, "initrd");
+		cfg.boot.has_initrd = true;
+	}
+	for (const auto &m : o.modules)
+		cfg.boot.modules.push_back({m, read_file(m, "module")});
+	if (!o.debug_exit.empty())
+		cfg.debug_exit_port = parse_port(o.debug_exit);
+
+	Fd console_file;
+	if (o.console == "stdio") {
+		cfg.console_fd = STDOUT_FILENO;
+		cfg.console_input_fd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1;
+	} else {
+		int fd = ::open(o.console.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0)
+			throw sys_error("open the console file " + o.console, errno);
+		console_file = Fd(fd);
+		cfg.console_fd = fd;
+	}
+
+	// Declared first so it outlives the machine's VM.
+	std::unique_ptr<Backend> backend;
+	Machine m(std::move(cfg));
+	m.load();
+	backend = open_backend(o.accel == "kvm" ? Accel::Kvm : Accel::Ringvm);
+	int status = m.run(*backend);
+	std::cerr << "ringvm: " << m.stop_reason() << " (exit status " << status << ")\n";
+	return status;
+}
+
+} // namespace
+
+uint64_t parse_size(const std::string &s)
+{
+	size_t pos = 0;
+	unsigned long long v = 0;
+	try {
+		v = std::stoull(s, &pos, 10);
+	} catch (const std::exception &) {
+		throw Error("invalid --mem '" + s + "': give a size such as 256M or 1G");
+	}
+	std::string unit = s.substr(pos);
+	unsigned shift;
+	if (unit.empty() || unit == "M" || unit == "m" || unit == "MiB")
+		shift = 20;
+	else if (unit == "G" || unit == "g" || unit == "GiB")
+		shift = 30;
+	else if (unit == "K" || unit == "k" || unit == "KiB")
+		shift = 10;
+	else
+		throw Error("invalid --mem '" + s + "': unknown unit '" + unit + "' (use K, M or G)");
+	if (v == 0 || v > (1ull << (46 - shift)))
+		throw Error("invalid --mem '" + s + "': must be between 1 MiB and 64 TiB");
+	uint64_t bytes = static_cast<uint64_t>(v) << shift;
+	if (bytes < (16ull << 20))
+		throw Error("--mem " + s + " is too small: the guest needs at least 16 MiB");
+	return bytes & ~0xfffull;
+}
+
+uint16_t parse_port(const std::string &s)
+{
+	size_t pos = 0;
+	unsigned long v = 0;
+	try {
+		v = std::stoul(s, &pos, 0);
+	} catch (const std::exception &) {
+		pos = 0;
+	}
+	if (pos != s.size() || s.empty() || v > 0xffff)
+		throw Error("invalid --debug-exit '" + s + "': give an I/O port such as 0xf4");
+	return static_cast<uint16_t>(v);
+}
+
+void register_run(CLI::App &app)
+{
+	auto o = std::make_shared<RunOptions>();
+	auto *cmd = app.add_subcommand("run", "Boot a kernel in a new VM; exit with the guest's status");
+	cmd->add_option("--kernel", o->kernel, "bzImage, multiboot or ELF64 kernel")
+		->required()
+		->check(CLI::ExistingFile);
+	cmd->add_option("--initrd", o->initrd, "initial ramdisk (bzImage only)")
+		->check(CLI::ExistingFile);
+	cmd->add_option("--cmdline", o->cmdline, "kernel command line")->capture_default_str();
+	cmd->add_option("--mem", o->mem, "guest memory: N[K|M|G], plain N is MiB")
+		->capture_default_str();
+	cmd->add_option("--cpus", o->cpus, "number of vCPUs, one thread each")
+		->capture_default_str()
+		->check(CLI::Range(1, 64));
+	cmd->add_option("--accel", o->accel, "hypervisor: ringvm (/dev/ringvm) or kvm (/dev/kvm)")
+		->capture_default_str()
+		->check(CLI::IsMember({"ringvm", "kvm"}));
+	cmd->add_option("--console", o->console, "where the serial console goes: stdio or a file")
+		->capture_default_str();
+	cmd->add_option("--debug-exit", o->debug_exit,
+			"I/O port: writing V there ends the VM with status (V << 1) | 1");
+	cmd->add_option("--module", o->modules, "multiboot module (repeatable)")
+		->check(CLI::ExistingFile);
+	cmd->callback([o] { g_status = run_vm(*o); });
+}
+
+} // namespace ringvm::cli

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "loaders/boot.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "vmm/error.h"
+#include "vmm/guest_memory.h"
+
+namespace ringvm {
+
+namespace {
+
+constexpr uint64_t kCr0Pe = 1ull << 0, kCr0Et = 1ull << 4, kCr0Ne = 1ull << 5,
+		   kCr0Pg = 1ull << 31;
+constexpr uint64_t kCr4Pae = 1ull << 5;
+constexpr uint64_t kEferLme = 1ull << 8, kEferLma = 1ull << 10;
+
+Segment flat(uint16_t sel, uint8_t type, bool code64)
+{
+	Segment s;
+	s.base = 0;
+	s.limit = 0xffffffff;
+	s.selector = sel;
+	s.type = type;
+	s.present = 1;
+	s.s = 1;
+	s.g = 1;
+	s.l = code64;
+	s.db = !code64;
+	return s;
+}
+
+} // namespace
+
+std::vector<uint8_t> read_file(const std::string &path, const char *what)
+{
+	std::ifstream in(path, std::ios::binary);
+	if (!in)
+		throw sys_error(std::string("read the ") + what + " " + path, errno);
+	std::vector<uint8_t> v((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+	if (in.bad())
+		throw sys_error(std::string("read the ") + what + " " + path, errno);
+	return v;
+}
+
+void write_gdt(GuestMemory &mem)
+{
+	const uint64_t gdt[5] = {
+		0,
+		0,
+		0x00af9b000000ffffull, // 0x10: 64-bit code
+		0x00cf93000000ffffull, // 0x18: flat data
+		0x00cf9b000000ffffull, // 0x20: 32-bit code
+	};
+	mem.write(layout::kGdt, {reinterpret_cast<const uint8_t *>(gdt), sizeof(gdt)});
+}
+
+void write_identity_page_tables(GuestMemory &mem)
+{
+	constexpr uint64_t kPresentRw = 0x3, kHuge = 0x80;
+	mem.put<uint64_t>(layout::kPml4, layout::kPdpt | kPresentRw);
+	for (uint64_t i = 1; i < 512; i++)
+		mem.put<uint64_t>(layout::kPml4 + 8 * i, 0);
+	for (uint64_t i = 0; i < 512; i++)
+		mem.put<uint64_t>(layout::kPdpt + 8 * i,
+				  i < 4 ? (layout::kPd + 0x1000 * i) | kPresentRw : 0);
+	for (uint64_t i = 0; i < 4 * 512; i++)
+		mem.put<uint64_t>(layout::kPd + 8 * i, (i << 21) | kPresentRw | kHuge);
+}
+
+void enter(Vcpu &vcpu, const BootState &state)
+{
+	Sregs s = vcpu.get_sregs();
+	bool lm = state.mode == BootState::Mode::Long64;
+	s.cs = lm ? flat(layout::kCode64, 0xb, true) : flat(layout::kCode32, 0xb, false);
+	s.ds = s.es = s.fs = s.gs = s.ss = flat(layout::kData, 0x3, false);
+	s.gdt = {layout::kGdt, 5 * 8 - 1};
+	s.cr0 = kCr0Pe | kCr0Et | kCr0Ne;
+	s.cr4 = 0;
+	s.efer = 0;
+	if (lm) {
+		s.cr0 |= kCr0Pg;
+		s.cr3 = layout::kPml4;
+		s.cr4 = kCr4Pae;
+		s.efer = kEferLme | kEferLma;
+	}
+	vcpu.set_sregs(s);
+	vcpu.set_regs(state.regs);
+	vcpu.reset_fpu();
+}
+
+void park_ap(Vcpu &vcpu, GuestMemory &mem)
+{
+	// cli; hlt; jmp $-2: an AP with nothing to run halts with IF clear and
+	// its thread sleeps until the VM ends.
+	const uint8_t code[] = {0xfa, 0xf4, 0xeb, 0xfd};
+	mem.write(layout::kApPark, code);
+	Sregs s = vcpu.get_sregs();
+	s.cs.selector = 0;
+	s.cs.base = 0;
+	vcpu.set_sregs(s);
+	Regs r;
+	r.rip = layout::kApPark;
+	vcpu.set_regs(r);
+}
+
+BootState load_kernel(GuestMemory &mem, std::span<const uint8_t> image, const BootConfig &cfg)
+{
+	if (image.size() >= 0x206 && std::memcmp(image.data() + 0x202, "HdrS", 4) == 0)
+		return load_bzimage(mem, image, cfg);
+	if (has_multiboot_header(image))
+		return load_multiboot(mem, image, cfg);
+	if (image.size() >= 5 && std::memcmp(image.data(), "\x7f" "ELF", 4) == 0) {
+		if (image[4] == 2)
+			return load_elf64(mem, image, cfg);
+		throw Error("cannot boot a 32-bit ELF kernel without a multiboot header");
+	}
+	throw Error("the kernel is not a bzImage, ELF64 or multiboot image");
+}
+
+} // namespace ringvm

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+// What every loader shares: where things go in low memory, the state the
+// boot vCPU starts in, and the format detection behind `ringvm run --kernel`.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "vmm/backend.h"
+
+namespace ringvm {
+
+class GuestMemory;
+
+// Low-memory layout (below the EBDA at 0x9fc00, which stays reserved).
+namespace layout {
+constexpr uint64_t kGdt = 0x500;	    // boot GDT, 5 entries
+constexpr uint64_t kApPark = 0x600;	    // cli; hlt; jmp: where APs wait
+constexpr uint64_t kBootStack = 0x7000;	    // ELF64 / multiboot stack top
+constexpr uint64_t kZeroPage = 0x7000;	    // Linux boot_params
+constexpr uint64_t kPml4 = 0x9000;	    // identity page tables...
+constexpr uint64_t kPdpt = 0xa000;
+constexpr uint64_t kPd = 0xb000;	    // ...four PDs of 2 MiB pages: 4 GiB
+constexpr uint64_t kMultibootInfo = 0x10000; // info, mmap, module list
+constexpr uint64_t kCmdline = 0x20000;
+constexpr uint64_t kCmdlineMax = 0x10000;
+constexpr uint64_t kKernel = 0x100000;
+constexpr uint64_t kEbda = 0x9fc00;
+// GDT selectors: Linux's __BOOT_CS / __BOOT_DS, and a 32-bit code segment.
+constexpr uint16_t kCode64 = 0x10, kData = 0x18, kCode32 = 0x20;
+} // namespace layout
+
+struct BootState {
+	enum class Mode { Long64, Protected32 } mode = Mode::Long64;
+	Regs regs;
+	std::string format; // "bzImage", "multiboot", "ELF64"
+};
+
+struct BootConfig {
+	std::string cmdline;
+	std::vector<uint8_t> initrd; // empty: none
+	bool has_initrd = false;
+	struct Module {
+		std::string name;
+		std::vector<uint8_t> bytes;
+	};
+	std::vector<Module> modules; // multiboot only
+};
+
+// Reads a whole file; throws Error naming it.
+std::vector<uint8_t> read_file(const std::string &path, const char *what);
+
+// Detects bzImage, multiboot (v1) or ELF64 and loads it; throws Error for
+// anything else or anything that does not fit.
+BootState load_kernel(GuestMemory &mem, std::span<const uint8_t> image, const BootConfig &cfg);
+
+BootState load_bzimage(GuestMemory &mem, std::span<const uint8_t> image, const BootConfig &cfg);
+BootState load_multiboot(GuestMemory &mem, std::span<const uint8_t> image,
+			 const BootConfig &cfg);
+BootState load_elf64(GuestMemory &mem, std::span<const uint8_t> image, const BootConfig &cfg);
+bool has_multiboot_header(std::span<const uint8_t> image);
+
+// Shared pieces.
+void write_gdt(GuestMemory &mem);
+void write_identity_page_tables(GuestMemory &mem);
+// Puts the boot vCPU (registers, segments, paging) in state's mode.
+void enter(Vcpu &vcpu, const BootState &state);
+// Parks an application processor at layout::kApPark in real mode.
+void park_ap(Vcpu &vcpu, GuestMemory &mem);
+
+} // namespace ringvm

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0
+// Program headers of ELF32 and ELF64 images, bounds-checked against the file.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace ringvm {
+
+struct ElfSegment {
+	uint64_t paddr, offset, filesz, memsz;
+};
+
+struct ElfImage {
+	uint64_t entry;
+	std::vector<ElfSegment> loads; // PT_LOAD only
+};
+
+// Throws Error if the image is not an x86 ELF of that class or a header or
+// segment points outside the file.
+ElfImage parse_elf(std::span<const uint8_t> image, bool is64);
+
+// Copies every PT_LOAD into guest memory (zero-filling .bss); throws Error
+// when a segment lands outside RAM. Returns the end of the highest segment.
+class GuestMemory;
+uint64_t load_elf_segments(GuestMemory &mem, std::span<const uint8_t> image, const ElfImage &elf);
+
+} // namespace ringvm

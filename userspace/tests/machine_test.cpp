@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+// The run loop against the fake backend: exit statuses, diagnostics,
+// interrupt delivery from the PIT through the PICs, parked APs.
+#include "vmm/machine.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/fake_backend.h"
+#include "tests/images.h"
+#include "vmm/cpuid.h"
+#include "vmm/error.h"
+
+using namespace ringvm;
+using namespace ringvm::test;
+using Kind = VcpuExit::Kind;
+
+namespace {
+
+MachineConfig config(int cpus = 1)
+{
+	MachineConfig c;
+	c.mem_size = 32u << 20;
+	c.cpus = cpus;
+	c.kernel = make_bzimage();
+	c.console_fd = -1;
+	c.debug_exit_port = 0xf4;
+	return c;
+}
+
+void print(FakeVcpu &v, const std::string &s)
+{
+	for (char c : s)
+		v.script.push_back(FakeVcpu::out(0x3f8, static_cast<uint8_t>(c)));
+}
+
+bool has(const std::string &s, const char *w)
+{
+	return s.find(w) != std::string::npos;
+}
+
+} // namespace
+
+TEST(Machine, DebugExitEndsWithShiftedStatus)
+{
+	FakeBackend be([](FakeVcpu &v) { v.script.push_back(FakeVcpu::out(0xf4, 0x21)); });
+	Machine m(config());
+	EXPECT_EQ(0x43, m.run(be));
+	EXPECT_TRUE(has(m.stop_reason(), "debug-exit"));
+	EXPECT_EQ("bzImage", m.format());
+}
+
+TEST(Machine, BootVcpuStartsInLongModeAtTheKernel)
+{
+	FakeBackend be;
+	Machine m(config());
+	m.run(be);
+	FakeVcpu &v = *be.last_vm->vcpus.at(0);
+	EXPECT_EQ(0x100200u, v.regs.rip);
+	EXPECT_EQ(layout::kZeroPage, v.regs.rsi);
+	EXPECT_EQ(layout::kCode64, v.sregs.cs.selector);
+	EXPECT_EQ(1, v.sregs.cs.l);
+	EXPECT_EQ(layout::kPml4, v.sregs.cr3);
+	EXPECT_EQ(0x500u, v.sregs.efer); // LME | LMA
+	EXPECT_TRUE(v.fpu_reset);
+	// Memory is mapped, and the guest sees no APIC.
+	ASSERT_EQ(1u, be.last_vm->slots.size());
+	EXPECT_EQ(32u << 20, be.last_vm->slots[0].size);
+	for (const auto &e : v.cpuid) {
+		EXPECT_LT(e.function, 0x40000000u);
+		if (e.function == 1) {
+			EXPECT_EQ(0u, e.edx & (1u << 9));
+		}
+	}
+}
+
+TEST(Machine, HaltWithInterruptsOffIsPowerOff)
+{
+	FakeBackend be([](FakeVcpu &v) {
+		print(v, "bye\n");
+		v.script.push_back(FakeVcpu::exit(Kind::Hlt, false));
+	});
+	Machine m(config());
+	EXPECT_EQ(0, m.run(be));
+	EXPECT_TRUE(has(m.stop_reason(), "power off"));
+}
+
+TEST(Machine, KeyboardControllerResetIsCleanExit)
+{
+	FakeBackend be([](FakeVcpu &v) { v.script.push_back(FakeVcpu::out(0x64, 0xfe)); });
+	Machine m(config());
+	EXPECT_EQ(0, m.run(be));
+	EXPECT_TRUE(has(m.stop_reason(), "reset"));
+}
+
+TEST(Machine, TripleFaultGivesDiagnosticWithConsoleTail)
+{
+	FakeBackend be([](FakeVcpu &v) {
+		print(v, "Booting...\nKernel panic - oops\n");
+		v.script.push_back([](FakeVcpu &vc) {
+			vc.regs.rip = 0xffffffff81000123ull;
+			return FakeVcpu::exit(Kind::Shutdown)(vc);
+		});
+	});
+	Machine m(config());
+	EXPECT_EQ(kStatusGuestFailed, m.run(be));
+	const auto &r = m.stop_reason();
+	EXPECT_TRUE(has(r, "triple fault")) << r;
+	EXPECT_TRUE(has(r, "rip 0xffffffff81000123")) << r;
+	EXPECT_TRUE(has(r, "| Kernel panic - oops")) << r;
+	EXPECT_TRUE(has(r, "cr3")) << r;
+}
+
+TEST(Machine, FailedEntryAndInternalErrorAreFailures)
+{
+	for (Kind k : {Kind::FailEntry, Kind::InternalError, Kind::Unknown}) {
+		FakeBackend be([k](FakeVcpu &v) { v.script.push_back(FakeVcpu::exit(k)); });
+		Machine m(config());
+		EXPECT_EQ(kStatusGuestFailed, m.run(be)) << exit_kind_name(k);
+		EXPECT_TRUE(has(m.stop_reason(), "last console lines")) << m.stop_reason();
+	}
+}
+
+TEST(Machine, SystemEventShutdownIsClean)
+{
+	FakeBackend be([](FakeVcpu &v) {
+		v.script.push_back([](FakeVcpu &vc) {
+			VcpuExit e = FakeVcpu::exit(Kind::SystemEvent)(vc);
+			e.reason = 1;
+			return e;
+		});
+	});
+	Machine m(config());
+	EXPECT_EQ(0, m.run(be));
+}
+
+TEST(Machine, PitInterruptIsInjectedThroughThePics)
+{
+	// The guest sets the PICs up (vector base 0x20, auto-EOI, all masked),
+	// programs PIT channel 0 (mode 2, 100 ticks), unmasks IRQ 0 and halts
+	// with interrupts on. Timer ticks must wake it with vector 0x20.
+	FakeBackend be([](FakeVcpu &v) {
+		for (auto [port, val] : std::vector<std::pair<uint16_t, uint8_t>>{
+			     {0x20, 0x11}, {0x21, 0x20}, {0x21, 0x04}, {0x21, 0x03},
+			     {0xa0, 0x11}, {0xa1, 0x28}, {0xa1, 0x02}, {0xa1, 0x03},
+			     {0x21, 0xff}, {0xa1, 0xff},
+			     {0x43, 0x34}, {0x40, 100}, {0x40, 0}, {0x21, 0xfe}})
+			v.script.push_back(FakeVcpu::out(port, val));
+		v.script.push_back(FakeVcpu::exit(Kind::Hlt, true));
+		v.script.push_back([](FakeVcpu &vc) {
+			bool ok = !vc.injected.empty();
+			for (uint8_t vec : vc.injected)
+				ok = ok && vec == 0x20;
+			return FakeVcpu::out(0xf4, ok ? 0 : 1)(vc);
+		});
+	});
+	Machine m(config());
+	EXPECT_EQ(1, m.run(be)); // (0 << 1) | 1
+	EXPECT_FALSE(be.last_vm->vcpus[0]->injected.empty());
+}
+
+TEST(Machine, PendingInterruptWaitsForTheWindow)
+{
+	FakeBackend be([](FakeVcpu &v) {
+		v.ready = false; // interrupts blocked (IF=0 or STI shadow)
+		v.script.push_back(FakeVcpu::out(0x21, 0x00));
+		v.script.push_back(FakeVcpu::out(0x60, 0xee)); // keyboard echo: IRQ 1
+		v.script.push_back([](FakeVcpu &vc) {
+			// The loop must ask for an interrupt-window exit, not inject.
+			uint8_t bad = !vc.window || !vc.injected.empty();
+			vc.ready = true;
+			if (bad)
+				return FakeVcpu::out(0xf4, 5)(vc);
+			return FakeVcpu::exit(Kind::IrqWindowOpen)(vc);
+		});
+		v.script.push_back([](FakeVcpu &vc) {
+			uint8_t ok = vc.injected.size() == 1 && vc.injected[0] == 0x01;
+			return FakeVcpu::out(0xf4, ok ? 0 : 7)(vc);
+		});
+	});
+	Machine m(config());
+	EXPECT_EQ(1, m.run(be));
+}
+
+TEST(Machine, ApplicationProcessorsParkUntilTheEnd)
+{
+	FakeBackend be([](FakeVcpu &v) {
+		if (v.id() == 0) {
+			v.script.push_back(FakeVcpu::out(0x3f8, 'x'));
+			v.script.push_back(FakeVcpu::out(0xf4, 2));
+		} else {
+			v.script.push_back(FakeVcpu::exit(Kind::Hlt, false));
+		}
+	});
+	Machine m(config(3));
+	EXPECT_EQ(5, m.run(be));
+	ASSERT_EQ(3u, be.last_vm->vcpus.size());
+	EXPECT_EQ(layout::kApPark, be.last_vm->vcpus[2]->regs.rip);
+	EXPECT_EQ(2u, be.last_vm->vcpus[1]->cpuid.size() > 1 ? 2u : 0u);
+	EXPECT_EQ(0xfa, m.memory().span(layout::kApPark, 1)[0]); // cli
+}
+
+TEST(Machine, UnclaimedPortsReadAllOnes)
+{
+	FakeBackend be([](FakeVcpu &v) {
+		v.script.push_back(FakeVcpu::in(0x1234, 2));
+		v.script.push_back([](FakeVcpu &vc) { return FakeVcpu::out(0xf4, vc.last_in() == 0xffff ? 0 : 9)(vc); });
+	});
+	Machine m(config());
+	EXPECT_EQ(1, m.run(be));
+}
+
+TEST(Machine, BadImageFailsBeforeAnyBackend)
+{
+	auto c = config();
+	c.kernel.assign(100, 0);
+	Machine m(std::move(c));
+	EXPECT_THROW(m.load(), Error);
+}
+
+TEST(Machine, RejectsBadCpuCount)
+{
+	auto c = config(0);
+	EXPECT_THROW(Machine m(std::move(c)), Error);
+}
+
+TEST(Cpuid, HidesApicAndHypervisorLeavesSetsApicId)
+{
+	std::vector<CpuidEntry> in = {{1, 0, 0, 0, 0x00ffffff, (1u << 21) | (1u << 24) | 1, (1u << 9) | 1},
+				      {0x40000000, 0, 0, 0, 0, 0, 0},
+				      {0x4000ffff, 0, 0, 0, 0, 0, 0},
+				      {0xb, 0, kCpuidSignificantIndex, 0, 0, 0, 0},
+				      {7, 0, kCpuidSignificantIndex, 0, 1, 2, 3},
+				      {0x80000008, 0, 0, 0x4027, 0, 0, 0},
+				      {0x80000008, 1, 0, 0x3927, 0, 0, 0}};
+	auto out = guest_cpuid(in, 3);
+	ASSERT_EQ(5u, out.size());
+	EXPECT_EQ(0x3027u, out[3].eax);
+	EXPECT_EQ(0x3927u, out[4].eax);
+	EXPECT_EQ(1u, out[0].ecx);
+	EXPECT_EQ(1u, out[0].edx);
+	EXPECT_EQ(0x03ffffffu, out[0].ebx);
+	EXPECT_EQ(3u, out[1].edx);
+	EXPECT_EQ(2u, out[2].ecx);
+}

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0
+// An interrupt line as devices see it: they drive a level; the controller
+// decides whether that is an edge or a level for the CPU.
+#pragma once
+
+namespace ringvm {
+
+class IrqSink {
+public:
+	virtual ~IrqSink() = default;
+	virtual void set_irq(unsigned line, bool level) = 0;
+};
+
+// A device's connection to one line of a controller.
+class IrqLine {
+public:
+	IrqLine() = default;
+	IrqLine(IrqSink *sink, unsigned line) : sink_(sink), line_(line) {}
+	void set(bool level)
+	{
+		if (sink_ && level != level_) {
+			level_ = level;
+			sink_->set_irq(line_, level);
+		}
+	}
+	// One rising edge for edge-triggered consumers, leaving the line at
+	// the level it had (a PIT in mode 2 idles high and dips for a tick).
+	void pulse()
+	{
+		bool was = level_;
+		set(!was);
+		set(was);
+	}
+	bool level() const { return level_; }
+
+private:
+	IrqSink *sink_ = nullptr;
+	unsigned line_ = 0;
+	bool level_ = false;
+};
+
+} // namespace ringvm

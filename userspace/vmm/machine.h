@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+// One virtual machine: guest memory, the legacy PC platform on the buses,
+// a thread per vCPU running the exit loop, and a timer thread for the PIT.
+// run() returns the guest's exit status (see Documentation/cli.rst).
+#pragma once
+
+#include <pthread.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "devices/cmos_rtc.h"
+#include "devices/debug_exit.h"
+#include "devices/i8042.h"
+#include "devices/pci_bus.h"
+#include "devices/pic8259.h"
+#include "devices/pit8254.h"
+#include "devices/uart8250.h"
+#include "loaders/boot.h"
+#include "vmm/backend.h"
+#include "vmm/clock.h"
+#include "vmm/console.h"
+#include "vmm/guest_memory.h"
+#include "vmm/io_bus.h"
+
+namespace ringvm {
+
+struct MachineConfig {
+	uint64_t mem_size = 256ull << 20;
+	int cpus = 1;
+	std::vector<uint8_t> kernel;
+	BootConfig boot;
+	std::optional<uint16_t> debug_exit_port;
+	int console_fd = 1;	    // where the UART's output goes; -1 discards
+	int console_input_fd = -1; // read into the UART's receiver when >= 0
+	Clock clock = monotonic_ns;
+};
+
+// Exit statuses that are not the guest's own choice.
+constexpr int kStatusGuestFailed = 2; // triple fault, failed entry, internal error
+
+class Machine {
+public:
+	explicit Machine(MachineConfig cfg);
+	~Machine();
+	Machine(const Machine &) = delete;
+	Machine &operator=(const Machine &) = delete;
+
+	// Loads the kernel (and initrd, modules) into guest memory; throws Error
+	// for an image that is not bootable or does not fit. Needs no backend,
+	// so image errors come before any device is opened.
+	void load();
+	// Boots and runs until the guest powers off, resets, exits through the
+	// debug port or fails. Throws Error only for failures before the guest
+	// ran. The backend must outlive the Machine.
+	int run(Backend &backend);
+	// Why the VM stopped: one line for a clean end, a diagnostic otherwise.
+	const std::string &stop_reason() const { return stop_reason_; }
+	const std::string &format() const { return format_; }
+
+	// Test visibility.
+	IoBus &pio() { return pio_; }
+	Pic8259 &pic() { return pic_; }
+	GuestMemory &memory() { return mem_; }
+
+private:
+	void vcpu_thread(size_t idx);
+	void timer_thread();
+	void input_thread();
+	void handle_io(const VcpuExit &e);
+	void handle_mmio(const VcpuExit &e);
+	// True while the vCPU should keep running after a HLT.
+	bool wait_after_hlt(size_t idx, bool if_flag);
+	void request_stop(int status, std::string reason);
+	std::string diagnostic(Vcpu &v, const std::string &what);
+	void kick(size_t idx);
+	void interrupt_raised();
+
+	MachineConfig cfg_;
+	GuestMemory mem_;
+	std::unique_ptr<Vm> vm_;
+	std::vector<std::unique_ptr<Vcpu>> vcpus_;
+	Console console_;
+
+	// Every device access happens under lock_: devices are plain state
+	// machines and never lock themselves.
+	std::mutex lock_;
+	std::condition_variable wake_;	 // vCPUs halted, waiting for INTR or stop
+	std::condition_variable timer_;	 // the timer thread, on PIT changes or stop
+	IoBus pio_{"port I/O"};
+	IoBus mmio_{"MMIO"};
+	Pic8259 pic_;
+	Uart8250 uart_;
+	I8042 i8042_;
+	CmosRtc rtc_;
+	Pit8254 pit_;
+	PciBus pci_;
+	std::unique_ptr<DebugExit> debug_exit_;
+
+	std::atomic<bool> stopping_{false};
+	int status_ = 0;
+	std::string stop_reason_;
+	std::string format_;
+	BootState boot_;
+	bool loaded_ = false;
+	std::vector<pthread_t> threads_;
+	std::vector<std::atomic<bool>> running_;
+	int stop_pipe_[2] = {-1, -1};
+};
+
+} // namespace ringvm
