@@ -16,6 +16,7 @@ extern int g_status;
 void register_version(CLI::App &app);	  // version.cpp
 void register_passthrough(CLI::App &app); // passthrough.cpp
 void register_run(CLI::App &app);	  // run.cpp
+void register_stat(CLI::App &app);	  // stat.cpp: ps and stat
 
 // run.cpp's argument parsers, exposed for the unit tests.
 uint64_t parse_size(const std::string &s); // "256M" -> bytes; throws Error

@@ -14,6 +14,7 @@ int main(int argc, char **argv)
 	ringvm::cli::register_version(app);
 	ringvm::cli::register_run(app);
 	ringvm::cli::register_passthrough(app);
+	ringvm::cli::register_stat(app);
 
 	try {
 		app.parse(argc, argv);
