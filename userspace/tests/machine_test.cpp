@@ -162,6 +162,8 @@ TEST(Machine, PendingInterruptWaitsForTheWindow)
 {
 	FakeBackend be([](FakeVcpu &v) {
 		v.ready = false; // interrupts blocked (IF=0 or STI shadow)
+		for (uint8_t b : {0x11, 0x20, 0x04, 0x01})
+			v.script.push_back(FakeVcpu::out(b == 0x11 ? 0x20 : 0x21, b));
 		v.script.push_back(FakeVcpu::out(0x21, 0x00));
 		v.script.push_back(FakeVcpu::out(0x60, 0xee)); // keyboard echo: IRQ 1
 		v.script.push_back([](FakeVcpu &vc) {
@@ -173,12 +175,24 @@ TEST(Machine, PendingInterruptWaitsForTheWindow)
 			return FakeVcpu::exit(Kind::IrqWindowOpen)(vc);
 		});
 		v.script.push_back([](FakeVcpu &vc) {
-			uint8_t ok = vc.injected.size() == 1 && vc.injected[0] == 0x01;
+			uint8_t ok = vc.injected.size() == 1 && vc.injected[0] == 0x21;
 			return FakeVcpu::out(0xf4, ok ? 0 : 7)(vc);
 		});
 	});
 	Machine m(config());
 	EXPECT_EQ(1, m.run(be));
+}
+
+TEST(Machine, ExceptionVectorsFromAnUnprogrammedPicAreDropped)
+{
+	FakeBackend be([](FakeVcpu &v) {
+		v.script.push_back(FakeVcpu::out(0x60, 0xee)); // IRQ 1, PIC base still 0
+		v.script.push_back(FakeVcpu::exit(Kind::IrqWindowOpen));
+		v.script.push_back(FakeVcpu::out(0xf4, 0));
+	});
+	Machine m(config());
+	EXPECT_EQ(1, m.run(be));
+	EXPECT_TRUE(be.last_vm->vcpus[0]->injected.empty());
 }
 
 TEST(Machine, ApplicationProcessorsParkUntilTheEnd)

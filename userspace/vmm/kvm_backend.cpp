@@ -5,8 +5,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
-#include <cpuid.h>
-
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -21,48 +19,32 @@ namespace {
 // Where KVM may put the TSS and identity page table that VMX needs for real
 // mode on CPUs without unrestricted guest: just below the 4 GiB BIOS area,
 // inside the PCI hole our memory map leaves unused.
+// <linux/kvm.h> declares the flexible arrays of kvm_cpuid2 and kvm_msrs with
+// __DECLARE_FLEX_ARRAY, which C++ pads with an empty struct: their sizeof
+// (and so the ioctl numbers) and the entries' offset come out wrong. The
+// kernel's layout is an 8-byte header followed by the entries.
+struct ArrayHeader {
+	uint32_t n;
+	uint32_t padding;
+};
+constexpr unsigned long kGetSupportedCpuid = _IOWR(KVMIO, 0x05, ArrayHeader);
+constexpr unsigned long kSetCpuid2 = _IOW(KVMIO, 0x90, ArrayHeader);
+constexpr unsigned long kSetMsrs = _IOW(KVMIO, 0x89, ArrayHeader);
+
+template <typename Entry> std::vector<uint8_t> array_buffer(size_t n)
+{
+	std::vector<uint8_t> buf(sizeof(ArrayHeader) + n * sizeof(Entry));
+	reinterpret_cast<ArrayHeader *>(buf.data())->n = static_cast<uint32_t>(n);
+	return buf;
+}
+
+template <typename Entry> Entry *array_entries(std::vector<uint8_t> &buf)
+{
+	return reinterpret_cast<Entry *>(buf.data() + sizeof(ArrayHeader));
+}
+
 constexpr uint64_t kTssAddr = 0xfffbd000;
 constexpr uint64_t kIdentityMapAddr = 0xfffbc000;
-
-// The CPU's own CPUID, for KVMs whose KVM_GET_SUPPORTED_CPUID refuses the
-// CPU it runs on (seen nested under QEMU/TCG's emulated AMD CPU: EINVAL).
-// Virtualization extensions are hidden; KVM sanitises the rest on entry.
-std::vector<CpuidEntry> host_cpuid()
-{
-	std::vector<CpuidEntry> out;
-	auto leaf = [&](uint32_t fn, uint32_t idx, uint32_t flags) {
-		CpuidEntry e{fn, idx, flags, 0, 0, 0, 0};
-		__cpuid_count(fn, idx, e.eax, e.ebx, e.ecx, e.edx);
-		if (fn == 1)
-			e.ecx = (e.ecx & ~(1u << 5)) | (1u << 31); // no VMX; hypervisor
-		if (fn == 0x80000001)
-			e.ecx &= ~(1u << 2); // no SVM
-		out.push_back(e);
-		return e;
-	};
-	for (uint32_t base : {0u, 0x80000000u}) {
-		uint32_t max = leaf(base, 0, 0).eax;
-		for (uint32_t fn = base + 1; fn <= max && fn < base + 0x40; fn++) {
-			bool sub = fn == 4 || fn == 7 || fn == 0xb || fn == 0xd || fn == 0xf ||
-				   fn == 0x10 || fn == 0x12 || fn == 0x14 || fn == 0x1f ||
-				   fn == 0x8000001d;
-			if (!sub) {
-				leaf(fn, 0, 0);
-				continue;
-			}
-			for (uint32_t i = 0; i < 64; i++) {
-				auto e = leaf(fn, i, kCpuidSignificantIndex);
-				if (i > 1 && !e.eax && !e.ebx && !e.ecx && !e.edx) {
-					out.pop_back();
-					break;
-				}
-			}
-		}
-	}
-	if (out.size() > 256)
-		out.resize(256);
-	return out;
-}
 
 int xioctl(const Fd &fd, unsigned long req, const char *what, unsigned long arg = 0)
 {
@@ -238,12 +220,10 @@ public:
 
 	void set_cpuid(const std::vector<CpuidEntry> &entries) override
 	{
-		std::vector<uint8_t> buf(sizeof(kvm_cpuid2) +
-					 entries.size() * sizeof(kvm_cpuid_entry2));
-		auto *c = reinterpret_cast<kvm_cpuid2 *>(buf.data());
-		c->nent = static_cast<uint32_t>(entries.size());
+		auto buf = array_buffer<kvm_cpuid_entry2>(entries.size());
+		auto *ents = array_entries<kvm_cpuid_entry2>(buf);
 		for (size_t i = 0; i < entries.size(); i++) {
-			auto &k = c->entries[i];
+			auto &k = ents[i];
 			k.function = entries[i].function;
 			k.index = entries[i].index;
 			k.flags = (entries[i].flags & kCpuidSignificantIndex)
@@ -252,19 +232,18 @@ public:
 			k.eax = entries[i].eax, k.ebx = entries[i].ebx;
 			k.ecx = entries[i].ecx, k.edx = entries[i].edx;
 		}
-		xioctl(fd_, KVM_SET_CPUID2, "set the guest CPUID table (KVM_SET_CPUID2)", c);
+		xioctl(fd_, kSetCpuid2, "set the guest CPUID table (KVM_SET_CPUID2)", buf.data());
 	}
 
 	void set_msrs(const std::vector<MsrEntry> &msrs) override
 	{
-		std::vector<uint8_t> buf(sizeof(kvm_msrs) + msrs.size() * sizeof(kvm_msr_entry));
-		auto *m = reinterpret_cast<kvm_msrs *>(buf.data());
-		m->nmsrs = static_cast<uint32_t>(msrs.size());
+		auto buf = array_buffer<kvm_msr_entry>(msrs.size());
+		auto *ents = array_entries<kvm_msr_entry>(buf);
 		for (size_t i = 0; i < msrs.size(); i++) {
-			m->entries[i].index = msrs[i].index;
-			m->entries[i].data = msrs[i].data;
+			ents[i].index = msrs[i].index;
+			ents[i].data = msrs[i].data;
 		}
-		int n = xioctl(fd_, KVM_SET_MSRS, "set guest MSRs (KVM_SET_MSRS)", m);
+		int n = xioctl(fd_, kSetMsrs, "set guest MSRs (KVM_SET_MSRS)", buf.data());
 		if (n != static_cast<int>(msrs.size()))
 			throw Error("cannot set guest MSR " + std::to_string(msrs[n].index) +
 				    ": KVM refused it");
@@ -332,21 +311,19 @@ public:
 		// KVM clamps nent to its own maximum (256 today) and says E2BIG if
 		// that is still too few.
 		for (uint32_t n = 256; n <= 4096; n *= 2) {
-			std::vector<uint8_t> buf(sizeof(kvm_cpuid2) + n * sizeof(kvm_cpuid_entry2));
-			auto *c = reinterpret_cast<kvm_cpuid2 *>(buf.data());
-			c->nent = n;
-			if (::ioctl(sys_.get(), KVM_GET_SUPPORTED_CPUID, c) < 0) {
+			auto buf = array_buffer<kvm_cpuid_entry2>(n);
+			if (::ioctl(sys_.get(), kGetSupportedCpuid, buf.data()) < 0) {
 				if (errno == E2BIG)
 					continue;
-				if (errno == EINVAL)
-					return host_cpuid();
 				throw sys_error("read KVM's CPUID (KVM_GET_SUPPORTED_CPUID, " +
 							std::to_string(n) + " entries)",
 						errno);
 			}
 			std::vector<CpuidEntry> out;
-			for (uint32_t i = 0; i < c->nent; i++) {
-				const auto &k = c->entries[i];
+			uint32_t got = reinterpret_cast<ArrayHeader *>(buf.data())->n;
+			auto *ents = array_entries<kvm_cpuid_entry2>(buf);
+			for (uint32_t i = 0; i < got && i < n; i++) {
+				const auto &k = ents[i];
 				out.push_back({k.function, k.index,
 					       (k.flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX)
 						       ? kCpuidSignificantIndex

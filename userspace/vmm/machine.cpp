@@ -199,7 +199,11 @@ void Machine::vcpu_thread(size_t idx)
 				std::lock_guard lk(lock_);
 				bool pending = pic_.intr();
 				if (pending && ready) {
-					v.inject_interrupt(pic_.ack());
+					// Below 32 is an exception vector: only a PIC the guest
+					// has not programmed yet would produce one; drop it.
+					uint8_t vector = pic_.ack();
+					if (vector >= 32)
+						v.inject_interrupt(vector);
 					pending = pic_.intr();
 				}
 				// Exit as soon as the guest can take what is still pending.
