@@ -90,6 +90,7 @@ static int handle_external_interrupt(struct ringvm_vcpu *vcpu)
 
 static int handle_triple_fault(struct ringvm_vcpu *vcpu)
 {
+	vcpu->idt_vectoring = 0;
 	vcpu->run->exit_reason = RINGVM_EXIT_SHUTDOWN;
 	return 0;
 }

@@ -175,6 +175,9 @@ void ringvm_set_regs(struct ringvm_vcpu *vcpu, const struct ringvm_regs *r)
 	vmcs_write(GUEST_RIP, r->rip);
 	/* Bit 1 is fixed to 1, reserved bits to 0: anything else fails VM entry. */
 	vmcs_write(GUEST_RFLAGS, (r->rflags & 0x3f7fd7) | X86_EFLAGS_FIXED);
+	/* An STI shadow cannot outlive IF: VM entry rejects the pair. */
+	if (!(r->rflags & X86_EFLAGS_IF))
+		vmcs_clear_bits(GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_STI);
 }
 
 /* VMCS segment fields in the order of enum vmcs_field's selector block. */
@@ -285,6 +288,10 @@ int ringvm_set_sregs(struct ringvm_vcpu *vcpu, const struct ringvm_sregs *sr)
 	vmcs_write(GUEST_GDTR_LIMIT, sr->gdt.limit);
 	vmcs_write(GUEST_IDTR_BASE, sr->idt.base);
 	vmcs_write(GUEST_IDTR_LIMIT, sr->idt.limit);
+
+	/* New segment and control state: an event cut short by the last exit is void. */
+	vcpu->idt_vectoring = 0;
+	vcpu->exception_pending = false;
 
 	vcpu->efer = sr->efer;
 	set_long_mode_active(vcpu, sr->efer & EFER_LMA);

@@ -112,7 +112,7 @@ static bool interrupt_window_open(void)
  */
 static void inject_events(struct ringvm_vcpu *vcpu)
 {
-	u32 idt = vmcs_read(IDT_VECTORING_INFO_FIELD);
+	u32 idt = vcpu->idt_vectoring;
 	bool want_window = false;
 
 	if (idt & VECTORING_INFO_VALID_MASK) {
@@ -120,18 +120,17 @@ static void inject_events(struct ringvm_vcpu *vcpu)
 
 		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, idt & ~INTR_INFO_RESVD_BITS_MASK);
 		if (idt & VECTORING_INFO_DELIVER_CODE_MASK)
-			vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE,
-				   vmcs_read(IDT_VECTORING_ERROR_CODE));
+			vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vcpu->idt_vectoring_error);
 		if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
 		    type == INTR_TYPE_PRIV_SW_EXCEPTION)
-			vmcs_write(VM_ENTRY_INSTRUCTION_LEN,
-				   vmcs_read(VM_EXIT_INSTRUCTION_LEN));
-		vmcs_write(IDT_VECTORING_INFO_FIELD, 0);
+			vmcs_write(VM_ENTRY_INSTRUCTION_LEN, vcpu->idt_vectoring_len);
+		vcpu->idt_vectoring = 0;
 		want_window = vcpu->pending_irq >= 0;
 	} else if (vcpu->exception_pending) {
 		u32 info = vcpu->exception_vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
 
-		if (vcpu->exception_has_error) {
+		/* Real mode pushes no error codes; VM entry insists on that. */
+		if (vcpu->exception_has_error && (vcpu->cr0 & X86_CR0_PE)) {
 			info |= INTR_INFO_DELIVER_CODE_MASK;
 			vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vcpu->exception_error);
 		}
@@ -221,9 +220,16 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 	if (fail) {
 		*exit_reason = 0;
 		fail = vmcs_read(VM_INSTRUCTION_ERROR);
+		/* Do not retry the same injection forever. */
+		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
 	} else {
 		vcpu->launched = true;
 		*exit_reason = vmcs_read(VM_EXIT_REASON);
+		vcpu->idt_vectoring = vmcs_read(IDT_VECTORING_INFO_FIELD);
+		if (vcpu->idt_vectoring & VECTORING_INFO_VALID_MASK) {
+			vcpu->idt_vectoring_error = vmcs_read(IDT_VECTORING_ERROR_CODE);
+			vcpu->idt_vectoring_len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+		}
 		/* An NMI that hit the guest is the host's: deliver it before IRQs. */
 		if ((*exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
 		    (vmcs_read(VM_EXIT_INTR_INFO) & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
@@ -269,8 +275,12 @@ int ringvm_vcpu_run(struct ringvm_vcpu *vcpu)
 	ringvm_vcpu_load(vcpu);
 	r = complete_userspace(vcpu);
 	preempt_enable();
-	if (r)
-		return r;
+	if (r) {
+		/* An INS into memory the guest does not have: the guest's doing. */
+		u64 data[2] = { vcpu->pio.dst, -r };
+
+		return ringvm_internal_error(vcpu, RINGVM_INTERNAL_ERROR_EMULATION, 2, data);
+	}
 
 	if (READ_ONCE(run->immediate_exit)) {
 		run->exit_reason = RINGVM_EXIT_INTR;

@@ -84,6 +84,9 @@ struct ringvm_vcpu {
 	u32 cpuid_nent;
 
 	/* Events to deliver at the next entry. */
+	u32 idt_vectoring;		/* an event the last exit interrupted */
+	u32 idt_vectoring_error;
+	u32 idt_vectoring_len;
 	int pending_irq;		/* vector, or -1 */
 	bool exception_pending;
 	u8 exception_vector;
