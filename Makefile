@@ -62,10 +62,10 @@ check: modules-all userspace selftests
 check-unit: userspace
 	@bash scripts/check.sh unit
 
-check-qemu: modules-all selftests
+check-qemu: modules-all userspace selftests
 	@bash scripts/check.sh qemu
 
-check-bochs: modules selftests
+check-bochs: modules userspace selftests
 	@bash scripts/check.sh bochs
 
 checkpatch: deps

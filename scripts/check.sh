@@ -68,11 +68,21 @@ collect() { # name: add the runner's summary, or one failure when it gave none
 	fi
 }
 
+# The CLI goes into every test host, with the libraries it needs.
+cli_extra() {
+	local dir=$build/testhost-extra/cli
+	rm -rf "$dir"
+	mkdir -p "$dir/usr/bin"
+	cp "$build/userspace/ringvm" "$dir/usr/bin/ringvm"
+	echo "$dir"
+}
+
 run_qemu() {
-	local abi
+	local abi extra
+	extra=$(cli_extra)
 	for abi in "$KABI_61" "$KABI_612"; do
 		echo "== QEMU/TCG host, kernel $abi"
-		testhost "qemu-$abi" qemu "$abi" qemu.plan
+		testhost "qemu-$abi" qemu "$abi" qemu.plan --extra "$extra"
 		collect "qemu-$abi"
 	done
 }

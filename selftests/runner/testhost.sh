@@ -58,12 +58,23 @@ chmod 755 "$root/init"
 cp "$kmods"/*/*.ko "$root/lib/modules/ringvm/"
 
 # Each plan line: <suite>/<binary> [timeout seconds]
+# or "bin: <host path> <path in the host>" (a program such as perf, with its libraries),
 # or "kmod: <path in the Debian kernel package>" (e.g. kernel/drivers/net/tun.ko):
 # a stock module copied, uncompressed, to /lib/modules/host/ for tests to load.
 hostmods=$build/kernels/$abi/lib/modules/$abi
+bins=()
 : >"$root/tests/plan"
 while read -r t rest; do
 	case "$t" in ''|'#'*) continue ;; esac
+	if [ "$t" = bin: ]; then
+		# "bin: <host path> <path in the test host>": a host program, with its libraries.
+		read -r src dst <<<"$rest"
+		[ -x "$src" ] || die "plan names bin $src, which this machine does not have"
+		mkdir -p "$root$(dirname "$dst")"
+		cp -L "$src" "$root$dst"
+		bins+=("$root$dst")
+		continue
+	fi
 	if [ "$t" = kmod: ]; then
 		mkdir -p "$root/lib/modules/host"
 		dst=$root/lib/modules/host/$(basename "$rest")
@@ -110,6 +121,9 @@ copy_with_libs() {
 		cp -L "$lib" "$root$lib"
 	done
 }
+for b in "${bins[@]}"; do
+	copy_with_libs "$b"
+done
 for e in "${extras[@]}"; do
 	cp -a "$e"/. "$root"/
 	while IFS= read -r f; do
@@ -135,13 +149,15 @@ status=0
 case "$host" in
 qemu)
 	: "${timeout:=300}"
+	# no_timer_check: a loaded build machine can starve TCG enough that the
+	# kernel's IO-APIC timer check fails through interrupt remapping and panics.
 	timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 		-accel tcg -machine q35 -cpu max -smp "$cpus" -m 1024 \
 		-display none -monitor none -no-reboot \
 		-device intel-iommu,intremap=on -device edu \
 		-serial "file:$out/console.log" -serial "file:$out/tests.log" \
 		-kernel "$kernel" -initrd "$out/initrd.gz" \
-		-append "$cmdline intel_iommu=on" \
+		-append "$cmdline intel_iommu=on no_timer_check" \
 		>"$out/qemu.out" 2>&1 || status=$?
 	;;
 bochs)
