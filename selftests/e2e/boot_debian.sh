@@ -23,13 +23,17 @@ out=/tmp/e2e.out
 err=/tmp/e2e.err
 # Bochs 2.7's XRSTORS mishandles the compacted AVX component (the runner
 # already hides AVX-512 from the host): a process that leaves AVX state live
-# makes the host kernel warn "Bad FPU state". Keep glibc off AVX in ringvm.
+# can make the host kernel warn "Bad FPU state". Keep glibc off AVX in ringvm.
 export GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX,-AVX2,-AVX512F,-AVX_Fast_Unaligned_Load
 export LD_BIND_NOW=1
-ringvm run --accel kvm --kernel /e2e/vmlinuz --initrd /e2e/guest.gz --mem 128M \
-	--cmdline "console=ttyS0 quiet panic=-1 mitigations=off nokaslr" >"$out" 2>"$err"
-rc=$?
-sed 's/^/# guest: /' "$out"
+# The guest's console is shown live; ringvm is bounded by its own timeout so
+# a hung guest still leaves its output and a verdict.
+{
+	timeout 1000 ringvm run --accel kvm --kernel /e2e/vmlinuz --initrd /e2e/guest.gz \
+		--mem 128M --cmdline "console=ttyS0 quiet panic=-1 mitigations=off nokaslr" 2>"$err"
+	echo $? >/tmp/e2e.rc
+} | tee "$out" | sed 's/^/# guest: /'
+rc=$(cat /tmp/e2e.rc)
 sed 's/^/# ringvm: /' "$err"
 
 if [ "$rc" = 0 ] && grep -q '^RINGVM-E2E-GUEST-UP' "$out" && grep -q '^RINGVM-E2E-POWEROFF' "$out"; then

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // `ringvm run`: boot a kernel and exit with the guest's status.
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -55,6 +56,13 @@ int run_vm(const RunOptions &o)
 	Machine m(std::move(cfg));
 	m.load();
 	backend = open_backend(o.accel == "kvm" ? Accel::Kvm : Accel::Ringvm);
+	// SIGTERM / SIGINT end the VM with a diagnostic instead of killing it
+	// silently: a hung guest then still says where it was.
+	struct sigaction sa{};
+	sa.sa_handler = [](int) { Machine::terminate_from_signal(); };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, nullptr);
+	sigaction(SIGINT, &sa, nullptr);
 	int status = m.run(*backend);
 	std::cerr << "ringvm: " << m.stop_reason() << " (exit status " << status << ")\n";
 	return status;

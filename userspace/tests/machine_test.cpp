@@ -223,6 +223,23 @@ TEST(Machine, UnclaimedPortsReadAllOnes)
 	EXPECT_EQ(1, m.run(be));
 }
 
+TEST(Machine, TerminationSignalStopsAHungGuestWithADiagnostic)
+{
+	FakeBackend be([](FakeVcpu &v) {
+		print(v, "stuck here\n");
+		v.script.push_back([](FakeVcpu &vc) {
+			Machine::terminate_from_signal();
+			vc.regs.rip = 0xabcdef;
+			return FakeVcpu::exit(Kind::Hlt, true)(vc); // waits for an interrupt
+		});
+	});
+	Machine m(config());
+	EXPECT_EQ(kStatusGuestFailed, m.run(be));
+	EXPECT_TRUE(has(m.stop_reason(), "told to stop")) << m.stop_reason();
+	EXPECT_TRUE(has(m.stop_reason(), "rip 0x0000000000abcdef")) << m.stop_reason();
+	EXPECT_TRUE(has(m.stop_reason(), "| stuck here")) << m.stop_reason();
+}
+
 TEST(Machine, BadImageFailsBeforeAnyBackend)
 {
 	auto c = config();

@@ -27,6 +27,11 @@ constexpr int kKickSignal = SIGUSR1;
 // still makes the entry return at once.
 thread_local volatile uint8_t *tl_immediate_exit = nullptr;
 
+// Set by terminate_from_signal(); the timer thread turns it into a stop.
+volatile sig_atomic_t g_terminate = 0;
+// How long the timer thread sleeps at most, so it notices g_terminate.
+constexpr auto kTimerPoll = std::chrono::milliseconds(100);
+
 void on_kick(int)
 {
 	if (tl_immediate_exit)
@@ -83,6 +88,11 @@ Machine::~Machine()
 	for (int fd : stop_pipe_)
 		if (fd >= 0)
 			::close(fd);
+}
+
+void Machine::terminate_from_signal()
+{
+	g_terminate = 1;
 }
 
 void Machine::interrupt_raised()
@@ -262,6 +272,8 @@ void Machine::vcpu_thread(size_t idx)
 	} catch (const std::exception &ex) {
 		request_stop(kStatusGuestFailed, diagnostic(v, ex.what()));
 	}
+	if (idx == 0 && terminated_)
+		stop_reason_ = diagnostic(v, stop_reason_);
 	running_[idx] = false;
 }
 
@@ -269,16 +281,20 @@ void Machine::timer_thread()
 {
 	std::unique_lock lk(lock_);
 	while (!stopping_) {
+		if (g_terminate) {
+			terminated_ = true;
+			lk.unlock();
+			request_stop(kStatusGuestFailed, "ringvm was told to stop (signal)");
+			return;
+		}
 		auto d = pit_.next_deadline();
 		uint64_t now = cfg_.clock();
 		if (d && *d <= now) {
 			pit_.expire(now);
 			continue;
 		}
-		if (d)
-			timer_.wait_for(lk, std::chrono::nanoseconds(*d - now));
-		else
-			timer_.wait(lk);
+		auto wait = d ? std::chrono::nanoseconds(*d - now) : std::chrono::nanoseconds(kTimerPoll);
+		timer_.wait_for(lk, std::min<std::chrono::nanoseconds>(wait, kTimerPoll));
 	}
 }
 
@@ -314,6 +330,7 @@ int Machine::run(Backend &backend)
 {
 	if (!loaded_)
 		load();
+	g_terminate = 0;
 	vm_ = backend.create_vm();
 	mem_.map_into(*vm_);
 	auto supported = vm_->supported_cpuid();

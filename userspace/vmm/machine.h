@@ -65,6 +65,11 @@ public:
 	const std::string &stop_reason() const { return stop_reason_; }
 	const std::string &format() const { return format_; }
 
+	// Ends a running VM from a signal handler (SIGTERM, SIGINT): the VM
+	// stops with status kStatusGuestFailed and a diagnostic of the boot vCPU.
+	// Async-signal-safe.
+	static void terminate_from_signal();
+
 	// Test visibility.
 	IoBus &pio() { return pio_; }
 	Pic8259 &pic() { return pic_; }
@@ -105,6 +110,7 @@ private:
 	std::unique_ptr<DebugExit> debug_exit_;
 
 	std::atomic<bool> stopping_{false};
+	std::atomic<bool> terminated_{false};
 	int status_ = 0;
 	std::string stop_reason_;
 	std::string format_;
