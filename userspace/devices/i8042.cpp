@@ -137,8 +137,12 @@ void I8042::data(uint8_t v)
 		push(v);
 		break;
 	case 0xd3:
+		// No AUX port: the loopback answers 0xff at once instead of
+		// timing out, and Linux's AUX test then says there is none.
+		push(0xff);
+		break;
 	case 0xd4:
-		break; // no AUX device: nothing echoes, nothing answers
+		break; // no AUX device: nothing answers
 	default:
 		keyboard(v);
 		break;

@@ -245,9 +245,15 @@ void Pit8254::expire(uint64_t now)
 		// an interrupt storm would not give the guest its time back.
 		c.fired = ticks(c, now) / c.reload;
 		irq0_.pulse();
-	} else {
+	} else if (c.mode == 0) {
 		c.fired = 1;
 		irq0_.set(true); // OUT stays high until the next count
+	} else {
+		// Modes 1, 4 and 5 (Linux's oneshot clockevent uses 4): OUT idles
+		// high and dips for one tick at terminal count; the edge is on
+		// its way back up.
+		c.fired = 1;
+		irq0_.pulse();
 	}
 }
 

@@ -123,11 +123,15 @@ void Uart8250::io_write(uint64_t addr, std::span<const uint8_t> data)
 			dll_ = v;
 			break;
 		}
+		// Writing THR clears its interrupt; the byte then leaves at once
+		// and THR is empty again: the line drops and rises, so an
+		// edge-triggered PIC sees a new request for the next byte.
+		thr_pending_ = false;
+		update_irq();
 		if (mcr_ & kMcrLoop)
 			receive(v);
 		else if (sink_)
 			sink_(v);
-		// The byte left at once: THR is empty again.
 		thr_pending_ = true;
 		break;
 	case IER:

@@ -86,6 +86,10 @@ TEST_F(I8042Fixture, NoAuxDevice)
 	out(kbc, 0x64, 0xa9);
 	EXPECT_NE(0u, in(kbc, 0x60)); // AUX interface test fails
 	out(kbc, 0x64, 0xd3);
-	out(kbc, 0x60, 0x5a); // AUX loopback echoes nothing
+	out(kbc, 0x60, 0x5a); // AUX loopback does not echo
+	EXPECT_EQ(0x01u, in(kbc, 0x64) & 0x01);
+	EXPECT_EQ(0xffu, in(kbc, 0x60));
+	out(kbc, 0x64, 0xd4);
+	out(kbc, 0x60, 0xf2); // nothing answers for the mouse
 	EXPECT_EQ(0u, in(kbc, 0x64) & 0x01);
 }

@@ -71,6 +71,26 @@ TEST_F(PitFixture, Mode0OneShot)
 	EXPECT_TRUE(pit.next_deadline().has_value());
 }
 
+TEST_F(PitFixture, Mode4StrobeRaisesAnEdgeOnce)
+{
+	// Linux's i8253 oneshot clockevent: 0x38, then the count.
+	out(pit, 0x43, 0x38);
+	out(pit, 0x40, 0x20);
+	out(pit, 0x40, 0x00);
+	EXPECT_TRUE(irq.levels[0]); // OUT idles high in mode 4
+	int base = irq.rises[0];
+	now = *pit.next_deadline();
+	pit.expire(now);
+	EXPECT_EQ(base + 1, irq.rises[0]);
+	EXPECT_TRUE(irq.levels[0]);
+	EXPECT_FALSE(pit.next_deadline().has_value());
+	out(pit, 0x40, 0x20);
+	out(pit, 0x40, 0x00);
+	now = *pit.next_deadline();
+	pit.expire(now);
+	EXPECT_EQ(base + 2, irq.rises[0]);
+}
+
 TEST_F(PitFixture, CounterLatchAndLoHiRead)
 {
 	out(pit, 0x43, 0x34);

@@ -78,8 +78,11 @@ TEST_F(UartFixture, ThreInterruptOnEnableAndAfterEachByte)
 	// Reading IIR acknowledged it.
 	EXPECT_FALSE(irq.levels[4]);
 	EXPECT_EQ(0x01u, in(uart, B + 2) & 0x0f);
+	int rises = irq.rises[4];
 	out(uart, B, 'a');
 	EXPECT_TRUE(irq.levels[4]);
+	out(uart, B, 'b'); // each byte is a new edge, even with THRE pending
+	EXPECT_EQ(rises + 2, irq.rises[4]);
 	out(uart, B + 1, 0x00);
 	EXPECT_FALSE(irq.levels[4]);
 }
