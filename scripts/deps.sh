@@ -133,7 +133,7 @@ fetch_kernel() {
 	echo "ringvm deps: unpacking $pkg for the test hosts"
 	rm -rf "$dst" "$build/kernels/.dl-$abi"
 	mkdir -p "$dst" "$build/kernels/.dl-$abi"
-	(cd "$build/kernels/.dl-$abi" && apt-get download "$pkg" >/dev/null) ||
+	(cd "$build/kernels/.dl-$abi" && apt-get download -o APT::Sandbox::User=root "$pkg" >/dev/null) ||
 		die "apt-get download $pkg failed"
 	dpkg-deb -x "$build"/kernels/.dl-"$abi"/*.deb "$dst"
 	rm -rf "$build/kernels/.dl-$abi"

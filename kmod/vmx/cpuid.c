@@ -8,7 +8,9 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/processor.h>
+#include <asm/vmx.h>
 
+#include "capabilities.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -29,6 +31,9 @@
 #define L7_ECX_HIDE	(BIT(3) | BIT(4) | BIT(5) | BIT(16) | BIT(30))
 #define L7_EDX_HIDE	(BIT(20) | BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(31))
 #define LD1_EAX_XSAVES	BIT(3)
+#define L7_EBX_INVPCID	BIT(10)
+#define L7_ECX_RDPID	BIT(22)
+#define LX1_EDX_RDTSCP	BIT(27)
 
 static void host_leaf(u32 fn, u32 idx, struct ringvm_cpuid_entry *e)
 {
@@ -64,6 +69,11 @@ static void filter(struct ringvm_cpuid_entry *e)
 			e->ebx &= ~L7_EBX_AVX512;
 		e->ecx &= ~L7_ECX_HIDE;
 		e->edx &= ~L7_EDX_HIDE;
+		/* Without their enable controls these instructions would #UD in the guest. */
+		if (!(vmx_caps.proc2 & SECONDARY_EXEC_ENABLE_INVPCID))
+			e->ebx &= ~L7_EBX_INVPCID;
+		if (!(vmx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP))
+			e->ecx &= ~L7_ECX_RDPID;
 		break;
 	case 0xd:
 		if (e->index == 0) {
@@ -82,6 +92,10 @@ static void filter(struct ringvm_cpuid_entry *e)
 		break;
 	case 0x80000000:
 		e->eax = min_t(u32, e->eax, MAX_EXTENDED);
+		break;
+	case 0x80000001:
+		if (!(vmx_caps.proc2 & SECONDARY_EXEC_ENABLE_RDTSCP))
+			e->edx &= ~LX1_EDX_RDTSCP;
 		break;
 	}
 }
