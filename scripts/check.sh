@@ -33,7 +33,7 @@ run_unit() {
 	echo "== userspace and static checks (ctest)"
 	local log=$results/ctest.log
 	(cd "$build/userspace" && ctest --output-on-failure -j "$(nproc)") >"$log" 2>&1
-	grep -E '^\s*[0-9]+/[0-9]+ Test.*(Failed|Not Run|Timeout|Exception)' "$log" || true
+	grep -E '\*\*\*(Failed|Not Run|Timeout|Exception)' "$log" || true
 	grep -A 30 -E 'The following tests (FAILED|did not run)' "$log" || true
 	local line total failed
 	line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1)
