@@ -89,7 +89,12 @@ run_qemu() {
 
 bochs_pid=''
 start_bochs() {
-	testhost "bochs-$KABI_61" bochs "$KABI_61" bochs.plan >"$results/bochs.out" 2>&1 &
+	# The e2e suites boot Debian's vmlinuz with the CLI: both go in with the tree.
+	local extra=$build/testhost-extra/e2e
+	bash "$top/selftests/e2e/make-extra.sh" "$extra" "$build/userspace/ringvm" \
+		"$build/kernels/$KABI_61/boot/vmlinuz-$KABI_61"
+	testhost "bochs-$KABI_61" bochs "$KABI_61" bochs.plan --extra "$extra" \
+		>"$results/bochs.out" 2>&1 &
 	bochs_pid=$!
 }
 finish_bochs() {

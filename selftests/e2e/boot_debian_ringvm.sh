@@ -3,7 +3,7 @@
 # with a busybox initramfs that prints a marker, the RTC date and the detected
 # TSC frequency, and powers off. ringvm must exit 0 with the marker in its
 # output. Needs the tree from selftests/e2e/make-extra.sh (testhost --extra).
-echo "1..4"
+echo "1..5"
 
 # ringvm.ko, as built for this host kernel.
 insmod "$RINGVM_MODDIR/ringvm.ko" || echo "# insmod ringvm failed"
@@ -22,6 +22,20 @@ export GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX,-AVX2,-AVX512F,-AVX_Fast_Unaligned_L
 export LD_BIND_NOW=1
 # The guest's console is shown live; ringvm is bounded by its own timeout so
 # a hung guest still leaves its output and a verdict.
+# `ringvm stat` while the guest runs: poll until it shows I/O and EPT exits.
+rm -f /tmp/stat.seen
+(
+	for i in $(seq 1 1500); do
+		if ringvm stat --json >/tmp/stat.json 2>/dev/null &&
+		   grep -q '"IO_INSTRUCTION":[1-9]' /tmp/stat.json &&
+		   grep -q '"EPT_VIOLATION":[1-9]' /tmp/stat.json; then
+			cp /tmp/stat.json /tmp/stat.seen
+			break
+		fi
+		sleep 1
+	done
+) &
+poller=$!
 {
 	timeout 1000 ringvm run --accel ringvm --kernel /e2e/vmlinuz --initrd /e2e/guest.gz \
 		--mem 128M --cmdline "console=ttyS0 quiet panic=-1 mitigations=off nokaslr" 2>"$err"
@@ -49,6 +63,14 @@ if grep -Eq '^RINGVM-E2E-TSC tsc: Detected [0-9]+\.[0-9]+ MHz' "$out"; then
 	echo "ok 4 guest_detected_tsc_frequency"
 else
 	echo "not ok 4 guest_detected_tsc_frequency"
+fi
+kill $poller 2>/dev/null
+wait $poller 2>/dev/null
+if [ -f /tmp/stat.seen ]; then
+	echo "# ringvm stat --json: $(cat /tmp/stat.seen)"
+	echo "ok 5 ringvm_stat_during_run_counts_io_and_ept"
+else
+	echo "not ok 5 ringvm_stat_during_run_counts_io_and_ept"
 fi
 rmmod ringvm 2>/dev/null
 exit 0
