@@ -5,7 +5,8 @@
 #   make check-unit   userspace GoogleTest suite, checkpatch, runner self-tests
 #   make check-qemu   QEMU/TCG host suites on the 6.1 and 6.12 kernels
 #   make check-bochs  Bochs (VMX + EPT) host suites on the 6.1 kernel
-#   make demo         boot the Bochs host and show what runs there
+#   make demo         boot the Bochs host and a Linux guest on ringvm.ko inside it
+#   make bench        Bochs: VM-exit costs of ringvm.ko beside kvm-intel
 #   make KDIR=/lib/modules/$(uname -r)/build modules   build for a real host
 #
 # RINGVM_INJECT=fail|warn|hang makes the test hosts misbehave on purpose, to
