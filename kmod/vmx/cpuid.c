@@ -211,10 +211,8 @@ int ringvm_get_cpuid(struct ringvm_vcpu *vcpu, struct ringvm_cpuid __user *uc)
 
 	if (copy_from_user(&hdr, uc, sizeof(hdr)))
 		return -EFAULT;
-	if (hdr.nent < vcpu->cpuid_nent) {
-		put_user(vcpu->cpuid_nent, &uc->nent);
-		return -E2BIG;
-	}
+	if (hdr.nent < vcpu->cpuid_nent)
+		return put_user(vcpu->cpuid_nent, &uc->nent) ? -EFAULT : -E2BIG;
 	if (put_user(vcpu->cpuid_nent, &uc->nent) ||
 	    copy_to_user(uc->entries, vcpu->cpuid, vcpu->cpuid_nent * sizeof(*vcpu->cpuid)))
 		return -EFAULT;

@@ -135,8 +135,10 @@ static int handle_cr_access(struct ringvm_vcpu *vcpu)
 			r = ringvm_set_cr0(vcpu, val);
 		else if (cr == 4)
 			r = ringvm_set_cr4(vcpu, val);
+		else if (cr == 8 && val <= 15)
+			vcpu->cr8 = val;
 		else if (cr == 8)
-			r = val > 15 ? -EINVAL : (vcpu->cr8 = val, 0);
+			r = -EINVAL;
 		else if (cr == 3)
 			vmcs_write(GUEST_CR3, val);
 		else

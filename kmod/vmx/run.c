@@ -325,9 +325,9 @@ int ringvm_vcpu_run(struct ringvm_vcpu *vcpu)
 	ringvm_vcpu_put(vcpu);
 	preempt_enable();
 	ringvm_fpu_swap(&vcpu->fpu, false);
-	if (!r)
+	if (!r) {
 		vcpu->userspace_exits++;
-	if (!r)
 		trace_userspace_exit(vcpu->id, run->exit_reason);
+	}
 	return r;
 }

@@ -89,7 +89,7 @@ static void vcpu_sched_out(struct preempt_notifier *pn, struct task_struct *next
 	ringvm_vcpu_put(container_of(pn, struct ringvm_vcpu, pn));
 }
 
-struct preempt_ops ringvm_preempt_ops = {
+static struct preempt_ops ringvm_preempt_ops = {
 	.sched_in = vcpu_sched_in,
 	.sched_out = vcpu_sched_out,
 };
