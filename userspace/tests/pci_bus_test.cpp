@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "tests/io_helpers.h"
 #include "vmm/error.h"
 
@@ -70,4 +72,98 @@ TEST(PciBus, SlotsAreCheckedOnAdd)
 	EXPECT_THROW(bus.add(32, std::make_unique<PciHostBridge>()), Error);
 	bus.add(3, std::make_unique<PciHostBridge>());
 	EXPECT_EQ(0x00081b36u, cfg_read(bus, 3, 0));
+}
+
+namespace {
+
+// A function with one 4 KiB memory BAR that records what reaches it.
+class BarFn final : public PciFunction {
+public:
+	BarFn() : cfg_(0x1af4, 0x1042, 0x010000)
+	{
+		cfg_.add_mem_bar(0, 0x1000);
+		cfg_.poke(kPciIntPin, 1, 1);
+	}
+	PciConfig &config() override { return cfg_; }
+	void bar_read(unsigned bar, uint64_t off, std::span<uint8_t> d) override
+	{
+		le_store(d, (uint64_t{bar} << 16) | off);
+	}
+	void bar_write(unsigned, uint64_t off, std::span<const uint8_t> d) override
+	{
+		last_off = off;
+		last_val = le_value(d);
+	}
+	void connect_intx(IrqLine line) override { intx = line; }
+	uint64_t last_off = ~0ull, last_val = 0;
+	IrqLine intx;
+
+private:
+	PciConfig cfg_;
+};
+
+struct Lines final : IrqSink {
+	void set_irq(unsigned line, bool level) override { levels[line] = level; }
+	std::map<unsigned, bool> levels;
+};
+
+} // namespace
+
+TEST(PciBus, BarIsPlacedSizedAndDecodedOnlyWithMemoryOn)
+{
+	PciBus bus;
+	IoBus mmio("mmio");
+	bus.attach_mmio(mmio);
+	Lines lines;
+	auto fn = std::make_unique<BarFn>();
+	BarFn *f = fn.get();
+	bus.add(3, std::move(fn), &lines);
+	uint32_t bar = cfg_read(bus, 3, 0x10);
+	EXPECT_GE(bar, PciBus::kMmioBase);
+	EXPECT_EQ(0u, bar & 0xfff);
+	// Sizing, as Linux does it: all ones, read, restore.
+	out(bus, 0xcf8, 0x80000000u | (3 << 11) | 0x10, 4);
+	out(bus, 0xcfc, 0xffffffffu, 4);
+	EXPECT_EQ(0xfffff000u, cfg_read(bus, 3, 0x10));
+	out(bus, 0xcf8, 0x80000000u | (3 << 11) | 0x10, 4);
+	out(bus, 0xcfc, bar, 4);
+
+	uint8_t d[4];
+	EXPECT_TRUE(mmio.read(bar + 0x20, d)); // the window claims it...
+	EXPECT_EQ(0xffffffffu, le_value(d));   // ...but decoding is off
+	out(bus, 0xcf8, 0x80000000u | (3 << 11) | 0x04, 4);
+	out(bus, 0xcfc, kPciCommandMemory, 2);
+	mmio.read(bar + 0x20, d);
+	EXPECT_EQ(0x20u, le_value(d));
+	le_store(d, 0xabcd);
+	mmio.write(bar + 0x44, d);
+	EXPECT_EQ(0x44u, f->last_off);
+	EXPECT_EQ(0xabcdu, f->last_val);
+	// An access running past the BAR's end reaches no one.
+	mmio.read(bar + 0xffe, d);
+	EXPECT_EQ(0xffffffffu, le_value(d));
+
+	// The guest moves the BAR: the old address goes dead, the new one works.
+	out(bus, 0xcf8, 0x80000000u | (3 << 11) | 0x10, 4);
+	out(bus, 0xcfc, bar + 0x10000, 4);
+	mmio.read(bar + 0x20, d);
+	EXPECT_EQ(0xffffffffu, le_value(d));
+	mmio.read(bar + 0x10020, d);
+	EXPECT_EQ(0x20u, le_value(d));
+
+	// INTx pin A is routed to the slot's PIC line and the line register says so.
+	EXPECT_EQ(PciBus::intx_line(3), cfg_read(bus, 3, 0x3c, 1));
+	f->intx.set(true);
+	EXPECT_TRUE(lines.levels[PciBus::intx_line(3)]);
+}
+
+TEST(PciBus, CapabilitiesAreChained)
+{
+	PciConfig cfg(0x1af4, 0x1042, 0);
+	unsigned a = cfg.add_capability(0x09, 16), b = cfg.add_capability(0x09, 20);
+	EXPECT_EQ(a, cfg.read(kPciCapList, 1));
+	EXPECT_EQ(b, cfg.read(a + 1, 1));
+	EXPECT_EQ(0u, cfg.read(b + 1, 1));
+	EXPECT_TRUE(cfg.read(kPciStatus, 2) & kPciStatusCapList);
+	EXPECT_THROW(cfg.add_mem_bar(0, 100), Error);
 }

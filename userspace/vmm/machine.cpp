@@ -73,6 +73,7 @@ Machine::Machine(MachineConfig cfg)
 	rtc_.attach(pio_);
 	pit_.attach(pio_);
 	pci_.attach(pio_);
+	pci_.attach_mmio(mmio_);
 	if (cfg_.debug_exit_port) {
 		debug_exit_ = std::make_unique<DebugExit>([this](int status) {
 			request_stop(status, "the guest wrote to the debug-exit port");
@@ -319,6 +320,58 @@ void Machine::input_thread()
 	}
 }
 
+unsigned Machine::add_pci(std::unique_ptr<PciFunction> fn)
+{
+	unsigned slot = next_pci_slot_;
+	pci_.add(slot, std::move(fn), &pic_);
+	next_pci_slot_++;
+	return slot;
+}
+
+void Machine::watch_fd(int fd, std::function<void()> cb)
+{
+	watches_.push_back({fd, std::move(cb)});
+}
+
+void Machine::on_vm_created(std::function<void(Vm &)> cb)
+{
+	vm_created_.push_back(std::move(cb));
+}
+
+void Machine::event_thread()
+{
+	std::vector<pollfd> fds;
+	for (const auto &w : watches_)
+		fds.push_back({w.fd, POLLIN, 0});
+	fds.push_back({stop_pipe_[0], POLLIN, 0});
+	while (!stopping_) {
+		if (::poll(fds.data(), fds.size(), -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			request_stop(kStatusGuestFailed,
+				     "poll on the devices' event file descriptors failed: " +
+					     std::string(std::strerror(errno)));
+			return;
+		}
+		if (fds.back().revents)
+			return;
+		for (size_t i = 0; i < watches_.size(); i++) {
+			if (!fds[i].revents)
+				continue;
+			uint64_t count;
+			// An eventfd: one read takes every signal since the last.
+			if (::read(fds[i].fd, &count, sizeof(count)) < 0 && errno != EAGAIN) {
+				request_stop(kStatusGuestFailed,
+					     "cannot read a device event file descriptor: " +
+						     std::string(std::strerror(errno)));
+				return;
+			}
+			std::lock_guard lk(lock_);
+			watches_[i].cb();
+		}
+	}
+}
+
 void Machine::load()
 {
 	boot_ = load_kernel(mem_, cfg_.kernel, cfg_.boot);
@@ -333,6 +386,8 @@ int Machine::run(Backend &backend)
 	g_terminate = 0;
 	vm_ = backend.create_vm();
 	mem_.map_into(*vm_);
+	for (auto &cb : vm_created_)
+		cb(*vm_);
 	auto supported = vm_->supported_cpuid();
 	for (int i = 0; i < cfg_.cpus; i++) {
 		auto v = vm_->create_vcpu(i);
@@ -356,9 +411,11 @@ int Machine::run(Backend &backend)
 		}
 	}
 	std::thread timer([this] { timer_thread(); });
-	std::thread input;
+	std::thread input, events;
 	if (cfg_.console_input_fd >= 0)
 		input = std::thread([this] { input_thread(); });
+	if (!watches_.empty())
+		events = std::thread([this] { event_thread(); });
 	for (auto &t : threads)
 		t.join();
 	{
@@ -371,6 +428,8 @@ int Machine::run(Backend &backend)
 	timer.join();
 	if (input.joinable())
 		input.join();
+	if (events.joinable())
+		events.join();
 	return status_;
 }
 

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -70,8 +71,24 @@ public:
 	// Async-signal-safe.
 	static void terminate_from_signal();
 
+	// Extension points for devices built outside the Machine (virtio,
+	// passthrough). All before run(); callbacks run under the device lock.
+	//
+	// Puts @fn at the next free PCI slot, with its BARs placed and its INTx
+	// routed to the PICs; returns the slot.
+	unsigned add_pci(std::unique_ptr<PciFunction> fn);
+	// Calls @cb whenever @fd (an eventfd) becomes readable, after draining it.
+	void watch_fd(int fd, std::function<void()> cb);
+	// Calls @cb once the hypervisor's VM exists and RAM is mapped into it;
+	// an exception thrown there fails run() before the guest starts.
+	void on_vm_created(std::function<void(Vm &)> cb);
+	// A memory slot number no one else uses (RAM takes the first ones).
+	uint32_t alloc_mem_slot() { return next_mem_slot_++; }
+
 	// Test visibility.
 	IoBus &pio() { return pio_; }
+	IoBus &mmio() { return mmio_; }
+	PciBus &pci() { return pci_; }
 	Pic8259 &pic() { return pic_; }
 	GuestMemory &memory() { return mem_; }
 
@@ -79,6 +96,7 @@ private:
 	void vcpu_thread(size_t idx);
 	void timer_thread();
 	void input_thread();
+	void event_thread();
 	void handle_io(const VcpuExit &e);
 	void handle_mmio(const VcpuExit &e);
 	// True while the vCPU should keep running after a HLT.
@@ -119,6 +137,14 @@ private:
 	std::vector<pthread_t> threads_;
 	std::vector<std::atomic<bool>> running_;
 	int stop_pipe_[2] = {-1, -1};
+	struct Watch {
+		int fd;
+		std::function<void()> cb;
+	};
+	std::vector<Watch> watches_;
+	std::vector<std::function<void(Vm &)>> vm_created_;
+	unsigned next_pci_slot_ = 1;
+	uint32_t next_mem_slot_ = 8;
 };
 
 } // namespace ringvm
