@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "devices/virtio_blk.h"
 #include "vmm/error.h"
 #include "vmm/fd.h"
 #include "vmm/machine.h"
@@ -20,8 +21,23 @@ struct RunOptions {
 	std::string kernel, initrd, cmdline = "console=ttyS0", mem = "256M", accel = "ringvm";
 	std::string console = "stdio", debug_exit;
 	std::vector<std::string> modules;
+	std::vector<std::string> disks;
+	std::string vhost = "on";
 	int cpus = 1;
 };
+
+// virtio-blk for `--disk`: with vhost, the kernel serves the queue and the
+// VMM only turns its call and error eventfds into guest interrupts.
+void add_disk(Machine &m, const std::string &path, bool vhost)
+{
+	auto dev = VirtioBlk::open(m.memory(), path, vhost);
+	VirtioBlk *blk = dev.get(); // owned by the machine's PCI bus from here on
+	if (blk->uses_vhost()) {
+		m.watch_fd(blk->call_fd(), [blk] { blk->on_call(); });
+		m.watch_fd(blk->err_fd(), [blk] { blk->on_err(); });
+	}
+	m.add_pci(std::move(dev));
+}
 
 int run_vm(const RunOptions &o)
 {
@@ -54,6 +70,8 @@ int run_vm(const RunOptions &o)
 	// Declared first so it outlives the machine's VM.
 	std::unique_ptr<Backend> backend;
 	Machine m(std::move(cfg));
+	for (const auto &d : o.disks)
+		add_disk(m, d, o.vhost == "on");
 	m.load();
 	backend = open_backend(o.accel == "kvm" ? Accel::Kvm : Accel::Ringvm);
 	// SIGTERM / SIGINT end the VM with a diagnostic instead of killing it
@@ -135,6 +153,12 @@ void register_run(CLI::App &app)
 			"I/O port: writing V there ends the VM with status (V << 1) | 1");
 	cmd->add_option("--module", o->modules, "multiboot module (repeatable)")
 		->check(CLI::ExistingFile);
+	cmd->add_option("--disk", o->disks, "disk image or block device as virtio-blk (repeatable)")
+		->check(CLI::ExistingFile);
+	cmd->add_option("--vhost", o->vhost,
+			"serve virtio queues in ringvm_vhost (on) or in the VMM (off)")
+		->capture_default_str()
+		->check(CLI::IsMember({"on", "off"}));
 	cmd->callback([o] { g_status = run_vm(*o); });
 }
 

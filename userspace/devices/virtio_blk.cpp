@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "devices/virtio_blk.h"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+#include <linux/ringvm_vhost.h>
+
+namespace ringvm {
+
+namespace {
+
+constexpr uint16_t kVirtioIdBlock = 2;
+constexpr uint32_t kClassStorageOther = 0x018000;
+constexpr uint32_t kReqIn = 0, kReqOut = 1, kReqFlush = 4, kReqGetId = 8;
+constexpr uint8_t kStatusOk = 0, kStatusIoErr = 1, kStatusUnsupp = 2;
+constexpr uint32_t kSectorSize = 512, kIdBytes = 20;
+// Segments per request: the queue size less the header and status.
+constexpr uint32_t kSegMax = kVirtioBlkQueueSize - 2;
+
+// A cursor over a list of guest buffers, for requests whose parts are split
+// across descriptors in whatever way the driver chose.
+class Cursor {
+public:
+	explicit Cursor(const std::vector<std::span<uint8_t>> &bufs) : bufs_(bufs) {}
+	// Copies out (or in, for @to_guest) up to @len bytes; returns how many.
+	size_t copy(uint8_t *p, size_t len, bool to_guest)
+	{
+		size_t done = 0;
+		while (done < len && i_ < bufs_.size()) {
+			auto b = bufs_[i_];
+			size_t n = std::min(len - done, b.size() - off_);
+			if (to_guest)
+				std::memcpy(b.data() + off_, p + done, n);
+			else
+				std::memcpy(p + done, b.data() + off_, n);
+			done += n;
+			off_ += n;
+			if (off_ == b.size()) {
+				i_++;
+				off_ = 0;
+			}
+		}
+		return done;
+	}
+	// The rest as iovecs, less @trim bytes at the end.
+	std::vector<iovec> rest(size_t trim) const
+	{
+		std::vector<iovec> v;
+		for (size_t j = i_; j < bufs_.size(); j++) {
+			size_t skip = j == i_ ? off_ : 0;
+			v.push_back({bufs_[j].data() + skip, bufs_[j].size() - skip});
+		}
+		while (trim && !v.empty()) {
+			size_t n = std::min(trim, v.back().iov_len);
+			v.back().iov_len -= n;
+			trim -= n;
+			if (!v.back().iov_len)
+				v.pop_back();
+		}
+		return v;
+	}
+
+private:
+	const std::vector<std::span<uint8_t>> &bufs_;
+	size_t i_ = 0, off_ = 0;
+};
+
+uint64_t iov_len(const std::vector<iovec> &v)
+{
+	uint64_t n = 0;
+	for (auto &i : v)
+		n += i.iov_len;
+	return n;
+}
+
+// preadv/pwritev until done; false on an error or a short transfer.
+bool transfer(int fd, std::vector<iovec> iov, uint64_t pos, bool write)
+{
+	size_t first = 0;
+	while (first < iov.size()) {
+		int cnt = static_cast<int>(std::min<size_t>(iov.size() - first, IOV_MAX));
+		ssize_t n = write ? ::pwritev(fd, &iov[first], cnt, static_cast<off_t>(pos))
+				  : ::preadv(fd, &iov[first], cnt, static_cast<off_t>(pos));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		pos += static_cast<uint64_t>(n);
+		while (n > 0 && first < iov.size()) {
+			size_t k = std::min<size_t>(static_cast<size_t>(n), iov[first].iov_len);
+			iov[first].iov_base = static_cast<uint8_t *>(iov[first].iov_base) + k;
+			iov[first].iov_len -= k;
+			n -= static_cast<ssize_t>(k);
+			if (!iov[first].iov_len)
+				first++;
+		}
+	}
+	return true;
+}
+
+} // namespace
+
+uint64_t VirtioBlk::offered(bool read_only, VhostDevice *vhost)
+{
+	uint64_t ring = (1ull << kVirtioFIndirectDesc) | (1ull << kVirtioFEventIdx) |
+			(1ull << kVirtioBlkFFlush);
+	// In the kernel, only what the worker implements.
+	if (vhost)
+		ring &= vhost->features();
+	return ring | (1ull << kVirtioBlkFSegMax) | (read_only ? 1ull << kVirtioBlkFRo : 0);
+}
+
+VirtioBlk::VirtioBlk(GuestMemory &mem, Fd disk, uint64_t bytes, bool read_only, std::string id,
+		     std::unique_ptr<VhostDevice> vhost)
+	: VirtioPci(kVirtioIdBlock, kClassStorageOther, 1, kVirtioBlkQueueSize,
+		    offered(read_only, vhost.get())),
+	  mem_(mem), disk_(std::move(disk)), bytes_(bytes), read_only_(read_only),
+	  id_(std::move(id)), vhost_(std::move(vhost))
+{
+	if (vhost_) {
+		vhost_features_ = vhost_->features();
+		vhost_->set_mem_table(mem_);
+	}
+}
+
+std::unique_ptr<VirtioBlk> VirtioBlk::open(GuestMemory &mem, const std::string &path,
+					   bool use_vhost)
+{
+	bool ro = false;
+	int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EROFS)) {
+		ro = true;
+		fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		throw sys_error("open the disk image " + path, errno);
+	Fd disk(fd);
+	struct stat st{};
+	if (::fstat(fd, &st) < 0)
+		throw sys_error("stat the disk image " + path, errno);
+	uint64_t bytes = 0;
+	if (S_ISREG(st.st_mode)) {
+		bytes = static_cast<uint64_t>(st.st_size);
+	} else if (S_ISBLK(st.st_mode)) {
+		if (::ioctl(fd, BLKGETSIZE64, &bytes) < 0)
+			throw sys_error("read the size of the block device " + path, errno);
+	} else {
+		throw Error("cannot use " + path + " as a disk: not a regular file or block device");
+	}
+	if (bytes < kSectorSize)
+		throw Error("cannot use " + path + " as a disk: smaller than one 512-byte sector");
+	auto slash = path.find_last_of('/');
+	std::string id = "ringvm-" + (slash == std::string::npos ? path : path.substr(slash + 1));
+	auto vhost = use_vhost ? std::make_unique<VhostDevice>(RINGVM_VHOST_DEV_BLK) : nullptr;
+	return std::make_unique<VirtioBlk>(mem, std::move(disk), bytes, ro, id, std::move(vhost));
+}
+
+void VirtioBlk::device_config_read(uint64_t off, std::span<uint8_t> data)
+{
+	// struct virtio_blk_config up to seg_max: capacity, size_max, seg_max.
+	uint8_t img[16] = {};
+	uint64_t sectors = bytes_ / kSectorSize;
+	std::memcpy(img, &sectors, 8);
+	std::memcpy(img + 12, &kSegMax, 4);
+	for (size_t i = 0; i < data.size(); i++)
+		data[i] = off + i < sizeof(img) ? img[off + i] : 0;
+}
+
+void VirtioBlk::driver_ok()
+{
+	const VirtqState &q = queue(0);
+	if (!q.enabled)
+		return;
+	if (vhost_) {
+		try {
+			vhost_->set_features(negotiated() & vhost_features_);
+			vhost_->start_queue(0, q.size, q.desc, q.driver, q.device, kick_.get(),
+					    call_.get(), err_.get());
+			vhost_->set_backend(disk_.get());
+		} catch (const Error &e) {
+			fail(e.what());
+		}
+		return;
+	}
+	try {
+		vq_.emplace(mem_, QueueLayout{q.size, q.desc, q.driver, q.device,
+					      has(kVirtioFEventIdx), has(kVirtioFIndirectDesc)});
+	} catch (const QueueError &e) {
+		fail(e.what());
+	}
+}
+
+void VirtioBlk::device_reset()
+{
+	vq_.reset();
+	if (vhost_) {
+		try {
+			vhost_->set_backend(-1);
+		} catch (const Error &e) {
+			fail(e.what());
+		}
+	}
+}
+
+void VirtioBlk::on_err()
+{
+	fail("ringvm_vhost stopped the queue (error " + std::to_string(vhost_->queue_error(0)) +
+	     ")");
+}
+
+void VirtioBlk::queue_notify(unsigned)
+{
+	if (vhost_) {
+		kick_.signal();
+		return;
+	}
+	if (!vq_)
+		return;
+	try {
+		serve();
+	} catch (const QueueError &e) {
+		vq_.reset();
+		fail(e.what());
+	}
+}
+
+void VirtioBlk::serve()
+{
+	bool completed = false;
+	for (;;) {
+		vq_->enable_notify(false);
+		while (auto c = vq_->pop()) {
+			vq_->push(*c, handle(*c));
+			completed = true;
+		}
+		// Look once more after re-arming, or a request posted in between waits.
+		vq_->enable_notify(true);
+		if (auto c = vq_->pop()) {
+			vq_->push(*c, handle(*c));
+			completed = true;
+			continue;
+		}
+		break;
+	}
+	if (completed && vq_->need_interrupt())
+		interrupt_queue();
+}
+
+uint32_t VirtioBlk::handle(const Chain &c)
+{
+	struct {
+		uint32_t type, reserved;
+		uint64_t sector;
+	} hdr{};
+	Cursor in(c.readable);
+	if (in.copy(reinterpret_cast<uint8_t *>(&hdr), sizeof(hdr), false) != sizeof(hdr) ||
+	    c.writable_len() < 1)
+		throw QueueError("block request without a header or a status byte");
+	Cursor out(c.writable);
+	uint8_t status = kStatusOk;
+	uint32_t written = 0;
+	uint64_t pos = hdr.sector * kSectorSize;
+	bool in_range = hdr.sector <= bytes_ / kSectorSize;
+	switch (hdr.type) {
+	case kReqIn: {
+		auto iov = out.rest(1);
+		uint64_t len = iov_len(iov);
+		if (!in_range || len > bytes_ - pos || len % kSectorSize)
+			status = kStatusIoErr;
+		else if (!transfer(disk_.get(), iov, pos, false))
+			status = kStatusIoErr;
+		else
+			written = static_cast<uint32_t>(len);
+		break;
+	}
+	case kReqOut: {
+		auto iov = in.rest(0);
+		uint64_t len = iov_len(iov);
+		if (read_only_ || !in_range || len > bytes_ - pos || len % kSectorSize ||
+		    !transfer(disk_.get(), iov, pos, true))
+			status = kStatusIoErr;
+		break;
+	}
+	case kReqFlush:
+		if (::fdatasync(disk_.get()) < 0)
+			status = kStatusIoErr;
+		break;
+	case kReqGetId: {
+		char id[kIdBytes] = {};
+		std::memcpy(id, id_.data(), std::min<size_t>(id_.size(), kIdBytes));
+		auto iov = out.rest(1);
+		Cursor idc(c.writable);
+		written = static_cast<uint32_t>(
+			idc.copy(reinterpret_cast<uint8_t *>(id),
+				 std::min<uint64_t>(kIdBytes, iov_len(iov)), true));
+		break;
+	}
+	default:
+		status = kStatusUnsupp;
+		break;
+	}
+	// The status is the chain's last writable byte.
+	auto &last = c.writable.back();
+	last[last.size() - 1] = status;
+	return written + 1;
+}
+
+} // namespace ringvm

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "devices/virtio_pci.h"
+
+#include <array>
+#include <cstring>
+#include <iostream>
+
+namespace ringvm {
+
+namespace {
+
+constexpr uint16_t kVirtioVendor = 0x1af4, kVirtioModernBase = 0x1040;
+constexpr uint8_t kCapVendor = 0x09;
+constexpr uint8_t kCapCommon = 1, kCapNotify = 2, kCapIsr = 3, kCapDevice = 4;
+constexpr uint16_t kNoVector = 0xffff;
+constexpr unsigned kCommonLen = 0x40, kDeviceLen = 0x100;
+
+// Common configuration registers (virtio 1.x 4.1.4.3).
+enum : unsigned {
+	kDeviceFeatureSelect = 0x00,
+	kDeviceFeature = 0x04,
+	kDriverFeatureSelect = 0x08,
+	kDriverFeature = 0x0c,
+	kMsixConfig = 0x10,
+	kNumQueues = 0x12,
+	kDeviceStatus = 0x14,
+	kConfigGeneration = 0x15,
+	kQueueSelect = 0x16,
+	kQueueSize = 0x18,
+	kQueueMsixVector = 0x1a,
+	kQueueEnable = 0x1c,
+	kQueueNotifyOff = 0x1e,
+	kQueueDesc = 0x20,
+	kQueueDriver = 0x28,
+	kQueueDevice = 0x30,
+};
+
+void put(std::array<uint8_t, kCommonLen> &img, unsigned off, uint64_t v, unsigned size)
+{
+	for (unsigned i = 0; i < size; i++)
+		img[off + i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+// Replaces bytes [at, at + size) of the 64-bit @field with @v.
+void merge(uint64_t &field, unsigned at, uint64_t v, size_t size)
+{
+	uint64_t mask = size >= 8 ? ~0ull : ((1ull << (8 * size)) - 1);
+	field = (field & ~(mask << (8 * at))) | ((v & mask) << (8 * at));
+}
+
+} // namespace
+
+VirtioPci::VirtioPci(uint16_t virtio_id, uint32_t pci_class, unsigned num_queues,
+		     uint16_t max_queue_size, uint64_t features)
+	: cfg_(kVirtioVendor, static_cast<uint16_t>(kVirtioModernBase + virtio_id),
+	       (pci_class << 8) | 1),
+	  device_features_(features | (1ull << kVirtioFVersion1)),
+	  max_queue_size_(max_queue_size), queues_(num_queues)
+{
+	cfg_.poke(0x2c, 2, kVirtioVendor); // subsystem vendor
+	cfg_.poke(0x2e, 2, virtio_id);	    // subsystem: the virtio device ID
+	cfg_.poke(kPciIntPin, 1, 1);	    // INTx pin A
+	cfg_.add_mem_bar(0, kVirtioBarSize);
+	struct Cap {
+		uint8_t type;
+		uint32_t offset, length;
+	};
+	const Cap caps[] = {{kCapCommon, kVirtioCommonOff, kCommonLen},
+			    {kCapIsr, kVirtioIsrOff, 4},
+			    {kCapDevice, kVirtioDeviceOff, kDeviceLen},
+			    {kCapNotify, kVirtioNotifyOff, 0x1000}};
+	for (const auto &c : caps) {
+		unsigned len = c.type == kCapNotify ? 20 : 16;
+		unsigned off = cfg_.add_capability(kCapVendor, len);
+		cfg_.poke(off + 2, 1, len);
+		cfg_.poke(off + 3, 1, c.type);
+		cfg_.poke(off + 4, 1, 0); // BAR 0
+		cfg_.poke(off + 8, 4, c.offset);
+		cfg_.poke(off + 12, 4, c.length);
+		if (c.type == kCapNotify)
+			cfg_.poke(off + 16, 4, kVirtioNotifyMultiplier);
+	}
+	reset_transport();
+}
+
+void VirtioPci::reset_transport()
+{
+	driver_features_ = 0;
+	device_feature_select_ = driver_feature_select_ = 0;
+	status_ = isr_ = 0;
+	queue_select_ = 0;
+	for (auto &q : queues_)
+		q = VirtqState{max_queue_size_, false, 0, 0, 0};
+	intx_.set(false);
+}
+
+void VirtioPci::interrupt_queue()
+{
+	isr_ |= 1;
+	intx_.set(true);
+}
+
+void VirtioPci::fail(const std::string &why)
+{
+	if (status_ & kVirtioNeedsReset)
+		return;
+	std::cerr << "ringvm: virtio device " << std::hex << cfg_.read(2, 2) << std::dec
+		  << " needs a reset: " << why << "\n";
+	status_ |= kVirtioNeedsReset;
+	if (status_ & kVirtioDriverOk) {
+		isr_ |= 2;
+		intx_.set(true);
+	}
+}
+
+void VirtioPci::bar_read(unsigned, uint64_t off, std::span<uint8_t> data)
+{
+	le_store(data, 0);
+	if (off < kVirtioCommonOff + kCommonLen) {
+		common_read(off, data);
+	} else if (off == kVirtioIsrOff) {
+		// Reading the ISR acknowledges it and lowers the line.
+		data[0] = isr_;
+		isr_ = 0;
+		intx_.set(false);
+	} else if (off >= kVirtioDeviceOff && off + data.size() <= kVirtioDeviceOff + kDeviceLen) {
+		device_config_read(off - kVirtioDeviceOff, data);
+	}
+}
+
+void VirtioPci::bar_write(unsigned, uint64_t off, std::span<const uint8_t> data)
+{
+	if (off < kVirtioCommonOff + kCommonLen) {
+		common_write(off, le_value(data), data.size());
+	} else if (off >= kVirtioDeviceOff && off + data.size() <= kVirtioDeviceOff + kDeviceLen) {
+		device_config_write(off - kVirtioDeviceOff, data);
+	} else if (off >= kVirtioNotifyOff && off < kVirtioNotifyOff + 0x1000) {
+		unsigned q = static_cast<unsigned>((off - kVirtioNotifyOff) / kVirtioNotifyMultiplier);
+		if (q < queues_.size() && queues_[q].enabled && (status_ & kVirtioDriverOk) &&
+		    !(status_ & kVirtioNeedsReset))
+			queue_notify(q);
+	}
+}
+
+void VirtioPci::common_read(uint64_t off, std::span<uint8_t> data)
+{
+	std::array<uint8_t, kCommonLen> img{};
+	put(img, kDeviceFeatureSelect, device_feature_select_, 4);
+	put(img, kDeviceFeature,
+	    device_feature_select_ < 2 ? device_features_ >> (32 * device_feature_select_) : 0, 4);
+	put(img, kDriverFeatureSelect, driver_feature_select_, 4);
+	put(img, kDriverFeature,
+	    driver_feature_select_ < 2 ? driver_features_ >> (32 * driver_feature_select_) : 0, 4);
+	put(img, kMsixConfig, kNoVector, 2);
+	put(img, kNumQueues, queues_.size(), 2);
+	put(img, kDeviceStatus, status_, 1);
+	put(img, kConfigGeneration, config_generation_, 1);
+	put(img, kQueueSelect, queue_select_, 2);
+	put(img, kQueueMsixVector, kNoVector, 2);
+	if (queue_select_ < queues_.size()) {
+		const auto &q = queues_[queue_select_];
+		put(img, kQueueSize, q.size, 2);
+		put(img, kQueueEnable, q.enabled, 2);
+		put(img, kQueueNotifyOff, queue_select_, 2);
+		put(img, kQueueDesc, q.desc, 8);
+		put(img, kQueueDriver, q.driver, 8);
+		put(img, kQueueDevice, q.device, 8);
+	}
+	size_t n = std::min<size_t>(data.size(), kCommonLen - off);
+	std::memcpy(data.data(), img.data() + off, n);
+}
+
+void VirtioPci::common_write(uint64_t off, uint64_t v, size_t size)
+{
+	VirtqState *q = queue_select_ < queues_.size() ? &queues_[queue_select_] : nullptr;
+	// Queue registers are frozen once the queue is enabled (virtio 4.1.4.3.2).
+	bool q_writable = q && !q->enabled;
+	switch (off) {
+	case kDeviceFeatureSelect:
+		device_feature_select_ = static_cast<uint32_t>(v);
+		break;
+	case kDriverFeatureSelect:
+		driver_feature_select_ = static_cast<uint32_t>(v);
+		break;
+	case kDriverFeature:
+		if (driver_feature_select_ < 2 && !(status_ & kVirtioFeaturesOk))
+			merge(driver_features_, 4 * driver_feature_select_, v, 4);
+		break;
+	case kDeviceStatus:
+		write_status(static_cast<uint8_t>(v));
+		break;
+	case kQueueSelect:
+		queue_select_ = static_cast<uint16_t>(v);
+		break;
+	case kQueueSize:
+		// A power of two no larger than the maximum; anything else is ignored.
+		if (q_writable && v && v <= max_queue_size_ && !(v & (v - 1)))
+			q->size = static_cast<uint16_t>(v);
+		break;
+	case kQueueEnable:
+		if (q_writable && v == 1)
+			q->enabled = true;
+		break;
+	default:
+		if (q_writable && off >= kQueueDesc && off < kQueueDevice + 8) {
+			unsigned field = static_cast<unsigned>((off - kQueueDesc) / 8);
+			unsigned at = static_cast<unsigned>((off - kQueueDesc) % 8);
+			uint64_t *f = field == 0 ? &q->desc : field == 1 ? &q->driver : &q->device;
+			merge(*f, at, v, std::min<size_t>(size, 8 - at));
+		}
+		break;
+	}
+}
+
+void VirtioPci::write_status(uint8_t s)
+{
+	if (!s) {
+		device_reset();
+		reset_transport();
+		return;
+	}
+	if ((s & kVirtioFeaturesOk) && !(status_ & kVirtioFeaturesOk)) {
+		// Refuse bits we never offered and a driver without VERSION_1.
+		if ((driver_features_ & ~device_features_) || !has(kVirtioFVersion1))
+			s &= static_cast<uint8_t>(~kVirtioFeaturesOk);
+	}
+	bool starting = (s & kVirtioDriverOk) && !(status_ & kVirtioDriverOk);
+	status_ = static_cast<uint8_t>(s | (status_ & kVirtioNeedsReset));
+	if (starting && (status_ & kVirtioFeaturesOk))
+		driver_ok();
+}
+
+} // namespace ringvm

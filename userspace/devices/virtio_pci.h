@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+// The virtio 1.x PCI transport ("modern" only, as Firecracker and kvmtool's
+// modern mode): one 16 KiB memory BAR holding the common configuration, the
+// ISR byte, the device configuration and the queue notify doorbells, found
+// by the driver through vendor capabilities. Interrupts are INTx: this
+// platform has PICs and no local APIC, so MSI-X could not be delivered.
+//
+// A device type derives from VirtioPci and supplies its ID, features,
+// configuration and what happens on queue notify, driver OK and reset.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "devices/pci_bus.h"
+
+namespace ringvm {
+
+// Feature bits (virtio numbering).
+constexpr unsigned kVirtioFIndirectDesc = 28, kVirtioFEventIdx = 29, kVirtioFVersion1 = 32;
+// Device status bits.
+constexpr uint8_t kVirtioAcknowledge = 1, kVirtioDriver = 2, kVirtioDriverOk = 4,
+		  kVirtioFeaturesOk = 8, kVirtioNeedsReset = 0x40, kVirtioFailed = 0x80;
+
+// BAR 0 layout.
+constexpr uint32_t kVirtioCommonOff = 0x0000, kVirtioIsrOff = 0x1000,
+		   kVirtioDeviceOff = 0x2000, kVirtioNotifyOff = 0x3000,
+		   kVirtioBarSize = 0x4000, kVirtioNotifyMultiplier = 4;
+
+struct VirtqState {
+	uint16_t size = 0;   // what the driver chose (max until it writes)
+	bool enabled = false;
+	uint64_t desc = 0, driver = 0, device = 0;
+};
+
+class VirtioPci : public PciFunction {
+public:
+	// @virtio_id: 2 block, 1 net. @max_queue_size: a power of two.
+	VirtioPci(uint16_t virtio_id, uint32_t pci_class, unsigned num_queues,
+		  uint16_t max_queue_size, uint64_t features);
+	PciConfig &config() override { return cfg_; }
+	void bar_read(unsigned bar, uint64_t off, std::span<uint8_t> data) override;
+	void bar_write(unsigned bar, uint64_t off, std::span<const uint8_t> data) override;
+	void connect_intx(IrqLine line) override { intx_ = line; }
+
+	uint8_t status() const { return status_; }
+	uint64_t negotiated() const { return driver_features_; }
+	bool has(unsigned bit) const { return driver_features_ & (1ull << bit); }
+	const VirtqState &queue(unsigned q) const { return queues_.at(q); }
+	unsigned num_queues() const { return static_cast<unsigned>(queues_.size()); }
+
+	// Used-buffer notification: ISR bit 0 and the INTx line.
+	void interrupt_queue();
+	// The device can go no further until the driver resets it (a malformed
+	// ring): DEVICE_NEEDS_RESET and a configuration interrupt.
+	void fail(const std::string &why);
+
+protected:
+	// Device configuration space, @off from its start.
+	virtual void device_config_read(uint64_t off, std::span<uint8_t> data) = 0;
+	virtual void device_config_write(uint64_t off, std::span<const uint8_t> data)
+	{
+		(void)off;
+		(void)data;
+	}
+	// The driver wrote queue @q's doorbell.
+	virtual void queue_notify(unsigned q) = 0;
+	// DRIVER_OK was set: every enabled queue can be served.
+	virtual void driver_ok() = 0;
+	// Status 0 was written: stop using every queue; the transport state is
+	// reset after this returns.
+	virtual void device_reset() = 0;
+
+private:
+	void common_read(uint64_t off, std::span<uint8_t> data);
+	void common_write(uint64_t off, uint64_t v, size_t size);
+	void write_status(uint8_t s);
+	void reset_transport();
+
+	PciConfig cfg_;
+	IrqLine intx_;
+	uint64_t device_features_;
+	uint16_t max_queue_size_;
+	uint32_t device_feature_select_ = 0, driver_feature_select_ = 0;
+	uint64_t driver_features_ = 0;
+	uint8_t status_ = 0, isr_ = 0, config_generation_ = 0;
+	uint16_t queue_select_ = 0;
+	std::vector<VirtqState> queues_;
+};
+
+} // namespace ringvm

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+// virtio-blk on the PCI transport, served from the VMM (`--vhost off`): the
+// test is the guest driver, laying out a split ring in guest memory.
+#include "devices/virtio_blk.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <map>
+#include <random>
+
+using namespace ringvm;
+
+namespace {
+
+constexpr uint64_t kDesc = 0x10000, kAvail = 0x11000, kUsed = 0x12000, kBuf = 0x20000;
+constexpr uint16_t kQ = 8;
+constexpr uint16_t kNext = 1, kWrite = 2, kIndirect = 4;
+
+struct Lines final : IrqSink {
+	void set_irq(unsigned line, bool level) override { levels[line] = level; }
+	std::map<unsigned, bool> levels;
+};
+
+class VirtioBlkTest : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		char tmpl[] = "/tmp/ringvm-disk-XXXXXX";
+		int fd = ::mkstemp(tmpl);
+		ASSERT_GE(fd, 0);
+		::unlink(tmpl);
+		image.resize(64 * 512);
+		std::mt19937 rng(7);
+		for (auto &b : image)
+			b = static_cast<uint8_t>(rng());
+		ASSERT_EQ(static_cast<ssize_t>(image.size()), ::pwrite(fd, image.data(), image.size(), 0));
+		disk = fd;
+		dev = std::make_unique<VirtioBlk>(mem, Fd(::dup(fd)), image.size(), false,
+						  "ringvm-test", nullptr);
+		dev->config().write(kPciCommand, 2, kPciCommandMemory);
+		dev->connect_intx(IrqLine(&lines, 10));
+	}
+	void TearDown() override { ::close(disk); }
+
+	uint64_t rd(uint64_t off, size_t size)
+	{
+		uint8_t d[8];
+		dev->bar_read(0, off, {d, size});
+		return le_value({d, size});
+	}
+	void wr(uint64_t off, uint64_t v, size_t size)
+	{
+		uint8_t d[8];
+		le_store({d, size}, v);
+		dev->bar_write(0, off, {d, size});
+	}
+	uint8_t status() { return static_cast<uint8_t>(rd(0x14, 1)); }
+
+	// The handshake of virtio 1.x 3.1.1, accepting @features.
+	void start(uint64_t features)
+	{
+		wr(0x14, kVirtioAcknowledge | kVirtioDriver, 1);
+		wr(0x08, 0, 4);
+		wr(0x0c, features & 0xffffffff, 4);
+		wr(0x08, 1, 4);
+		wr(0x0c, features >> 32, 4);
+		wr(0x14, kVirtioAcknowledge | kVirtioDriver | kVirtioFeaturesOk, 1);
+		ASSERT_TRUE(status() & kVirtioFeaturesOk);
+		wr(0x16, 0, 2);
+		wr(0x18, kQ, 2);
+		wr(0x20, kDesc, 4); // two halves, as Linux writes 64-bit registers
+		wr(0x24, 0, 4);
+		wr(0x28, kAvail, 8);
+		wr(0x30, kUsed, 8);
+		wr(0x1c, 1, 2);
+		wr(0x14, kVirtioAcknowledge | kVirtioDriver | kVirtioFeaturesOk | kVirtioDriverOk, 1);
+	}
+	void desc(uint16_t i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next,
+		  uint64_t table = kDesc)
+	{
+		mem.put<uint64_t>(table + 16 * i, addr);
+		mem.put<uint32_t>(table + 16 * i + 8, len);
+		mem.put<uint16_t>(table + 16 * i + 12, flags);
+		mem.put<uint16_t>(table + 16 * i + 14, next);
+	}
+	void post(uint16_t head)
+	{
+		mem.put<uint16_t>(kAvail + 4 + 2 * (avail % kQ), head);
+		avail++;
+		mem.put<uint16_t>(kAvail + 2, avail);
+	}
+	void kick() { wr(kVirtioNotifyOff, 0, 2); }
+	uint16_t used_idx() { return *reinterpret_cast<uint16_t *>(mem.span(kUsed + 2, 2).data()); }
+	uint32_t used_len(uint16_t i)
+	{
+		return *reinterpret_cast<uint32_t *>(mem.span(kUsed + 4 + 8 * (i % kQ) + 4, 4).data());
+	}
+	// A three-descriptor request at descriptors 0-2: header, data, status.
+	void request(uint32_t type, uint64_t sector, uint32_t len, bool to_device)
+	{
+		mem.put<uint32_t>(kBuf, type);
+		mem.put<uint32_t>(kBuf + 4, 0);
+		mem.put<uint64_t>(kBuf + 8, sector);
+		mem.put<uint8_t>(kBuf + 0x2000, 0xee);
+		desc(0, kBuf, 16, kNext, 1);
+		desc(1, kBuf + 0x1000, len, kNext | (to_device ? 0 : kWrite), 2);
+		desc(2, kBuf + 0x2000, 1, kWrite, 0);
+		post(0);
+		kick();
+	}
+	uint8_t req_status() { return mem.span(kBuf + 0x2000, 1)[0]; }
+
+	GuestMemory mem{16 << 20};
+	Lines lines;
+	std::vector<uint8_t> image;
+	int disk = -1;
+	std::unique_ptr<VirtioBlk> dev;
+	uint16_t avail = 0;
+};
+
+constexpr uint64_t kV1 = 1ull << kVirtioFVersion1;
+
+} // namespace
+
+TEST_F(VirtioBlkTest, CapabilitiesDescribeTheModernLayout)
+{
+	PciConfig &c = dev->config();
+	EXPECT_EQ(0x1af4u, c.read(0, 2));
+	EXPECT_EQ(0x1042u, c.read(2, 2)); // 0x1040 + virtio block
+	EXPECT_EQ(1u, c.read(kPciIntPin, 1));
+	std::map<unsigned, unsigned> offsets; // cfg_type -> offset in BAR 0
+	for (unsigned p = c.read(kPciCapList, 1); p; p = c.read(p + 1, 1)) {
+		ASSERT_EQ(0x09u, c.read(p, 1));
+		EXPECT_EQ(0u, c.read(p + 4, 1)); // BAR 0
+		offsets[c.read(p + 3, 1)] = c.read(p + 8, 4);
+		if (c.read(p + 3, 1) == 2) {
+			EXPECT_EQ(kVirtioNotifyMultiplier, c.read(p + 16, 4));
+		}
+	}
+	EXPECT_EQ(kVirtioCommonOff, offsets.at(1));
+	EXPECT_EQ(kVirtioNotifyOff, offsets.at(2));
+	EXPECT_EQ(kVirtioIsrOff, offsets.at(3));
+	EXPECT_EQ(kVirtioDeviceOff, offsets.at(4));
+	EXPECT_EQ(image.size() / 512, rd(kVirtioDeviceOff, 8)); // capacity
+	EXPECT_EQ(1u, rd(0x12, 2));			      // num_queues
+	EXPECT_EQ(kVirtioBlkQueueSize, rd(0x18, 2));
+	EXPECT_EQ(0xffffu, rd(0x10, 2)); // no MSI-X vector
+}
+
+TEST_F(VirtioBlkTest, FeaturesNotOfferedAreRefused)
+{
+	wr(0x00, 1, 4);
+	EXPECT_EQ(1u, rd(0x04, 4) & 1); // VERSION_1 offered
+	wr(0x14, kVirtioAcknowledge | kVirtioDriver, 1);
+	wr(0x08, 0, 4);
+	wr(0x0c, 1u << 3, 4); // a bit never offered
+	wr(0x08, 1, 4);
+	wr(0x0c, 1, 4);
+	wr(0x14, kVirtioAcknowledge | kVirtioDriver | kVirtioFeaturesOk, 1);
+	EXPECT_FALSE(status() & kVirtioFeaturesOk);
+}
+
+TEST_F(VirtioBlkTest, ReadReturnsTheImageAndInterrupts)
+{
+	start(kV1);
+	request(0, 3, 1024, false);
+	ASSERT_EQ(1u, used_idx());
+	EXPECT_EQ(1025u, used_len(0));
+	EXPECT_EQ(0, req_status());
+	EXPECT_EQ(0, std::memcmp(mem.span(kBuf + 0x1000, 1024).data(), image.data() + 3 * 512, 1024));
+	EXPECT_TRUE(lines.levels[10]);
+	EXPECT_EQ(1u, rd(kVirtioIsrOff, 1)); // reading acknowledges
+	EXPECT_FALSE(lines.levels[10]);
+	EXPECT_EQ(0u, rd(kVirtioIsrOff, 1));
+}
+
+TEST_F(VirtioBlkTest, WriteLandsInTheFile)
+{
+	start(kV1);
+	auto data = mem.span(kBuf + 0x1000, 512);
+	std::memset(data.data(), 0x5a, 512);
+	request(1, 10, 512, true);
+	ASSERT_EQ(1u, used_idx());
+	EXPECT_EQ(0, req_status());
+	uint8_t back[512];
+	ASSERT_EQ(512, ::pread(disk, back, 512, 10 * 512));
+	EXPECT_EQ(0, std::memcmp(back, data.data(), 512));
+}
+
+TEST_F(VirtioBlkTest, RequestsPastTheEndFailWithIoErr)
+{
+	start(kV1);
+	request(0, 63, 1024, false); // last sector + one more
+	ASSERT_EQ(1u, used_idx());
+	EXPECT_EQ(1, req_status());
+	request(1, ~0ull / 512, 512, true); // sector * 512 overflows
+	ASSERT_EQ(2u, used_idx());
+	EXPECT_EQ(1, req_status());
+	request(99, 0, 512, false);
+	EXPECT_EQ(2, req_status()); // unsupported
+}
+
+TEST_F(VirtioBlkTest, GetIdAndFlush)
+{
+	start(kV1 | (1ull << kVirtioBlkFFlush));
+	request(8, 0, 20, false);
+	EXPECT_EQ(0, req_status());
+	EXPECT_EQ(21u, used_len(0));
+	EXPECT_EQ(0, std::memcmp(mem.span(kBuf + 0x1000, 11).data(), "ringvm-test", 11));
+	mem.put<uint32_t>(kBuf, 4);
+	desc(0, kBuf, 16, kNext, 2);
+	post(0);
+	kick();
+	EXPECT_EQ(2u, used_idx());
+	EXPECT_EQ(0, req_status());
+}
+
+TEST_F(VirtioBlkTest, IndirectTableIsFollowed)
+{
+	start(kV1 | (1ull << kVirtioFIndirectDesc));
+	mem.put<uint32_t>(kBuf, 0);
+	mem.put<uint64_t>(kBuf + 8, 1);
+	uint64_t table = 0x30000;
+	desc(0, kBuf, 16, kNext, 1, table);
+	desc(1, kBuf + 0x1000, 512, kNext | kWrite, 2, table);
+	desc(2, kBuf + 0x2000, 1, kWrite, 0, table);
+	desc(5, table, 48, kIndirect, 0);
+	post(5);
+	kick();
+	ASSERT_EQ(1u, used_idx());
+	EXPECT_EQ(0, req_status());
+	EXPECT_EQ(0, std::memcmp(mem.span(kBuf + 0x1000, 512).data(), image.data() + 512, 512));
+}
+
+TEST_F(VirtioBlkTest, EventIdxSuppressesInterruptsTheDriverDidNotAskFor)
+{
+	start(kV1 | (1ull << kVirtioFEventIdx));
+	mem.put<uint16_t>(kAvail + 4 + 2 * kQ, 0); // used_event: interrupt after the first
+	request(0, 0, 512, false);
+	EXPECT_TRUE(lines.levels[10]);
+	rd(kVirtioIsrOff, 1);
+	mem.put<uint16_t>(kAvail + 4 + 2 * kQ, 100); // far ahead: no interrupt
+	request(0, 0, 512, false);
+	EXPECT_EQ(2u, used_idx());
+	EXPECT_FALSE(lines.levels[10]);
+	// The device told the driver where to kick next (avail_event).
+	EXPECT_EQ(2u, *reinterpret_cast<uint16_t *>(mem.span(kUsed + 4 + 8 * kQ, 2).data()));
+}
+
+TEST_F(VirtioBlkTest, DescriptorLoopNeedsResetAndResetRecovers)
+{
+	start(kV1);
+	desc(0, kBuf, 16, kNext, 1);
+	desc(1, kBuf + 0x1000, 512, kNext, 0); // back to 0
+	post(0);
+	kick();
+	EXPECT_TRUE(status() & kVirtioNeedsReset);
+	EXPECT_EQ(0u, used_idx());
+	EXPECT_TRUE(lines.levels[10]);
+	EXPECT_EQ(2u, rd(kVirtioIsrOff, 1)); // a configuration change
+	// Further kicks are ignored until the driver resets the device.
+	request(0, 0, 512, false);
+	EXPECT_EQ(0u, used_idx());
+	wr(0x14, 0, 1);
+	EXPECT_EQ(0, status());
+	EXPECT_EQ(0u, rd(0x1c, 2)); // queue disabled again
+	mem.put<uint16_t>(kUsed + 2, 0);
+	mem.put<uint16_t>(kAvail + 2, 0);
+	avail = 0;
+	start(kV1);
+	request(0, 0, 512, false);
+	EXPECT_EQ(1u, used_idx());
+	EXPECT_EQ(0, req_status());
+}
+
+TEST_F(VirtioBlkTest, BufferOutsideGuestMemoryNeedsReset)
+{
+	start(kV1);
+	mem.put<uint32_t>(kBuf, 0);
+	desc(0, kBuf, 16, kNext, 1);
+	desc(1, (16 << 20) - 256, 512, kNext | kWrite, 2); // runs past the end of RAM
+	desc(2, kBuf + 0x2000, 1, kWrite, 0);
+	post(0);
+	kick();
+	EXPECT_TRUE(status() & kVirtioNeedsReset);
+	EXPECT_EQ(0u, used_idx());
+}
+
+TEST_F(VirtioBlkTest, AvailIndexJumpNeedsReset)
+{
+	start(kV1);
+	mem.put<uint16_t>(kAvail + 2, kQ + 1);
+	kick();
+	EXPECT_TRUE(status() & kVirtioNeedsReset);
+}
+
+TEST_F(VirtioBlkTest, RingOutsideGuestMemoryNeedsReset)
+{
+	wr(0x14, kVirtioAcknowledge | kVirtioDriver, 1);
+	wr(0x08, 1, 4);
+	wr(0x0c, 1, 4);
+	wr(0x14, kVirtioAcknowledge | kVirtioDriver | kVirtioFeaturesOk, 1);
+	wr(0x20, 0xfffff000ull, 8);
+	wr(0x28, kAvail, 8);
+	wr(0x30, kUsed, 8);
+	wr(0x1c, 1, 2);
+	wr(0x14, kVirtioAcknowledge | kVirtioDriver | kVirtioFeaturesOk | kVirtioDriverOk, 1);
+	EXPECT_TRUE(status() & kVirtioNeedsReset);
+}
+
+TEST(VirtioBlk, OpenRefusesWhatIsNotADisk)
+{
+	GuestMemory mem(16 << 20);
+	EXPECT_THROW(VirtioBlk::open(mem, "/nonexistent/disk.img", false), Error);
+	EXPECT_THROW(VirtioBlk::open(mem, "/dev/null", false), Error); // a character device
+	try {
+		VirtioBlk::open(mem, "/dev/null", false);
+	} catch (const Error &e) {
+		EXPECT_NE(std::string::npos, std::string(e.what()).find("not a regular file"));
+	}
+}
