@@ -3,20 +3,37 @@
 # bench/bochs-bench.plan and prints the table the benchmark logged.
 # Exits non-zero when the run failed (a guest misbehaved, the host did not
 # finish); the figures themselves are never judged.
+#
+# RINGVM_BENCH_NAME      the run's name: logs in build/testhost/NAME (bench)
+# RINGVM_BENCH_CLI       the ringvm binary the guest boots use
+#                        (build/userspace/ringvm)
+# RINGVM_SELFTEST_DIR, RINGVM_KMOD_ROOT   a private build, as for the runner
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$top/build
 name=${RINGVM_BENCH_NAME:-bench}
+cli=${RINGVM_BENCH_CLI:-$build/userspace/ringvm}
 # Like the runner's RINGVM_SELFTEST_DIR / RINGVM_KMOD_ROOT: a private build.
 tests=${RINGVM_SELFTEST_DIR:-$build/selftests}
 # shellcheck source=/dev/null
 . <(sed 's/ := /=/' "$build/kernels.mk")
 
 make -s -C "$top/bench" OUT="$tests/bench" || exit 1
-echo "== bench: Bochs host, kernel $KABI_61 (boot ~2 min, then both hypervisors)"
+[ -x "$cli" ] || { echo "bench: no ringvm binary at $cli (build it, or set RINGVM_BENCH_CLI)"; exit 1; }
+
+# The Linux-boot rows need what the e2e suite needs in the host (the CLI,
+# Debian's vmlinuz, the guest initramfs), plus tsc_run beside boot_bench.sh.
+extra=$build/testhost-extra/$name
+bash "$top/selftests/e2e/make-extra.sh" "$extra" "$cli" \
+	"$build/kernels/$KABI_61/boot/vmlinuz-$KABI_61" || exit 1
+mkdir -p "$extra/tests/bench"
+cp "$tests/bench/tsc_run" "$extra/tests/bench/tsc_run"
+
+echo "== bench: Bochs host, kernel $KABI_61 (boot ~2 min, the exit loops, then a Linux guest"
+echo "   boot on each hypervisor: 6-10 min in all)"
 bash "$top/selftests/runner/testhost.sh" --host bochs --abi "$KABI_61" \
-	--plan "$top/bench/bochs-bench.plan" --name "$name"
+	--plan "$top/bench/bochs-bench.plan" --name "$name" --extra "$extra" --timeout 3600
 out=$build/testhost/$name
 echo
 awk -f "$top/bench/table.awk" "$out/tests.log" || exit 1
