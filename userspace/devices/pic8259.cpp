@@ -176,6 +176,11 @@ uint8_t Pic8259::ack()
 		} else {
 			vector = m.base + irq;
 		}
+		// In auto-EOI mode the acknowledge ends the service.
+		if (irq == 2 && s.auto_eoi)
+			notify_ready(ready_lines() & (1u << (8 + ((vector - s.base) & 7))));
+		else if (irq != 2 && m.auto_eoi)
+			notify_ready(ready_lines() & (1u << irq));
 	}
 	update();
 	return vector;
@@ -219,12 +224,28 @@ void Pic8259::io_write(uint64_t addr, std::span<const uint8_t> data)
 		chips_[addr & 1].elcr = v & (addr & 1 ? 0xde : 0xf8);
 	} else {
 		Chip &c = chips_[addr >= 0xa0];
+		uint16_t was = ready_lines();
 		if (addr & 1)
 			c.write_data(v);
 		else
 			c.write_cmd(v);
+		notify_ready(ready_lines() & ~was);
 	}
 	update();
+}
+
+uint16_t Pic8259::ready_lines() const
+{
+	auto ready = [](const Chip &c) { return static_cast<uint8_t>(~(c.isr | c.imr)); };
+	return static_cast<uint16_t>(ready(chips_[0]) | (ready(chips_[1]) << 8));
+}
+
+void Pic8259::notify_ready(uint16_t lines)
+{
+	for (unsigned line = 0; lines && line < 16; line++)
+		if (lines & (1u << line))
+			for (auto &cb : ready_cbs_)
+				cb(line);
 }
 
 } // namespace ringvm

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "vmm/io_bus.h"
 #include "vmm/irq.h"
@@ -28,6 +29,15 @@ public:
 	// INTA cycle: the vector for the highest-priority request (the spurious
 	// IRQ 7 / 15 vector if it vanished), moving it from IRR to ISR.
 	uint8_t ack();
+	// Calls @cb(line), under the device lock, each time the guest lets a
+	// line interrupt again: an EOI ends its service while it is unmasked,
+	// the guest unmasks it while it is not in service, or an auto-EOI
+	// acknowledge. Passed-through INTx, masked by the host until the guest
+	// has serviced the device, is re-armed from here.
+	void on_line_ready(std::function<void(unsigned line)> cb)
+	{
+		ready_cbs_.push_back(std::move(cb));
+	}
 
 	void io_read(uint64_t addr, std::span<uint8_t> data) override;
 	void io_write(uint64_t addr, std::span<const uint8_t> data) override;
@@ -52,10 +62,14 @@ private:
 	};
 	void update();
 	uint8_t poll_read(int chip);
+	// Lines neither in service nor masked, slave in the high byte.
+	uint16_t ready_lines() const;
+	void notify_ready(uint16_t lines);
 
 	Chip chips_[2];
 	bool intr_ = false;
 	std::function<void()> on_intr_;
+	std::vector<std::function<void(unsigned)>> ready_cbs_;
 };
 
 } // namespace ringvm

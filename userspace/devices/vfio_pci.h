@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+// A host PCI function passed through to the guest with ringvm_vfio.ko
+// (`ringvm run --passthrough BDF`, Documentation/vfio-api.rst, "VMM
+// integration").
+//
+// The device DMAs straight into guest RAM: all of it is mapped for DMA at
+// IOVA = guest-physical address, so the addresses the guest's driver
+// programs are the ones the IOMMU translates. Config space is the device's
+// own, filtered by the broker, except what the VMM virtualizes: the BARs
+// (placed by the VMM's PciBus, movable by the guest), the expansion ROM (none),
+// the interrupt line and pin, the memory/I/O/bus-master/INTx-disable command
+// bits, and the capability chain, from which MSI and MSI-X are unlinked: this
+// platform has no local APIC, so only INTx can reach the guest.
+//
+// Memory BARs the broker can mmap are memory slots of the VM at the BAR's
+// guest address (when the options allow it), followed as the guest moves
+// them or turns decoding off; the others trap and go through the broker.
+// INTx arrives on an eventfd, already masked by the broker; the PIC line
+// stays up until the guest lets the line interrupt again (EOI or unmask,
+// Pic8259::on_line_ready), then the broker unmasks the device.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "devices/pci_bus.h"
+#include "vmm/fd.h"
+#include "vmm/vfio_broker.h"
+
+namespace ringvm {
+
+class GuestMemory;
+class Machine;
+class Vm;
+
+struct VfioPciOptions {
+	// Hands out memory slot numbers; empty: every BAR access traps. The
+	// ringvm.ko backend cannot map device memory (its EPT pins struct
+	// pages and maps them write-back), so `ringvm run` leaves this empty
+	// there and sets it for KVM.
+	std::function<uint32_t()> alloc_mem_slot;
+};
+
+class VfioPci final : public PciFunction {
+public:
+	// Maps every region of @mem for DMA, reads the device's config space
+	// and BARs, mmaps what it can and routes INTx to an eventfd. Throws
+	// Error naming the device and the reason.
+	VfioPci(std::unique_ptr<VfioBroker> broker, GuestMemory &mem, VfioPciOptions opts = {});
+	~VfioPci() override;
+
+	PciConfig &config() override { return cfg_; }
+	uint32_t config_read(unsigned off, unsigned size) override;
+	void config_write(unsigned off, unsigned size, uint32_t v) override;
+	void bar_read(unsigned bar, uint64_t off, std::span<uint8_t> data) override;
+	void bar_write(unsigned bar, uint64_t off, std::span<const uint8_t> data) override;
+	void connect_intx(IrqLine line) override;
+
+	// The hypervisor's VM exists: BARs with slots get mapped from now on.
+	void attach_vm(Vm &vm);
+	// The broker signalled INTx (the eventfd, drained).
+	void intx_fired();
+	// The PIC lets @line interrupt again (Pic8259::on_line_ready).
+	void line_ready(unsigned line);
+
+	const std::string &bdf() const { return broker_->bdf(); }
+	// The INTx eventfd; -1 when the device has no INTx.
+	int intx_fd() const { return intx_fd_.get(); }
+	// Where BAR @bar is a memory slot of the VM now, if it is one.
+	std::optional<uint64_t> bar_slot_gpa(unsigned bar) const { return bars_[bar].mapped_gpa; }
+	bool intx_pending() const { return intx_pending_; }
+
+private:
+	struct Bar {
+		VfioRegionInfo region;
+		RegionMapping map; // the host's mapping of the BAR, if mmap'able
+		std::optional<uint32_t> slot;
+		std::optional<uint64_t> mapped_gpa;
+	};
+	void map_guest_ram(GuestMemory &mem);
+	void read_capabilities();
+	void setup_bars();
+	void setup_intx();
+	void sync_bars();
+	void update_intx();
+	void write_command(unsigned off, unsigned size, uint32_t v);
+	void forward_config_write(unsigned off, unsigned size, uint32_t v);
+	uint32_t device_config(unsigned off, unsigned size);
+	bool direct_access(const Bar &b, uint64_t off, size_t len) const;
+
+	std::unique_ptr<VfioBroker> broker_;
+	VfioPciOptions opts_;
+	PciConfig cfg_;
+	// Per config byte: bits whose guest view comes from cfg_, not the device.
+	std::array<uint8_t, 256> virt_{};
+	std::array<Bar, kPciNumBars> bars_;
+	Vm *vm_ = nullptr;
+	Fd intx_fd_;
+	IrqLine intx_;
+	unsigned intx_line_ = ~0u;
+	bool intx_pending_ = false;
+};
+
+// "" if @text is a PCI address (DDDD:BB:SS.F or BB:SS.F), else why not:
+// a validator for the CLI's --passthrough.
+std::string pci_address_error(const std::string &text);
+
+// Opens @bdf through ringvm_vfio and puts it on @m's PCI bus, with its
+// eventfd watched, its line re-armed from the PIC, and its BARs mapped once
+// the VM exists when @map_bars (KVM). Returns the PCI slot.
+unsigned add_passthrough(Machine &m, const std::string &bdf, bool map_bars);
+// The same with a broker already open (the unit tests' fake).
+unsigned add_passthrough(Machine &m, std::unique_ptr<VfioBroker> broker, bool map_bars);
+
+} // namespace ringvm

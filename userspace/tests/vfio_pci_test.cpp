@@ -1,0 +1,661 @@
+// SPDX-License-Identifier: GPL-2.0
+// `ringvm run --passthrough` against a fake ringvm_vfio broker: no machine
+// here has both VMX and an IOMMU, so the fake plays the device node (config
+// space, BARs, MAP_DMA, SET_IRQS, UNMASK_INTX, and the broker's filtering)
+// and the fake backend plays the VM.
+#include "devices/vfio_pci.h"
+
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "tests/fake_backend.h"
+#include "tests/images.h"
+#include "tests/io_helpers.h"
+#include "vmm/error.h"
+#include "vmm/guest_memory.h"
+#include "vmm/machine.h"
+
+using namespace ringvm;
+using namespace ringvm::test;
+
+namespace {
+
+constexpr const char *kBdf = "0000:00:03.0";
+
+// The device node as the broker shows it.
+class FakeBroker final : public VfioBroker {
+public:
+	FakeBroker()
+	{
+		put(0x00, 4, 0x11e81234);  // vendor 1234, device 11e8 (QEMU's edu)
+		put(0x04, 2, 0x0406);	   // bus master and DisINTx: the broker's
+		put(0x08, 4, 0x00ff0010);  // class ff, revision 0x10
+		put(0x0e, 1, 0x80);	   // header type 0, multi-function
+		put(0x10, 4, 0xfea00000);  // where the host placed BAR0
+		put(0x18, 4, 0x0000c001);  // BAR2: I/O
+		put(0x3d, 1, 2);	   // INTx pin B
+		regions[0] = {kVfioRegionRead | kVfioRegionWrite | kVfioRegionMmap, 0x100000};
+		regions[2] = {kVfioRegionRead | kVfioRegionWrite | kVfioRegionIoPort, 0x20};
+		regions[3] = {kVfioRegionRead | kVfioRegionWrite, 0x1000}; // not mmap'able
+		regions[kVfioRegionConfig] = {kVfioRegionRead | kVfioRegionWrite, 256};
+	}
+
+	// A capability chain: PM -> MSI -> MSI-X -> PCIe.
+	void add_caps()
+	{
+		put(0x06, 2, kPciStatusCapList);
+		put(0x34, 1, 0x40);
+		put(0x40, 2, 0x5001);
+		put(0x50, 2, 0x7005);
+		put(0x70, 2, 0x8011);
+		put(0x80, 2, 0x0010);
+	}
+
+	void put(unsigned off, unsigned size, uint32_t v)
+	{
+		for (unsigned i = 0; i < size; i++)
+			config[off + i] = static_cast<uint8_t>(v >> (8 * i));
+	}
+	uint32_t get(unsigned off, unsigned size) const
+	{
+		uint32_t v = 0;
+		for (unsigned i = 0; i < size; i++)
+			v |= static_cast<uint32_t>(config[off + i]) << (8 * i);
+		return v;
+	}
+
+	const std::string &bdf() const override { return name; }
+	VfioDeviceInfo device_info() override { return info; }
+	VfioRegionInfo region_info(unsigned index) override { return regions.at(index); }
+	uint32_t irq_count(unsigned kind) override { return kind == kVfioIrqIntx ? intx_count : 0; }
+	RegionMapping map_region(unsigned index, uint64_t size) override
+	{
+		void *p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+				 -1, 0);
+		if (p == MAP_FAILED)
+			throw sys_error("mmap", errno);
+		bar_maps[index] = static_cast<uint8_t *>(p);
+		return RegionMapping(p, size);
+	}
+
+	int read(unsigned index, uint64_t off, std::span<uint8_t> data) override
+	{
+		reads.push_back({index, off, data.size(), 0});
+		if (index == kVfioRegionConfig) {
+			for (size_t i = 0; i < data.size(); i++)
+				data[i] = config[off + i];
+			return 0;
+		}
+		le_store(data, 0x5a000000u | (index << 16) | off);
+		return 0;
+	}
+
+	int write(unsigned index, uint64_t off, std::span<const uint8_t> data) override
+	{
+		uint64_t v = le_value(data);
+		writes.push_back({index, off, data.size(), v});
+		if (index != kVfioRegionConfig)
+			return 0;
+		// The broker's filter: BARs, the ROM BAR, MSI and MSI-X, and
+		// changes to bus master or DisINTx are refused.
+		auto touches = [&](unsigned lo, unsigned hi) { return off < hi && off + data.size() > lo; };
+		if (touches(0x10, 0x28) || touches(0x30, 0x34) || touches(0x50, 0x60) ||
+		    touches(0x70, 0x7c))
+			return EPERM;
+		if (touches(0x04, 0x06)) {
+			uint32_t cmd = get(0x04, 2);
+			uint32_t want = cmd;
+			for (size_t i = 0; i < data.size(); i++)
+				if (off + i == 4 || off + i == 5) {
+					unsigned s = 8 * (off + i - 4);
+					want = (want & ~(0xffu << s)) | (data[i] << s);
+				}
+			if ((want ^ cmd) & 0x0404)
+				return EPERM;
+		}
+		for (size_t i = 0; i < data.size(); i++)
+			config[off + i] = data[i];
+		return 0;
+	}
+
+	int map_dma(uint64_t iova, void *vaddr, uint64_t size, uint32_t flags) override
+	{
+		if (map_dma_error)
+			return map_dma_error;
+		dma.push_back({iova, vaddr, size, flags});
+		return 0;
+	}
+	int set_irqs(unsigned kind, std::span<const int> fds) override
+	{
+		if (set_irqs_error)
+			return set_irqs_error;
+		irq_kind = kind;
+		irq_fds.assign(fds.begin(), fds.end());
+		return 0;
+	}
+	int unmask_intx() override
+	{
+		unmasks++;
+		return 0;
+	}
+
+	struct Access {
+		unsigned index;
+		uint64_t off;
+		size_t size;
+		uint64_t value;
+	};
+	struct Dma {
+		uint64_t iova;
+		void *vaddr;
+		uint64_t size;
+		uint32_t flags;
+	};
+	std::string name = kBdf;
+	VfioDeviceInfo info{kVfioDeviceIntxMask, 0x1234, 0x11e8, 0, (1ull << 39) - 1};
+	std::array<uint8_t, 256> config{};
+	std::array<VfioRegionInfo, kVfioNumRegions> regions{};
+	std::array<uint8_t *, kPciNumBars> bar_maps{};
+	uint32_t intx_count = 1;
+	int map_dma_error = 0, set_irqs_error = 0, unmasks = 0;
+	unsigned irq_kind = ~0u;
+	std::vector<int> irq_fds;
+	std::vector<Dma> dma;
+	std::vector<Access> reads, writes;
+
+	size_t config_writes_at(unsigned off) const
+	{
+		size_t n = 0;
+		for (const auto &w : writes)
+			n += w.index == kVfioRegionConfig && w.off <= off && off < w.off + w.size;
+		return n;
+	}
+};
+
+// A guest on bus 0: configuration mechanism 1 and the MMIO window.
+struct Guest {
+	PciBus bus;
+	IoBus mmio{"mmio"};
+	IrqRecorder irqs;
+	VfioPci *dev = nullptr;
+	unsigned slot = 3;
+
+	Guest() { bus.attach_mmio(mmio); }
+	void add(std::unique_ptr<VfioPci> d)
+	{
+		dev = d.get();
+		bus.add(slot, std::move(d), &irqs);
+	}
+	uint32_t cfg(unsigned off, size_t size = 4)
+	{
+		out(bus, 0xcf8, 0x80000000u | (slot << 11) | (off & 0xfc), 4);
+		return in(bus, 0xcfc + (off & 3), size);
+	}
+	void set_cfg(unsigned off, uint32_t v, size_t size = 4)
+	{
+		out(bus, 0xcf8, 0x80000000u | (slot << 11) | (off & 0xfc), 4);
+		out(bus, 0xcfc + (off & 3), v, size);
+	}
+	uint64_t mmio_read(uint64_t addr, size_t size)
+	{
+		uint8_t d[8] = {};
+		mmio.read(addr, {d, size});
+		return le_value({d, size});
+	}
+	void mmio_write(uint64_t addr, uint64_t v, size_t size)
+	{
+		uint8_t d[8];
+		le_store({d, size}, v);
+		mmio.write(addr, {d, size});
+	}
+};
+
+// Small guest RAM for device-level tests.
+GuestMemory &small_ram()
+{
+	static GuestMemory mem(16u << 20);
+	return mem;
+}
+
+std::unique_ptr<VfioPci> make(FakeBroker *&fake, VfioPciOptions o = {},
+			      std::function<void(FakeBroker &)> setup = {})
+{
+	auto b = std::make_unique<FakeBroker>();
+	fake = b.get();
+	if (setup)
+		setup(*b);
+	return std::make_unique<VfioPci>(std::move(b), small_ram(), std::move(o));
+}
+
+std::string error_of(const std::function<void()> &fn)
+{
+	try {
+		fn();
+	} catch (const Error &e) {
+		return e.what();
+	}
+	return "(no error)";
+}
+
+bool has(const std::string &s, const std::string &w)
+{
+	return s.find(w) != std::string::npos;
+}
+
+} // namespace
+
+TEST(VfioPci, EveryRamRegionIsMappedForDmaAtIovaEqualsGpa)
+{
+	// 5 GiB: 3 GiB below the PCI hole and 2 GiB from 4 GiB up.
+	GuestMemory mem(5ull << 30);
+	auto b = std::make_unique<FakeBroker>();
+	FakeBroker *fake = b.get();
+	VfioPci dev(std::move(b), mem);
+	ASSERT_EQ(2u, mem.regions().size());
+	ASSERT_EQ(2u, fake->dma.size());
+	uint64_t total = 0;
+	for (size_t i = 0; i < 2; i++) {
+		const MemRegion &r = mem.regions()[i];
+		EXPECT_EQ(r.gpa, fake->dma[i].iova);
+		EXPECT_EQ(r.size, fake->dma[i].size);
+		EXPECT_EQ(mem.span(r.gpa, 1).data(), fake->dma[i].vaddr);
+		EXPECT_EQ(kVfioDmaRead | kVfioDmaWrite, fake->dma[i].flags);
+		total += fake->dma[i].size;
+	}
+	EXPECT_EQ(GuestMemory::kHighStart, fake->dma[1].iova);
+	EXPECT_EQ(mem.size(), total);
+}
+
+TEST(VfioPci, MapDmaFailureSaysWhatAndWhy)
+{
+	FakeBroker *fake;
+	std::string e = error_of([&] {
+		make(fake, {}, [](FakeBroker &b) { b.map_dma_error = ENOMEM; });
+	});
+	EXPECT_TRUE(has(e, "cannot map guest RAM [0x0, 0x1000000) for DMA by 0000:00:03.0")) << e;
+	EXPECT_TRUE(has(e, "ulimit -l")) << e;
+
+	// RAM beyond what the IOMMU translates is refused before MAP_DMA.
+	e = error_of([&] {
+		make(fake, {}, [](FakeBroker &b) { b.info.iova_end = 0xfffff; });
+	});
+	EXPECT_TRUE(has(e, "outside the IOMMU's aperture [0x0, 0xfffff]")) << e;
+	EXPECT_TRUE(has(e, "less --mem")) << e;
+}
+
+TEST(VfioPci, BrokerOpenFailureSaysHowToBind)
+{
+	std::string dir = ::testing::TempDir() + "/vfio-dev-" + std::to_string(::getpid());
+	std::filesystem::create_directories(dir);
+	std::string e = error_of([&] { open_vfio_broker(kBdf, dir); });
+	EXPECT_EQ("cannot open " + dir + "/0000:00:03.0: no such device (bind it first: ringvm "
+		  "passthrough bind 0000:00:03.0)",
+		  e);
+
+	// A file that is not a broker node is told apart at once.
+	std::ofstream(dir + "/" + kBdf) << "not a device\n";
+	e = error_of([&] { open_vfio_broker(kBdf, dir); });
+	EXPECT_TRUE(has(e, "not a ringvm-vfio device node")) << e;
+	std::filesystem::remove_all(dir);
+
+	// add_passthrough checks the address before opening anything.
+	EXPECT_TRUE(has(error_of([] {
+				MachineConfig c;
+				c.mem_size = 16u << 20;
+				c.console_fd = -1;
+				Machine m(std::move(c));
+				add_passthrough(m, "00:3.0", false);
+			}),
+			"is not a PCI address"));
+}
+
+TEST(VfioPci, NoDisintxIsAClearError)
+{
+	FakeBroker *fake;
+	std::string e = error_of([&] {
+		make(fake, {}, [](FakeBroker &b) { b.set_irqs_error = EOPNOTSUPP; });
+	});
+	EXPECT_TRUE(has(e, "cannot route the INTx of 0000:00:03.0")) << e;
+	EXPECT_TRUE(has(e, "no local APIC for MSI")) << e;
+}
+
+TEST(VfioPci, ConfigReadsComeFromTheDeviceWritesAreForwarded)
+{
+	Guest g;
+	FakeBroker *fake;
+	g.add(make(fake));
+	EXPECT_EQ(0x11e81234u, g.cfg(0x00));
+	EXPECT_EQ(0x00ff0010u, g.cfg(0x08));
+	fake->put(0x08, 1, 0x11); // the device's own register, read live
+	EXPECT_EQ(0x11u, g.cfg(0x08, 1));
+	// One function: the multi-function bit is not shown.
+	EXPECT_EQ(0x00u, g.cfg(0x0e, 1));
+
+	// Cache line size and latency timer are the device's: forwarded.
+	fake->writes.clear();
+	g.set_cfg(0x0c, 0x4010, 2);
+	ASSERT_EQ(1u, fake->writes.size());
+	EXPECT_EQ(0x0cu, fake->writes[0].off);
+	EXPECT_EQ(2u, fake->writes[0].size);
+	EXPECT_EQ(0x4010u, fake->get(0x0c, 2));
+
+	// The interrupt line is the VMM's: it reads back and the device never sees it.
+	fake->writes.clear();
+	g.set_cfg(0x3c, 0x07, 1);
+	EXPECT_EQ(0x07u, g.cfg(0x3c, 1));
+	EXPECT_EQ(0u, fake->config_writes_at(0x3c));
+	EXPECT_EQ(0u, fake->get(0x3c, 1));
+	// Pin A whatever the device's pin (B here): the bus routes by slot.
+	EXPECT_EQ(1u, g.cfg(0x3d, 1));
+
+	// A dword write over line, pin, min_gnt and max_lat forwards only the
+	// device's bytes, with naturally aligned accesses.
+	fake->writes.clear();
+	g.set_cfg(0x3c, 0xaabb0009);
+	ASSERT_EQ(1u, fake->writes.size());
+	EXPECT_EQ(0x3eu, fake->writes[0].off);
+	EXPECT_EQ(2u, fake->writes[0].size);
+	EXPECT_EQ(0xaabbu, fake->writes[0].value);
+	EXPECT_EQ(0x09u, g.cfg(0x3c, 1));
+
+	// An access straddling a dword reaches the device bytewise.
+	fake->reads.clear();
+	EXPECT_EQ(0x1000u, g.cfg(0x0b, 2));
+	EXPECT_EQ(2u, fake->reads.size());
+}
+
+TEST(VfioPci, CommandKeepsTheBrokersBitsAndForwardsTheRest)
+{
+	Guest g;
+	FakeBroker *fake;
+	g.add(make(fake));
+	// The guest starts with decoding, bus master and DisINTx off...
+	EXPECT_EQ(0u, g.cfg(0x04, 2) & 0x0407);
+	// ...and turns memory and bus master on: nothing the device must see.
+	fake->writes.clear();
+	g.set_cfg(0x04, 0x0006, 2);
+	EXPECT_EQ(0x0006u, g.cfg(0x04, 2) & 0x0407);
+	EXPECT_EQ(0u, fake->config_writes_at(0x04));
+	EXPECT_EQ(0x0406u, fake->get(0x04, 2));
+	// SERR and parity go to the device, with bus master and DisINTx as
+	// the broker keeps them (it would refuse a change: EPERM).
+	g.set_cfg(0x04, 0x0146, 2);
+	EXPECT_EQ(0x0546u, fake->get(0x04, 2));
+	EXPECT_EQ(0x0146u, g.cfg(0x04, 2));
+	// The guest's DisINTx is its own.
+	g.set_cfg(0x04, 0x0542, 2);
+	EXPECT_EQ(0x0542u, g.cfg(0x04, 2));
+	EXPECT_EQ(0x0546u, fake->get(0x04, 2));
+}
+
+TEST(VfioPci, MsiAndMsixAreHiddenFromTheCapabilityChain)
+{
+	Guest g;
+	FakeBroker *fake;
+	g.add(make(fake, {}, [](FakeBroker &b) { b.add_caps(); }));
+	EXPECT_TRUE(g.cfg(0x06, 2) & kPciStatusCapList);
+	// The guest walks PM -> PCIe; MSI (0x50) and MSI-X (0x70) are unlinked.
+	std::vector<std::pair<unsigned, unsigned>> chain;
+	for (unsigned p = g.cfg(0x34, 1); p; p = g.cfg(p + 1, 1)) {
+		chain.push_back({p, g.cfg(p, 1)});
+		ASSERT_LT(chain.size(), 10u);
+	}
+	ASSERT_EQ(2u, chain.size());
+	EXPECT_EQ(std::make_pair(0x40u, 0x01u), chain[0]);
+	EXPECT_EQ(std::make_pair(0x80u, 0x10u), chain[1]);
+	// A dword read of a header patches the next pointer only.
+	EXPECT_EQ(0x00008001u, g.cfg(0x40) & 0xffff);
+	// The pointer is read-only to the guest.
+	g.set_cfg(0x41, 0x50, 1);
+	EXPECT_EQ(0x80u, g.cfg(0x41, 1));
+	EXPECT_EQ(0x50u, fake->get(0x41, 1));
+
+	// Only MSI: no capabilities at all for the guest.
+	Guest h;
+	h.add(make(fake, {}, [](FakeBroker &b) {
+		b.put(0x06, 2, kPciStatusCapList);
+		b.put(0x34, 1, 0x50);
+		b.put(0x50, 2, 0x0005);
+	}));
+	EXPECT_EQ(0u, h.cfg(0x34, 1));
+	EXPECT_EQ(0u, h.cfg(0x06, 2) & kPciStatusCapList);
+}
+
+TEST(VfioPci, BarsArePlacedByTheVmmAndSizeable)
+{
+	Guest g;
+	FakeBroker *fake;
+	g.add(make(fake));
+	uint32_t bar0 = g.cfg(0x10);
+	EXPECT_NE(0xfea00000u, bar0); // the host's address never shows
+	EXPECT_GE(bar0, PciBus::kMmioBase);
+	EXPECT_EQ(0u, bar0 % 0x100000);
+	// Sizing, as Linux does it.
+	fake->writes.clear();
+	g.set_cfg(0x10, 0xffffffff);
+	EXPECT_EQ(0xfff00000u, g.cfg(0x10));
+	g.set_cfg(0x10, bar0);
+	EXPECT_EQ(bar0, g.cfg(0x10));
+	EXPECT_EQ(0u, fake->config_writes_at(0x10));
+	EXPECT_EQ(0xfea00000u, fake->get(0x10, 4));
+	// BAR3 (4 KiB, not mmap'able) is a memory BAR too; BAR2 (I/O), the
+	// absent ones and the expansion ROM read as nothing.
+	uint32_t bar3 = g.cfg(0x1c);
+	EXPECT_GE(bar3, PciBus::kMmioBase);
+	g.set_cfg(0x1c, 0xffffffff);
+	EXPECT_EQ(0xfffff000u, g.cfg(0x1c));
+	for (unsigned off : {0x14u, 0x18u, 0x20u, 0x24u, 0x30u}) {
+		g.set_cfg(off, 0xffffffff);
+		EXPECT_EQ(0u, g.cfg(off)) << off;
+	}
+}
+
+TEST(VfioPci, MmapBarIsAMemorySlotThatFollowsTheGuest)
+{
+	FakeVm vm(nullptr);
+	Guest g;
+	FakeBroker *fake;
+	uint32_t next_slot = 9;
+	VfioPciOptions o;
+	o.alloc_mem_slot = [&] { return next_slot++; };
+	g.add(make(fake, std::move(o)));
+	EXPECT_EQ(10u, next_slot); // one slot: BAR0 is the only mmap'able BAR
+	g.dev->attach_vm(vm);
+	EXPECT_TRUE(vm.slots.empty()); // decoding is off
+	uint32_t bar0 = g.cfg(0x10);
+
+	g.set_cfg(0x04, kPciCommandMemory, 2);
+	ASSERT_EQ(1u, vm.slots.size());
+	EXPECT_EQ(9u, vm.slots[0].slot);
+	EXPECT_EQ(bar0, vm.slots[0].gpa);
+	EXPECT_EQ(0x100000u, vm.slots[0].size);
+	EXPECT_EQ(bar0, g.dev->bar_slot_gpa(0));
+
+	// The guest moves the BAR: the slot is deleted (size 0), then made anew.
+	g.set_cfg(0x10, bar0 + 0x1000000);
+	ASSERT_EQ(3u, vm.slots.size());
+	EXPECT_EQ(9u, vm.slots[1].slot);
+	EXPECT_EQ(0u, vm.slots[1].size);
+	EXPECT_EQ(9u, vm.slots[2].slot);
+	EXPECT_EQ(bar0 + 0x1000000u, vm.slots[2].gpa);
+	EXPECT_EQ(0x100000u, vm.slots[2].size);
+
+	// Decoding off removes it; writes that change nothing map nothing.
+	g.set_cfg(0x04, 0, 2);
+	ASSERT_EQ(4u, vm.slots.size());
+	EXPECT_EQ(0u, vm.slots[3].size);
+	EXPECT_FALSE(g.dev->bar_slot_gpa(0));
+	g.set_cfg(0x10, bar0);
+	g.set_cfg(0x0c, 0x10, 1);
+	EXPECT_EQ(4u, vm.slots.size());
+}
+
+TEST(VfioPci, TrappedBarAccessGoesThroughTheBroker)
+{
+	Guest g;
+	FakeBroker *fake;
+	g.add(make(fake));
+	g.set_cfg(0x04, kPciCommandMemory, 2);
+	uint32_t bar3 = g.cfg(0x1c);
+	fake->reads.clear();
+	EXPECT_EQ(0x5a030040u, g.mmio_read(bar3 + 0x40, 4));
+	ASSERT_EQ(1u, fake->reads.size());
+	EXPECT_EQ(3u, fake->reads[0].index);
+	EXPECT_EQ(0x40u, fake->reads[0].off);
+	EXPECT_EQ(4u, fake->reads[0].size);
+	g.mmio_write(bar3 + 0x80, 0x1122334455667788ull, 8);
+	ASSERT_FALSE(fake->writes.empty());
+	EXPECT_EQ(3u, fake->writes.back().index);
+	EXPECT_EQ(0x80u, fake->writes.back().off);
+	EXPECT_EQ(8u, fake->writes.back().size);
+	EXPECT_EQ(0x1122334455667788ull, fake->writes.back().value);
+	// A misaligned access becomes byte accesses the broker accepts.
+	fake->writes.clear();
+	g.mmio_write(bar3 + 0x81, 0xbbaa, 2);
+	ASSERT_EQ(2u, fake->writes.size());
+	EXPECT_EQ(0x81u, fake->writes[0].off);
+	EXPECT_EQ(0xaau, fake->writes[0].value);
+	EXPECT_EQ(0x82u, fake->writes[1].off);
+
+	// Without memory slots (ringvm.ko) the mmap'd BAR traps and is read
+	// and written through the VMM's own mapping of it.
+	uint32_t bar0 = g.cfg(0x10);
+	fake->bar_maps[0][0x10] = 0x42;
+	fake->reads.clear();
+	EXPECT_EQ(0x42u, g.mmio_read(bar0 + 0x10, 1));
+	g.mmio_write(bar0 + 0x20, 0xdeadbeef, 4);
+	uint32_t v;
+	std::memcpy(&v, fake->bar_maps[0] + 0x20, 4);
+	EXPECT_EQ(0xdeadbeefu, v);
+	EXPECT_TRUE(fake->reads.empty());
+}
+
+namespace {
+
+MachineConfig machine_config()
+{
+	MachineConfig c;
+	c.mem_size = 32u << 20;
+	c.kernel = make_bzimage();
+	c.console_fd = -1;
+	return c;
+}
+
+void pio_out(Machine &m, uint16_t port, uint32_t v, size_t size = 1)
+{
+	uint8_t d[4];
+	le_store({d, size}, v);
+	m.pio().write(port, {d, size});
+}
+
+// The PICs as Linux programs them: vectors 0x30 and 0x38, all lines open.
+void init_pics(Machine &m)
+{
+	const uint8_t icw[2][4] = {{0x11, 0x30, 0x04, 0x01}, {0x11, 0x38, 0x02, 0x01}};
+	for (int c = 0; c < 2; c++) {
+		uint16_t base = c ? 0xa0 : 0x20;
+		pio_out(m, base, icw[c][0]);
+		for (int i = 1; i < 4; i++)
+			pio_out(m, base + 1, icw[c][i]);
+		pio_out(m, base + 1, 0x00);
+	}
+}
+
+} // namespace
+
+TEST(VfioPci, IntxEventfdRaisesThePicLineUntilTheGuestIsDone)
+{
+	Machine m(machine_config());
+	auto b = std::make_unique<FakeBroker>();
+	FakeBroker *fake = b.get();
+	unsigned slot = add_passthrough(m, std::move(b), false);
+	auto *dev = dynamic_cast<VfioPci *>(m.pci().function(slot));
+	ASSERT_NE(nullptr, dev);
+	// INTx is routed to an eventfd of ours.
+	EXPECT_EQ(kVfioIrqIntx, fake->irq_kind);
+	ASSERT_EQ(1u, fake->irq_fds.size());
+	EXPECT_EQ(dev->intx_fd(), fake->irq_fds[0]);
+	uint64_t one = 1;
+	EXPECT_EQ(8, ::write(dev->intx_fd(), &one, 8)); // an eventfd, writable
+	unsigned line = PciBus::intx_line(slot);
+	ASSERT_GE(line, 8u); // on the slave for slot 1 (line 11)
+	unsigned bit = 1u << (line - 8);
+	init_pics(m);
+
+	// The broker signals: the line rises and the vCPU is interrupted.
+	dev->intx_fired();
+	EXPECT_TRUE(m.pic().irr(1) & bit);
+	EXPECT_TRUE(m.pic().intr());
+	EXPECT_EQ(0x38 + line - 8, m.pic().ack());
+	EXPECT_EQ(0, fake->unmasks);
+
+	// Linux's i8259 handler: mask, EOI, service, unmask. The device is
+	// unmasked only once the line is open again, not at the EOI.
+	pio_out(m, 0xa1, bit);			   // mask
+	pio_out(m, 0xa0, 0x60 | (line - 8));	   // specific EOI, slave
+	pio_out(m, 0x20, 0x62);			   // specific EOI, cascade
+	EXPECT_EQ(0, fake->unmasks);
+	EXPECT_TRUE(dev->intx_pending());
+	pio_out(m, 0xa1, 0x00);			   // unmask
+	EXPECT_EQ(1, fake->unmasks);
+	EXPECT_FALSE(dev->intx_pending());
+	EXPECT_FALSE(m.pic().intr());
+
+	// Still asserted: the broker signals again, and the line rises again.
+	dev->intx_fired();
+	EXPECT_TRUE(m.pic().intr());
+	EXPECT_EQ(0x38 + line - 8, m.pic().ack());
+	// A guest that EOIs with the line open re-arms at the EOI.
+	pio_out(m, 0xa0, 0x20);
+	pio_out(m, 0x20, 0x20);
+	EXPECT_EQ(2, fake->unmasks);
+	// Other lines' EOIs do not concern the device.
+	pio_out(m, 0x21, 0x01);
+	pio_out(m, 0x21, 0x00);
+	EXPECT_EQ(2, fake->unmasks);
+
+	// The guest's own DisINTx holds the line down while set (a
+	// level-triggered line, so that IRR shows the level).
+	pio_out(m, 0x4d1, bit);
+	dev->intx_fired();
+	EXPECT_TRUE(m.pic().irr(1) & bit);
+	out(m.pci(), 0xcf8, 0x80000004u | (slot << 11), 4);
+	out(m.pci(), 0xcfc, kPciCommandIntxDisable, 2);
+	EXPECT_FALSE(m.pic().irr(1) & bit);
+	out(m.pci(), 0xcfc, 0, 2);
+	EXPECT_TRUE(m.pic().irr(1) & bit);
+}
+
+TEST(VfioPci, MachineMapsTheBarOnceTheVmExists)
+{
+	Machine m(machine_config());
+	unsigned slot = add_passthrough(m, std::make_unique<FakeBroker>(), true);
+	// The guest (here: the test, before it runs) enables decoding.
+	out(m.pci(), 0xcf8, 0x80000010u | (slot << 11), 4);
+	uint32_t bar0 = in(m.pci(), 0xcfc, 4);
+	out(m.pci(), 0xcf8, 0x80000004u | (slot << 11), 4);
+	out(m.pci(), 0xcfc, kPciCommandMemory, 2);
+	FakeBackend be;
+	m.run(be);
+	auto &slots = be.last_vm->slots;
+	ASSERT_EQ(2u, slots.size());
+	EXPECT_EQ(0u, slots[0].gpa); // RAM first
+	EXPECT_EQ(8u, slots[1].slot); // Machine::alloc_mem_slot's first
+	EXPECT_EQ(bar0, slots[1].gpa);
+	EXPECT_EQ(0x100000u, slots[1].size);
+}
+
+TEST(VfioPci, PciAddressesAreValidated)
+{
+	EXPECT_EQ("", pci_address_error("0000:03:00.0"));
+	EXPECT_EQ("", pci_address_error("03:00.0"));
+	EXPECT_TRUE(has(pci_address_error("03:00"), "is not a PCI address"));
+	EXPECT_TRUE(has(pci_address_error("0000:00:20.0"), "is not a PCI address"));
+}
