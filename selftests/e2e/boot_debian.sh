@@ -3,7 +3,7 @@
 # with a busybox initramfs that prints a marker, the RTC date and the detected
 # TSC frequency, and powers off. ringvm must exit 0 with the marker in its
 # output. Needs the tree from selftests/e2e/make-extra.sh (testhost --extra).
-echo "1..4"
+echo "1..5"
 
 # Debian's KVM: kvm-intel on the Bochs host (VMX), kvm-amd where the host
 # emulates SVM instead.
@@ -19,6 +19,10 @@ else
 	echo "not ok 1 kvm_available ($vendor)"
 fi
 
+# A disk for the guest: random bytes it reads through virtio-blk and
+# checksums; the suite compares that with the host's checksum.
+dd if=/dev/urandom of=/tmp/disk.img bs=1M count=4 2>/dev/null
+disk_sum=$(sha256sum /tmp/disk.img | cut -d' ' -f1)
 out=/tmp/e2e.out
 err=/tmp/e2e.err
 # Bochs 2.7's XRSTORS mishandles the compacted AVX component (the runner
@@ -30,7 +34,8 @@ export LD_BIND_NOW=1
 # a hung guest still leaves its output and a verdict.
 {
 	timeout 1000 ringvm run --accel kvm --kernel /e2e/vmlinuz --initrd /e2e/guest.gz \
-		--mem 128M --cmdline "console=ttyS0 quiet panic=-1 mitigations=off nokaslr" 2>"$err"
+		--mem 128M --disk /tmp/disk.img --vhost off \
+		--cmdline "console=ttyS0 quiet panic=-1 mitigations=off nokaslr" 2>"$err"
 	echo $? >/tmp/e2e.rc
 } | tee "$out" | sed 's/^/# guest: /'
 rc=$(cat /tmp/e2e.rc)
@@ -55,6 +60,13 @@ if grep -Eq '^RINGVM-E2E-TSC tsc: Detected [0-9]+\.[0-9]+ MHz' "$out"; then
 	echo "ok 4 guest_detected_tsc_frequency"
 else
 	echo "not ok 4 guest_detected_tsc_frequency"
+fi
+# The guest read the whole disk through virtio-blk, served by the VMM
+# (--vhost off), and got the host's bytes.
+if grep -q "^RINGVM-E2E-DISK $disk_sum 8192$" "$out"; then
+	echo "ok 5 guest_reads_disk_through_virtio_blk_vhost_off"
+else
+	echo "not ok 5 guest_reads_disk_through_virtio_blk_vhost_off (host sha256 $disk_sum)"
 fi
 rmmod $vendor kvm irqbypass 2>/dev/null
 exit 0

@@ -6,6 +6,12 @@
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+# virtio-pci and virtio-blk, in dependency order (a VM without a disk
+# simply finds no device for them).
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk; do
+	insmod /lib/modules/$m.ko || echo "RINGVM-E2E-INSMOD-FAILED $m"
+done
 echo "RINGVM-E2E-GUEST-UP $(uname -r)"
 # The system clock was set from the CMOS RTC at boot; rtc0 reads it now.
 echo "RINGVM-E2E-DATE $(date -u '+%Y-%m-%d %H:%M:%S')"
@@ -13,5 +19,10 @@ echo "RINGVM-E2E-DATE $(date -u '+%Y-%m-%d %H:%M:%S')"
 	echo "RINGVM-E2E-RTC0 $(cat /sys/class/rtc/rtc0/date) $(cat /sys/class/rtc/rtc0/time)"
 echo "RINGVM-E2E-TSC $(dmesg | grep -o 'tsc: Detected [0-9.]* MHz.*' | head -n 1)"
 echo "RINGVM-E2E-CPUS $(grep -c ^processor /proc/cpuinfo)"
+# A disk given with --disk: its checksum, read through virtio-blk, is
+# compared with the host's by the suite.
+if [ -b /dev/vda ]; then
+	echo "RINGVM-E2E-DISK $(sha256sum /dev/vda | cut -d' ' -f1) $(cat /sys/block/vda/size)"
+fi
 echo "RINGVM-E2E-POWEROFF"
 poweroff -f

@@ -18,5 +18,14 @@ trap 'rm -rf "$guest"' EXIT
 mkdir -p "$guest"/{bin,proc,sys,dev}
 cp /bin/busybox "$guest/bin/busybox"
 cp "$here/guest-init.sh" "$guest/init"
+# The guest's virtio drivers are modules in Debian's kernel: take them from
+# the same package the vmlinuz came from.
+abi=$(basename "$vmlinuz" | sed 's/^vmlinuz-//')
+kmods=$(dirname "$vmlinuz")/../lib/modules/$abi/kernel/drivers
+mkdir -p "$guest/lib/modules"
+for m in virtio/virtio_ring virtio/virtio virtio/virtio_pci_modern_dev \
+	virtio/virtio_pci_legacy_dev virtio/virtio_pci block/virtio_blk; do
+	cp "$kmods/$m.ko" "$guest/lib/modules/"
+done
 chmod 755 "$guest/init"
 (cd "$guest" && find . | cpio -o -H newc --quiet | gzip -9) >"$out/e2e/guest.gz"

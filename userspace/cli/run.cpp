@@ -8,7 +8,12 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "devices/vfio_pci.h"
 #include "devices/virtio_blk.h"
+#include "devices/virtio_net.h"
+#include "net/tap.h"
+
+#include <linux/ringvm_vhost.h>
 #include "vmm/error.h"
 #include "vmm/fd.h"
 #include "vmm/machine.h"
@@ -21,7 +26,9 @@ struct RunOptions {
 	std::string kernel, initrd, cmdline = "console=ttyS0", mem = "256M", accel = "ringvm";
 	std::string console = "stdio", debug_exit;
 	std::vector<std::string> modules;
+	std::vector<std::string> passthrough; // PCI addresses bound to ringvm-vfio
 	std::vector<std::string> disks;
+	std::vector<std::string> nets;
 	std::string vhost = "on";
 	int cpus = 1;
 };
@@ -35,6 +42,27 @@ void add_disk(Machine &m, const std::string &path, bool vhost)
 	if (blk->uses_vhost()) {
 		m.watch_fd(blk->call_fd(), [blk] { blk->on_call(); });
 		m.watch_fd(blk->err_fd(), [blk] { blk->on_err(); });
+	}
+	m.add_pci(std::move(dev));
+}
+
+// virtio-net for `--net`: the tap is set up through rtnetlink first, so a
+// bad interface or missing privilege is reported before the guest boots.
+void add_net(Machine &m, Tap &tap, const NetConfig &cfg, uint64_t mac)
+{
+	tap.configure(cfg);
+	std::unique_ptr<VhostDevice> vhost;
+	if (cfg.vhost)
+		vhost = std::make_unique<VhostDevice>(RINGVM_VHOST_DEV_NET);
+	auto dev = std::make_unique<VirtioNet>(m.memory(), tap.fd(), mac, std::move(vhost));
+	VirtioNet *net = dev.get(); // owned by the machine's PCI bus from here on
+	if (net->uses_vhost()) {
+		for (unsigned q = 0; q < 2; q++) {
+			m.watch_fd(net->call_fd(q), [net] { net->on_call(); });
+			m.watch_fd(net->err_fd(q), [net, q] { net->on_err(q); });
+		}
+	} else {
+		m.watch_fd(tap.fd(), [net] { net->on_tap_readable(); }, false);
 	}
 	m.add_pci(std::move(dev));
 }
@@ -69,9 +97,24 @@ int run_vm(const RunOptions &o)
 
 	// Declared first so it outlives the machine's VM.
 	std::unique_ptr<Backend> backend;
+	// Declared before the machine, so the taps outlive the devices using them.
+	std::vector<std::unique_ptr<Tap>> taps;
+	std::vector<NetConfig> nets;
+	for (const auto &spec : o.nets) {
+		nets.push_back(parse_net_option(spec));
+		nets.back().vhost = o.vhost == "on";
+	}
 	Machine m(std::move(cfg));
+	for (const auto &bdf : o.passthrough) // device memory maps into KVM only: see vfio_pci.h
+		add_passthrough(m, bdf, o.accel == "kvm");
 	for (const auto &d : o.disks)
 		add_disk(m, d, o.vhost == "on");
+	for (size_t i = 0; i < nets.size(); i++) {
+		// QEMU's locally administered prefix, one address per NIC.
+		uint64_t mac = nets[i].mac.value_or(0x525400123456ull + i);
+		taps.push_back(std::make_unique<Tap>(nets[i].tap));
+		add_net(m, *taps.back(), nets[i], mac);
+	}
 	m.load();
 	backend = open_backend(o.accel == "kvm" ? Accel::Kvm : Accel::Ringvm);
 	// SIGTERM / SIGINT end the VM with a diagnostic instead of killing it
@@ -155,10 +198,16 @@ void register_run(CLI::App &app)
 		->check(CLI::ExistingFile);
 	cmd->add_option("--disk", o->disks, "disk image or block device as virtio-blk (repeatable)")
 		->check(CLI::ExistingFile);
+	cmd->add_option("--net", o->nets,
+			"virtio-net on a tap: tap=NAME[,bridge=BR][,host_ip=A.B.C.D/N][,mac=M] "
+			"(repeatable)");
 	cmd->add_option("--vhost", o->vhost,
-			"serve virtio queues in ringvm_vhost (on) or in the VMM (off)")
+			"serve virtio queues (disks, NICs) in ringvm_vhost (on) or in the VMM (off)")
 		->capture_default_str()
 		->check(CLI::IsMember({"on", "off"}));
+	cmd->add_option("--passthrough", o->passthrough,
+			"host PCI device bound to ringvm-vfio, e.g. 0000:03:00.0 (repeatable)")
+		->check(pci_address_error);
 	cmd->callback([o] { g_status = run_vm(*o); });
 }
 

@@ -328,9 +328,9 @@ unsigned Machine::add_pci(std::unique_ptr<PciFunction> fn)
 	return slot;
 }
 
-void Machine::watch_fd(int fd, std::function<void()> cb)
+void Machine::watch_fd(int fd, std::function<void()> cb, bool eventfd)
 {
-	watches_.push_back({fd, std::move(cb)});
+	watches_.push_back({fd, std::move(cb), eventfd});
 }
 
 void Machine::on_vm_created(std::function<void(Vm &)> cb)
@@ -360,7 +360,8 @@ void Machine::event_thread()
 				continue;
 			uint64_t count;
 			// An eventfd: one read takes every signal since the last.
-			if (::read(fds[i].fd, &count, sizeof(count)) < 0 && errno != EAGAIN) {
+			if (watches_[i].eventfd &&
+			    ::read(fds[i].fd, &count, sizeof(count)) < 0 && errno != EAGAIN) {
 				request_stop(kStatusGuestFailed,
 					     "cannot read a device event file descriptor: " +
 						     std::string(std::strerror(errno)));

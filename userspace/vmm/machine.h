@@ -77,8 +77,9 @@ public:
 	// Puts @fn at the next free PCI slot, with its BARs placed and its INTx
 	// routed to the PICs; returns the slot.
 	unsigned add_pci(std::unique_ptr<PciFunction> fn);
-	// Calls @cb whenever @fd (an eventfd) becomes readable, after draining it.
-	void watch_fd(int fd, std::function<void()> cb);
+	// Calls @cb whenever @fd becomes readable; an eventfd is drained first,
+	// any other fd (@eventfd false) is left for @cb to read.
+	void watch_fd(int fd, std::function<void()> cb, bool eventfd = true);
 	// Calls @cb once the hypervisor's VM exists and RAM is mapped into it;
 	// an exception thrown there fails run() before the guest starts.
 	void on_vm_created(std::function<void(Vm &)> cb);
@@ -140,6 +141,7 @@ private:
 	struct Watch {
 		int fd;
 		std::function<void()> cb;
+		bool eventfd;
 	};
 	std::vector<Watch> watches_;
 	std::vector<std::function<void(Vm &)>> vm_created_;

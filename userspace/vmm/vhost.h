@@ -24,6 +24,11 @@ private:
 	Fd fd_;
 };
 
+// The three eventfds of one queue handed to the worker.
+struct VhostQueueFds {
+	EventFd kick, call, err;
+};
+
 class VhostDevice {
 public:
 	// Opens /dev/ringvm-vhost (or @path), takes ownership for this process

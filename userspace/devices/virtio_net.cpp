@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "devices/virtio_net.h"
+
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include <linux/ringvm_vhost.h>
+
+namespace ringvm {
+
+namespace {
+
+constexpr uint16_t kVirtioIdNet = 1;
+constexpr uint32_t kClassEthernet = 0x020000;
+// Without offloads a frame is at most an Ethernet frame with a VLAN tag;
+// the tap may still hand us more (a larger MTU), which is dropped.
+constexpr size_t kFrameMax = 65536;
+
+} // namespace
+
+uint64_t VirtioNet::offered(VhostDevice *vhost)
+{
+	uint64_t ring = (1ull << kVirtioFIndirectDesc) | (1ull << kVirtioFEventIdx);
+	if (vhost)
+		ring &= vhost->features();
+	return ring | (1ull << kVirtioNetFMac);
+}
+
+VirtioNet::VirtioNet(GuestMemory &mem, int tap_fd, uint64_t mac,
+		     std::unique_ptr<VhostDevice> vhost)
+	: VirtioPci(kVirtioIdNet, kClassEthernet, 2, kVirtioNetQueueSize, offered(vhost.get())),
+	  mem_(mem), tap_(tap_fd), mac_(mac), vhost_(std::move(vhost))
+{
+	if (vhost_) {
+		vhost_features_ = vhost_->features();
+		vhost_->set_mem_table(mem_);
+	}
+}
+
+void VirtioNet::device_config_read(uint64_t off, std::span<uint8_t> data)
+{
+	// struct virtio_net_config: the MAC, most significant byte first.
+	uint8_t img[8] = {};
+	for (int i = 0; i < 6; i++)
+		img[i] = static_cast<uint8_t>(mac_ >> (8 * (5 - i)));
+	for (size_t i = 0; i < data.size(); i++)
+		data[i] = off + i < sizeof(img) ? img[off + i] : 0;
+}
+
+void VirtioNet::driver_ok()
+{
+	if (vhost_) {
+		try {
+			vhost_->set_features(negotiated() & vhost_features_);
+			for (unsigned q = 0; q < 2; q++) {
+				const VirtqState &s = queue(q);
+				if (s.enabled)
+					vhost_->start_queue(q, s.size, s.desc, s.driver, s.device,
+							    fds_[q].kick.get(), fds_[q].call.get(),
+							    fds_[q].err.get());
+			}
+			vhost_->set_backend(tap_);
+		} catch (const Error &e) {
+			fail(e.what());
+		}
+		return;
+	}
+	try {
+		for (unsigned q = 0; q < 2; q++) {
+			const VirtqState &s = queue(q);
+			if (!s.enabled)
+				continue;
+			(q == kVirtioNetRx ? rxq_ : txq_)
+				.emplace(mem_, QueueLayout{s.size, s.desc, s.driver, s.device,
+							   has(kVirtioFEventIdx),
+							   has(kVirtioFIndirectDesc)});
+		}
+	} catch (const QueueError &e) {
+		rxq_.reset();
+		txq_.reset();
+		fail(e.what());
+	}
+}
+
+void VirtioNet::device_reset()
+{
+	rxq_.reset();
+	txq_.reset();
+	if (vhost_) {
+		try {
+			vhost_->set_backend(-1);
+		} catch (const Error &e) {
+			fail(e.what());
+		}
+	}
+}
+
+void VirtioNet::on_err(unsigned q)
+{
+	fail("ringvm_vhost stopped queue " + std::to_string(q) + " (error " +
+	     std::to_string(vhost_->queue_error(q)) + ")");
+}
+
+void VirtioNet::queue_notify(unsigned q)
+{
+	if (vhost_) {
+		fds_.at(q).kick.signal();
+		return;
+	}
+	try {
+		if (q == kVirtioNetTx)
+			transmit();
+		else
+			on_tap_readable(); // new receive buffers: frames may be waiting
+	} catch (const QueueError &e) {
+		rxq_.reset();
+		txq_.reset();
+		fail(e.what());
+	}
+}
+
+void VirtioNet::transmit()
+{
+	if (!txq_)
+		return;
+	bool done = false;
+	while (auto c = txq_->pop()) {
+		// The header (no offloads negotiated) is skipped; the rest is the frame.
+		std::vector<iovec> iov;
+		size_t skip = kVirtioNetHdrLen;
+		for (auto s : c->readable) {
+			size_t k = std::min(skip, s.size());
+			skip -= k;
+			if (s.size() > k)
+				iov.push_back({s.data() + k, s.size() - k});
+		}
+		if (skip)
+			throw QueueError("transmit buffer shorter than the virtio-net header");
+		// A tap that cannot take the frame now drops it, as a busy link would.
+		if (!iov.empty())
+			[[maybe_unused]] ssize_t n = ::writev(tap_, iov.data(), static_cast<int>(iov.size()));
+		txq_->push(*c, 0);
+		done = true;
+	}
+	if (done && txq_->need_interrupt())
+		interrupt_queue();
+}
+
+void VirtioNet::on_tap_readable()
+{
+	std::vector<uint8_t> frame(kFrameMax);
+	bool done = false;
+	try {
+		for (;;) {
+			ssize_t n = ::read(tap_, frame.data(), frame.size());
+			if (n <= 0)
+				break; // EAGAIN: drained
+			if (!rxq_) {
+				rx_dropped_++;
+				continue;
+			}
+			auto c = rxq_->pop();
+			if (!c || c->writable_len() < kVirtioNetHdrLen + static_cast<size_t>(n)) {
+				// No buffer, or one too small: the frame is lost, as on a NIC.
+				rx_dropped_++;
+				if (c) {
+					rxq_->push(*c, 0);
+					done = true;
+				}
+				continue;
+			}
+			uint8_t hdr[kVirtioNetHdrLen] = {};
+			hdr[10] = 1; // num_buffers
+			// Header then frame, scattered over the chain's buffers.
+			std::vector<uint8_t> all(hdr, hdr + kVirtioNetHdrLen);
+			all.insert(all.end(), frame.begin(), frame.begin() + n);
+			size_t off = 0;
+			for (auto s : c->writable) {
+				size_t k = std::min(s.size(), all.size() - off);
+				std::memcpy(s.data(), all.data() + off, k);
+				off += k;
+				if (off == all.size())
+					break;
+			}
+			rxq_->push(*c, static_cast<uint32_t>(all.size()));
+			done = true;
+		}
+	} catch (const QueueError &e) {
+		rxq_.reset();
+		txq_.reset();
+		fail(e.what());
+		return;
+	}
+	if (done && rxq_ && rxq_->need_interrupt())
+		interrupt_queue();
+}
+
+} // namespace ringvm

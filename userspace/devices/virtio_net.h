@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0
+// virtio-net on the modern PCI transport, backed by a tap interface. As for
+// virtio-blk, its two queues (0 receive, 1 transmit) are served by
+// ringvm_vhost, or with `--vhost off` by the VMM: transmit in the vCPU
+// thread that took the doorbell exit, receive in the event thread when the
+// tap has a frame.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+
+#include "devices/virtio_pci.h"
+#include "net/tap.h"
+#include "vmm/guest_memory.h"
+#include "vmm/vhost.h"
+#include "vmm/virtqueue.h"
+
+namespace ringvm {
+
+constexpr unsigned kVirtioNetFMac = 5;
+constexpr unsigned kVirtioNetRx = 0, kVirtioNetTx = 1;
+constexpr uint16_t kVirtioNetQueueSize = 256;
+// struct virtio_net_hdr with num_buffers (VERSION_1), no offloads used.
+constexpr size_t kVirtioNetHdrLen = 12;
+
+class VirtioNet final : public VirtioPci {
+public:
+	// Frames go through @tap_fd (not owned; the Tap outlives the device).
+	VirtioNet(GuestMemory &mem, int tap_fd, uint64_t mac, std::unique_ptr<VhostDevice> vhost);
+
+	bool uses_vhost() const { return vhost_ != nullptr; }
+	int call_fd(unsigned q) const { return fds_.at(q).call.get(); }
+	int err_fd(unsigned q) const { return fds_.at(q).err.get(); }
+	void on_call() { interrupt_queue(); }
+	void on_err(unsigned q);
+	// The tap has frames (--vhost off): move them into posted buffers.
+	void on_tap_readable();
+	uint64_t rx_dropped() const { return rx_dropped_; }
+
+protected:
+	void device_config_read(uint64_t off, std::span<uint8_t> data) override;
+	void queue_notify(unsigned q) override;
+	void driver_ok() override;
+	void device_reset() override;
+
+private:
+	static uint64_t offered(VhostDevice *vhost);
+	void transmit();
+
+	GuestMemory &mem_;
+	int tap_;
+	uint64_t mac_;
+	std::unique_ptr<VhostDevice> vhost_;
+	uint64_t vhost_features_ = 0;
+	std::array<VhostQueueFds, 2> fds_;
+	std::optional<SplitQueue> rxq_, txq_;
+	uint64_t rx_dropped_ = 0;
+};
+
+} // namespace ringvm
