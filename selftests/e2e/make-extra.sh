@@ -21,10 +21,11 @@ cp "$here/guest-init.sh" "$guest/init"
 # The guest's virtio drivers are modules in Debian's kernel: take them from
 # the same package the vmlinuz came from.
 abi=$(basename "$vmlinuz" | sed 's/^vmlinuz-//')
-kmods=$(dirname "$vmlinuz")/../lib/modules/$abi/kernel/drivers
+kmods=$(dirname "$vmlinuz")/../lib/modules/$abi/kernel
 mkdir -p "$guest/lib/modules"
-for m in virtio/virtio_ring virtio/virtio virtio/virtio_pci_modern_dev \
-	virtio/virtio_pci_legacy_dev virtio/virtio_pci block/virtio_blk; do
+for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev \
+	drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci drivers/block/virtio_blk \
+	net/core/failover drivers/net/net_failover drivers/net/virtio_net; do
 	cp "$kmods/$m.ko" "$guest/lib/modules/"
 done
 chmod 755 "$guest/init"
