@@ -7,6 +7,7 @@
 #   make check-bochs  Bochs (VMX + EPT) host suites on the 6.1 kernel
 #   make demo         boot the Bochs host and a Linux guest on ringvm.ko inside it
 #   make bench        Bochs: VM-exit costs of ringvm.ko beside kvm-intel
+#   make coverage     userspace line coverage (gcov) under the unit tests
 #   make KDIR=/lib/modules/$(uname -r)/build modules   build for a real host
 #
 # RINGVM_INJECT=fail|warn|hang makes the test hosts misbehave on purpose, to
@@ -28,7 +29,7 @@ CMAKE_BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
 .PHONY: all deps modules modules-all userspace selftests check check-unit \
-	check-qemu check-bochs demo bench checkpatch clean distclean
+	check-qemu check-bochs demo bench checkpatch coverage clean distclean
 
 all: modules userspace selftests
 
@@ -68,6 +69,19 @@ check-qemu: modules-all userspace selftests
 
 check-bochs: modules userspace selftests
 	@bash scripts/check.sh bochs
+
+# A separate instrumented build, so the normal one stays optimised.
+coverage: deps
+	@cmake -S . -B $(BUILD)/coverage -DCMAKE_BUILD_TYPE=Debug -DRINGVM_COVERAGE=ON >/dev/null
+	@cmake --build $(BUILD)/coverage -j $(JOBS) --target ringvm_unit_tests ringvm
+	@find $(BUILD)/coverage -name '*.gcda' -delete
+	@cd $(BUILD)/coverage && ctest -j $(JOBS) -R '^(unit|cli)\.' >/dev/null || \
+		{ echo "coverage: unit tests failed (run make check-unit)"; exit 1; }
+	@gcovr -r . --object-directory $(BUILD)/coverage --filter 'userspace/' \
+		--exclude 'userspace/tests/' --print-summary -o $(BUILD)/coverage/summary.txt
+	@sed -n '/^File/,$$p' $(BUILD)/coverage/summary.txt | sed -n '1,2p;/^userspace/p' | \
+		sort -k4 -n | head -n 12
+	@tail -n 4 $(BUILD)/coverage/summary.txt
 
 checkpatch: deps
 	@perl $(BUILD)/linux-tools/scripts/checkpatch.pl --no-tree --terse -f \
