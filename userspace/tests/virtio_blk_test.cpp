@@ -12,6 +12,8 @@
 #include <map>
 #include <random>
 
+#include "tests/virtio_driver.h"
+
 using namespace ringvm;
 
 namespace {
@@ -19,11 +21,6 @@ namespace {
 constexpr uint64_t kDesc = 0x10000, kAvail = 0x11000, kUsed = 0x12000, kBuf = 0x20000;
 constexpr uint16_t kQ = 8;
 constexpr uint16_t kNext = 1, kWrite = 2, kIndirect = 4;
-
-struct Lines final : IrqSink {
-	void set_irq(unsigned line, bool level) override { levels[line] = level; }
-	std::map<unsigned, bool> levels;
-};
 
 class VirtioBlkTest : public ::testing::Test {
 protected:
@@ -43,41 +40,21 @@ protected:
 						  "ringvm-test", nullptr);
 		dev->config().write(kPciCommand, 2, kPciCommandMemory);
 		dev->connect_intx(IrqLine(&lines, 10));
+		drv = std::make_unique<test::VirtioDriver>(*dev);
 	}
 	void TearDown() override { ::close(disk); }
 
-	uint64_t rd(uint64_t off, size_t size)
-	{
-		uint8_t d[8];
-		dev->bar_read(0, off, {d, size});
-		return le_value({d, size});
-	}
-	void wr(uint64_t off, uint64_t v, size_t size)
-	{
-		uint8_t d[8];
-		le_store({d, size}, v);
-		dev->bar_write(0, off, {d, size});
-	}
-	uint8_t status() { return static_cast<uint8_t>(rd(0x14, 1)); }
+	uint64_t rd(uint64_t off, size_t size) { return drv->rd(off, size); }
+	void wr(uint64_t off, uint64_t v, size_t size) { drv->wr(off, v, size); }
+	uint8_t status() { return drv->status(); }
 
 	// The handshake of virtio 1.x 3.1.1, accepting @features.
 	void start(uint64_t features)
 	{
-		wr(0x14, kVirtioAcknowledge | kVirtioDriver, 1);
-		wr(0x08, 0, 4);
-		wr(0x0c, features & 0xffffffff, 4);
-		wr(0x08, 1, 4);
-		wr(0x0c, features >> 32, 4);
-		wr(0x14, kVirtioAcknowledge | kVirtioDriver | kVirtioFeaturesOk, 1);
+		drv->negotiate(features);
 		ASSERT_TRUE(status() & kVirtioFeaturesOk);
-		wr(0x16, 0, 2);
-		wr(0x18, kQ, 2);
-		wr(0x20, kDesc, 4); // two halves, as Linux writes 64-bit registers
-		wr(0x24, 0, 4);
-		wr(0x28, kAvail, 8);
-		wr(0x30, kUsed, 8);
-		wr(0x1c, 1, 2);
-		wr(0x14, kVirtioAcknowledge | kVirtioDriver | kVirtioFeaturesOk | kVirtioDriverOk, 1);
+		drv->setup_queue(0, kQ, kDesc, kAvail, kUsed);
+		drv->driver_ok();
 	}
 	void desc(uint16_t i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next,
 		  uint64_t table = kDesc)
@@ -115,10 +92,11 @@ protected:
 	uint8_t req_status() { return mem.span(kBuf + 0x2000, 1)[0]; }
 
 	GuestMemory mem{16 << 20};
-	Lines lines;
+	test::Lines lines;
 	std::vector<uint8_t> image;
 	int disk = -1;
 	std::unique_ptr<VirtioBlk> dev;
+	std::unique_ptr<test::VirtioDriver> drv;
 	uint16_t avail = 0;
 };
 

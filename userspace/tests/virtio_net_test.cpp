@@ -14,6 +14,7 @@
 #include <string>
 
 #include "net/tap.h"
+#include "tests/virtio_driver.h"
 
 using namespace ringvm;
 
@@ -24,11 +25,6 @@ constexpr uint64_t kBuf = 0x40000;
 constexpr uint16_t kQ = 8;
 constexpr uint16_t kWrite = 2;
 constexpr uint64_t kV1 = 1ull << kVirtioFVersion1;
-
-struct Lines final : IrqSink {
-	void set_irq(unsigned line, bool level) override { levels[line] = level; }
-	std::map<unsigned, bool> levels;
-};
 
 class VirtioNetTest : public ::testing::Test {
 protected:
@@ -41,36 +37,16 @@ protected:
 		dev = std::make_unique<VirtioNet>(mem, dev_side.get(), 0x525400abcdefull, nullptr);
 		dev->config().write(kPciCommand, 2, kPciCommandMemory);
 		dev->connect_intx(IrqLine(&lines, 11));
+		drv = std::make_unique<test::VirtioDriver>(*dev);
 	}
-	uint64_t rd(uint64_t off, size_t size)
-	{
-		uint8_t d[8];
-		dev->bar_read(0, off, {d, size});
-		return le_value({d, size});
-	}
-	void wr(uint64_t off, uint64_t v, size_t size)
-	{
-		uint8_t d[8];
-		le_store({d, size}, v);
-		dev->bar_write(0, off, {d, size});
-	}
+	uint64_t rd(uint64_t off, size_t size) { return drv->rd(off, size); }
+	void wr(uint64_t off, uint64_t v, size_t size) { drv->wr(off, v, size); }
 	void start(uint64_t features)
 	{
-		wr(0x14, kVirtioAcknowledge | kVirtioDriver, 1);
-		wr(0x08, 0, 4);
-		wr(0x0c, features & 0xffffffff, 4);
-		wr(0x08, 1, 4);
-		wr(0x0c, features >> 32, 4);
-		wr(0x14, kVirtioAcknowledge | kVirtioDriver | kVirtioFeaturesOk, 1);
-		for (uint16_t q = 0; q < 2; q++) {
-			wr(0x16, q, 2);
-			wr(0x18, kQ, 2);
-			wr(0x20, kRing[q], 8);
-			wr(0x28, kRing[q] + 0x1000, 8);
-			wr(0x30, kRing[q] + 0x2000, 8);
-			wr(0x1c, 1, 2);
-		}
-		wr(0x14, kVirtioAcknowledge | kVirtioDriver | kVirtioFeaturesOk | kVirtioDriverOk, 1);
+		drv->negotiate(features);
+		for (uint16_t q = 0; q < 2; q++)
+			drv->setup_queue(q, kQ, kRing[q], kRing[q] + 0x1000, kRing[q] + 0x2000);
+		drv->driver_ok();
 	}
 	void post(unsigned q, uint16_t head, uint64_t addr, uint32_t len, uint16_t flags)
 	{
@@ -94,9 +70,10 @@ protected:
 	}
 
 	GuestMemory mem{16 << 20};
-	Lines lines;
+	test::Lines lines;
 	Fd dev_side, wire;
 	std::unique_ptr<VirtioNet> dev;
+	std::unique_ptr<test::VirtioDriver> drv;
 	uint16_t avail[2] = {};
 };
 
