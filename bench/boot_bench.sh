@@ -13,83 +13,35 @@
 #   # bench: boot:_host_ticks,_CPU_busy ...
 # ('_' in a row name stands for a space, '__' for '_'; n/a where a run
 # failed). Needs the tree run.sh builds (testhost --extra): /usr/bin/ringvm,
-# /e2e/vmlinuz, /e2e/guest.gz and tsc_run beside this script.
+# /e2e/vmlinuz, /e2e/guest.gz, tsc_run and lib.sh beside this script.
 echo "1..8"
 
 here=$(dirname "$0")
-tracing=/sys/kernel/tracing
 work=/tmp/boot_bench
 mkdir -p "$work"
 rm -f "$work"/*
-# ringvm run exits the VM on SIGTERM: tsc_run sends it after this many
-# (emulated) seconds, SIGKILL ten seconds later.
-guest_timeout=1000
-# The environment the e2e suite gives ringvm in Bochs: Bochs 2.7's XRSTORS
-# mishandles the compacted AVX component, so keep glibc off AVX.
-export GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX,-AVX2,-AVX512F,-AVX_Fast_Unaligned_Load
-export LD_BIND_NOW=1
-
-n=0
-failed=0
-tap() { # ok|fail name [why]
-	n=$((n + 1))
-	if [ "$1" = ok ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2${3:+ ($3)}"
-		failed=1
-	fi
-}
-
-# Turns a "hist" file into "<basic reason> <count>" lines in $2; returns 1
-# when the histogram is missing, dropped entries or does not add up.
-parse_hist() { # hist-file out-file
-	awk -v out="$2" '
-		$1 == "{" {
-			r = ""; c = ""
-			for (i = 2; i < NF; i++) {
-				if ($i == "exit_reason:") r = $(i + 1)
-				if ($i == "hitcount:") c = $(i + 1)
-			}
-			if (r == "" || c == "") bad = 1
-			# Bit 31 and the other flags are not part of the basic reason.
-			count[r % 65536] += c
-			sum += c
-			next
-		}
-		$1 == "Hits:" { hits = $2; seen = 1 }
-		$1 == "Dropped:" { dropped = $2 }
-		END {
-			for (r in count) printf "%d %.0f\n", r, count[r] > out
-			if (!seen || bad || dropped != 0 || sum != hits) {
-				printf "# hist: hits %s, sum %s, dropped %s\n", hits, sum, dropped
-				exit 1
-			}
-		}' "$1"
-}
+# tap, run_guest, show_guest, parse_hist, reason_names; the guest's
+# environment and command line.
+. "$here/lib.sh"
 
 # Boots the guest once on one hypervisor, with the histogram trigger on.
 # Leaves $work/<hv>.exits and $work/<hv>.tsc when the run succeeded.
 boot_one() { # hv accel event-dir
 	hv=$1 accel=$2 ev=$3
-	out=$work/$hv.out err=$work/$hv.err
 
 	if ! [ -w "$ev/trigger" ] || ! echo 'hist:keys=exit_reason' >"$ev/trigger"; then
 		tap fail "${hv}_guest_boots_and_powers_off" "no histogram trigger on $ev"
 		tap fail "${hv}_exit_histogram"
 		return
 	fi
-	"$here/tsc_run" -t "$guest_timeout" -o "$work/$hv.tsc" -- \
-		ringvm run --accel "$accel" --kernel /e2e/vmlinuz --initrd /e2e/guest.gz \
-		--mem 128M --cmdline "console=ttyS0 quiet panic=-1 mitigations=off nokaslr" \
-		>"$out" 2>"$err"
+	run_guest "$hv" --accel "$accel" --kernel /e2e/vmlinuz --initrd /e2e/guest.gz \
+		--mem 128M --cmdline "$e2e_cmdline"
 	rc=$?
 	cat "$ev/hist" >"$work/$hv.hist"
 	echo '!hist:keys=exit_reason' >"$ev/trigger"
 
-	sed "s/^/# guest[$hv]: /" "$out"
-	sed "s/^/# ringvm[$hv]: /" "$err"
-	[ -f "$work/$hv.tsc" ] && echo "# tsc_run[$hv]: $(cat "$work/$hv.tsc")"
+	show_guest "$hv"
+	out=$work/$hv.out
 	if [ "$rc" = 0 ] && grep -q '^RINGVM-E2E-GUEST-UP' "$out" &&
 	   grep -q '^RINGVM-E2E-POWEROFF' "$out" && [ -f "$work/$hv.tsc" ]; then
 		tap ok "${hv}_guest_boots_and_powers_off"
@@ -133,24 +85,13 @@ fi
 if rmmod kvm-intel kvm irqbypass; then tap ok kvm_unload; else tap fail kvm_unload; fi
 
 # ---- the rows ----
-# Reason names as `ringvm stat` prints them (userspace/vmm/vm_stats.cpp).
-names='0 EXCEPTION_NMI 1 EXTERNAL_INTERRUPT 2 TRIPLE_FAULT 3 INIT_SIGNAL 4 SIPI_SIGNAL
-7 INTERRUPT_WINDOW 8 NMI_WINDOW 9 TASK_SWITCH 10 CPUID 11 GETSEC 12 HLT 13 INVD 14 INVLPG
-15 RDPMC 16 RDTSC 18 VMCALL 19 VMCLEAR 20 VMLAUNCH 21 VMPTRLD 22 VMPTRST 23 VMREAD
-24 VMRESUME 25 VMWRITE 26 VMOFF 27 VMON 28 CR_ACCESS 29 DR_ACCESS 30 IO_INSTRUCTION
-31 MSR_READ 32 MSR_WRITE 33 INVALID_STATE 34 MSR_LOAD_FAIL 36 MWAIT_INSTRUCTION
-37 MONITOR_TRAP_FLAG 39 MONITOR_INSTRUCTION 40 PAUSE_INSTRUCTION 41 MCE_DURING_VMENTRY
-43 TPR_BELOW_THRESHOLD 44 APIC_ACCESS 45 EOI_INDUCED 46 GDTR_IDTR 47 LDTR_TR
-48 EPT_VIOLATION 49 EPT_MISCONFIG 50 INVEPT 51 RDTSCP 52 PREEMPTION_TIMER 53 INVVPID
-54 WBINVD 55 XSETBV 56 APIC_WRITE 57 RDRAND 58 INVPCID 59 VMFUNC 61 RDSEED 62 PML_FULL
-63 XSAVES 64 XRSTORS'
 for hv in ringvm kvm; do
 	[ -f "$work/$hv.exits" ] || echo "-" >"$work/$hv.exits"
 	[ -f "$work/$hv.tsc" ] || echo "-" >"$work/$hv.tsc"
 done
 # Reasons seen on either side, by number; a side that ran but never saw a
 # reason has 0 for it, a side that failed has n/a everywhere.
-awk -v names="$names" '
+awk -v names="$reason_names" '
 	function fig(hv, r) {
 		if (failed[hv]) return "n/a"
 		return sprintf("%.0f", (hv SUBSEP r) in count ? count[hv, r] : 0)

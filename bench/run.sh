@@ -22,16 +22,17 @@ tests=${RINGVM_SELFTEST_DIR:-$build/selftests}
 make -s -C "$top/bench" OUT="$tests/bench" || exit 1
 [ -x "$cli" ] || { echo "bench: no ringvm binary at $cli (build it, or set RINGVM_BENCH_CLI)"; exit 1; }
 
-# The Linux-boot rows need what the e2e suite needs in the host (the CLI,
-# Debian's vmlinuz, the guest initramfs), plus tsc_run beside boot_bench.sh.
+# The Linux-guest rows need what the e2e suite needs in the host (the CLI,
+# Debian's vmlinuz, the guest initramfs), plus tsc_run and lib.sh beside
+# boot_bench.sh and virtio_bench.sh.
 extra=$build/testhost-extra/$name
 bash "$top/selftests/e2e/make-extra.sh" "$extra" "$cli" \
 	"$build/kernels/$KABI_61/boot/vmlinuz-$KABI_61" || exit 1
 mkdir -p "$extra/tests/bench"
-cp "$tests/bench/tsc_run" "$extra/tests/bench/tsc_run"
+cp "$tests/bench/tsc_run" "$tests/bench/lib.sh" "$extra/tests/bench/"
 
-echo "== bench: Bochs host, kernel $KABI_61 (boot ~2 min, the exit loops, then a Linux guest"
-echo "   boot on each hypervisor: 6-10 min in all)"
+echo "== bench: Bochs host, kernel $KABI_61 (boot ~2 min, the exit loops, a Linux guest boot"
+echo "   on each hypervisor, then four virtio-blk reads on ringvm.ko: 12-20 min in all)"
 bash "$top/selftests/runner/testhost.sh" --host bochs --abi "$KABI_61" \
 	--plan "$top/bench/bochs-bench.plan" --name "$name" --extra "$extra" --timeout 3600
 out=$build/testhost/$name
