@@ -239,6 +239,15 @@ static int handle_failed_entry(struct ringvm_vcpu *vcpu, u32 full_reason)
 
 	pr_warn_ratelimited("vCPU %u: VM entry failed, exit reason 0x%x qualification 0x%lx\n",
 			    vcpu->id, full_reason, vmcs_read(EXIT_QUALIFICATION));
+	/* The state the entry checks refused, for the report. */
+	pr_warn_ratelimited("vCPU %u: rip 0x%lx cr0 0x%lx cr4 0x%lx efer 0x%llx entry 0x%lx cs %lx/%lx/%lx/%lx ss %lx/%lx/%lx ds %lx/%lx/%lx\n",
+			    vcpu->id, vmcs_read(GUEST_RIP), vmcs_read(GUEST_CR0),
+			    vmcs_read(GUEST_CR4), vcpu->efer, vmcs_read(VM_ENTRY_CONTROLS),
+			    vmcs_read(GUEST_CS_SELECTOR), vmcs_read(GUEST_CS_BASE),
+			    vmcs_read(GUEST_CS_LIMIT), vmcs_read(GUEST_CS_AR_BYTES),
+			    vmcs_read(GUEST_SS_SELECTOR), vmcs_read(GUEST_SS_BASE),
+			    vmcs_read(GUEST_SS_AR_BYTES), vmcs_read(GUEST_DS_SELECTOR),
+			    vmcs_read(GUEST_DS_BASE), vmcs_read(GUEST_DS_AR_BYTES));
 	run->exit_reason = RINGVM_EXIT_FAIL_ENTRY;
 	run->fail_entry.hardware_entry_failure_reason = full_reason;
 	run->fail_entry.cpu = vcpu->cpu;

@@ -240,6 +240,12 @@ static void set_seg_tr(const struct ringvm_segment *s)
 	vmcs_write(GUEST_TR_AR_BYTES, type | VMX_AR_P_MASK | (s->g ? VMX_AR_G_MASK : 0));
 }
 
+/* 48-bit linear addresses: bits 63:47 all equal. */
+static bool canonical(u64 addr)
+{
+	return (u64)((s64)addr << 16 >> 16) == addr;
+}
+
 void ringvm_get_sregs(struct ringvm_vcpu *vcpu, struct ringvm_sregs *sr)
 {
 	memset(sr, 0, sizeof(*sr));
@@ -274,6 +280,11 @@ int ringvm_set_sregs(struct ringvm_vcpu *vcpu, const struct ringvm_sregs *sr)
 	    ((sr->cr0 & X86_CR0_PG) && (sr->efer & EFER_LME)))
 		return -EINVAL;
 	if ((sr->efer & EFER_LMA) && !(sr->cr4 & X86_CR4_PAE))
+		return -EINVAL;
+	/* Bases VM entry would refuse: CS/SS/DS/ES above 4G, the rest non-canonical. */
+	if ((sr->cs.base | sr->ss.base | sr->ds.base | sr->es.base) >> 32 ||
+	    !canonical(sr->fs.base) || !canonical(sr->gs.base) || !canonical(sr->tr.base) ||
+	    !canonical(sr->ldt.base) || !canonical(sr->gdt.base) || !canonical(sr->idt.base))
 		return -EINVAL;
 
 	set_seg(&seg_cs, &sr->cs, true);

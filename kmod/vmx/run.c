@@ -14,6 +14,7 @@
 #include <linux/kernel.h>
 #include <linux/preempt.h>
 #include <linux/sched/signal.h>
+#include <asm/trapnr.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
@@ -105,6 +106,24 @@ static bool interrupt_window_open(void)
 		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 }
 
+/* #DF, #TS, #NP, #SS, #GP, #PF, #AC and #CP push an error code. */
+static bool exception_has_error_code(u8 vector)
+{
+	switch (vector) {
+	case X86_TRAP_DF:
+	case X86_TRAP_TS:
+	case X86_TRAP_NP:
+	case X86_TRAP_SS:
+	case X86_TRAP_GP:
+	case X86_TRAP_PF:
+	case X86_TRAP_AC:
+	case X86_TRAP_CP:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /*
  * Decide what the next entry delivers: an event cut short by the last exit
  * first, then a queued exception, then the VMM's interrupt when the guest
@@ -118,6 +137,15 @@ static void inject_events(struct ringvm_vcpu *vcpu)
 	if (idt & VECTORING_INFO_VALID_MASK) {
 		u32 type = idt & VECTORING_INFO_TYPE_MASK;
 
+		/*
+		 * Only a protected-mode hardware exception that takes one gets
+		 * its error code back; VM entry refuses any other combination,
+		 * and the guest may have left protected mode meanwhile.
+		 */
+		if ((idt & VECTORING_INFO_DELIVER_CODE_MASK) &&
+		    (type != INTR_TYPE_HARD_EXCEPTION || !(vcpu->cr0 & X86_CR0_PE) ||
+		     !exception_has_error_code(idt & VECTORING_INFO_VECTOR_MASK)))
+			idt &= ~VECTORING_INFO_DELIVER_CODE_MASK;
 		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, idt & ~INTR_INFO_RESVD_BITS_MASK);
 		if (idt & VECTORING_INFO_DELIVER_CODE_MASK)
 			vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vcpu->idt_vectoring_error);
@@ -166,6 +194,14 @@ static void report_interrupt_state(struct ringvm_vcpu *vcpu)
 	run->apic_base = vcpu->apic_base;
 }
 
+/* VMfail because VMLAUNCH met a launched VMCS or VMRESUME a clear one. */
+static bool launch_state_mismatch(void)
+{
+	unsigned long err = vmcs_read(VM_INSTRUCTION_ERROR);
+
+	return err == VMXERR_VMLAUNCH_NONCLEAR_VMCS || err == VMXERR_VMRESUME_NONLAUNCHED_VMCS;
+}
+
 /* One round trip through the guest.  Returns the basic exit reason or < 0. */
 static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 {
@@ -208,6 +244,15 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 
 	trace_entry(vcpu->id);
 	fail = __ringvm_vmenter(vcpu->regs, vcpu->launched);
+	if (fail && launch_state_mismatch()) {
+		/*
+		 * After an entry that failed on guest state, CPUs differ on
+		 * whether the VMCS counts as launched (Bochs says no): take
+		 * the other instruction once rather than failing the vCPU.
+		 */
+		vcpu->launched = !vcpu->launched;
+		fail = __ringvm_vmenter(vcpu->regs, vcpu->launched);
+	}
 
 	if (vcpu->xcr0 != ringvm_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, ringvm_host_xcr0);
