@@ -171,6 +171,35 @@ TEST_F(api, sregs_round_trip)
 	EXPECT_EQ(EINVAL, errno);
 }
 
+/* Bases VM entry would refuse are refused here, and change nothing. */
+TEST_F(api, sregs_bad_bases_are_einval)
+{
+	struct ringvm_sregs good, bad, now;
+
+	ASSERT_EQ(0, rv_long_mode(&self->vm, 0, RV_CODE));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_SREGS, &good));
+	bad = good;
+	bad.cs.base = 0x100000000ull;
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu[0], RINGVM_SET_SREGS, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	bad = good;
+	bad.ss.base = 0xffffffff00000000ull;
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu[0], RINGVM_SET_SREGS, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	bad = good;
+	bad.fs.base = 0x0000800000000000ull;	/* not canonical */
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu[0], RINGVM_SET_SREGS, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	bad = good;
+	bad.gdt.base = 0x8000000000000000ull;
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu[0], RINGVM_SET_SREGS, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_SREGS, &now));
+	EXPECT_EQ(0, memcmp(&good, &now, sizeof(good)));
+	/* The vCPU still runs what it ran. */
+	EXPECT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_SET_SREGS, &good));
+}
+
 TEST_F(api, msrs_round_trip)
 {
 	struct {
