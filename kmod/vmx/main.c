@@ -33,6 +33,8 @@ static long check_extension(unsigned long ext)
 	case RINGVM_CAP_IMMEDIATE_EXIT:
 	case RINGVM_CAP_EXT_CPUID:
 		return 1;
+	case RINGVM_CAP_IOEVENTFD:
+		return RINGVM_MAX_IOEVENTFDS;
 	case RINGVM_CAP_NR_MEMSLOTS:
 		return RINGVM_MAX_MEMSLOTS;
 	case RINGVM_CAP_NR_VCPUS:

@@ -56,6 +56,18 @@ static int handle_mmio(struct ringvm_vcpu *vcpu, u64 gpa)
 	    ringvm_decode_mmio(bytes, len, ringvm_code_size(vcpu), &insn))
 		return emulation_failure(vcpu, bytes, len);
 
+	if (insn.write) {
+		u64 v = insn.has_imm ? insn.imm : ringvm_get_gpr(vcpu, insn.reg);
+
+		if (insn.high_byte)
+			v >>= 8;
+		if (ringvm_ioeventfd_write(vcpu->vm, gpa, insn.size, v & mask_of(insn.size))) {
+			trace_mmio(vcpu->id, true, gpa, insn.size);
+			ringvm_skip_insn(vcpu, insn.len);
+			return 1;
+		}
+	}
+
 	run->exit_reason = RINGVM_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = insn.size;

@@ -35,6 +35,7 @@ static void vm_release(struct kref *kref)
 	list_del(&vm->link);
 	mutex_unlock(&ringvm_vm_list_lock);
 
+	ringvm_ioeventfd_free_all(vm);
 	ringvm_free_all_slots(vm);
 	ringvm_ept_destroy(vm);
 	mmdrop(vm->mm);
@@ -69,6 +70,14 @@ static long vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 		mutex_lock(&vm->lock);
 		r = ringvm_set_memory_region(vm, &mr);
 		mutex_unlock(&vm->lock);
+		break;
+	}
+	case RINGVM_IOEVENTFD: {
+		struct ringvm_ioeventfd a;
+
+		if (copy_from_user(&a, argp, sizeof(a)))
+			return -EFAULT;
+		r = ringvm_ioeventfd(vm, &a);
 		break;
 	}
 	default:
@@ -107,6 +116,8 @@ int ringvm_vm_create(unsigned long type)
 	kref_init(&vm->kref);
 	mutex_init(&vm->lock);
 	INIT_LIST_HEAD(&vm->link);
+	mutex_init(&vm->ioeventfd_lock);
+	INIT_LIST_HEAD(&vm->ioeventfds);
 
 	r = ringvm_hardware_get();
 	if (r)

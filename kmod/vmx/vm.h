@@ -40,9 +40,19 @@ struct ringvm_vm {
 
 	struct ringvm_vcpu *vcpus[RINGVM_MAX_VCPUS];
 	unsigned int nr_vcpus;
+
+	struct mutex ioeventfd_lock;	/* ioeventfds */
+	struct list_head ioeventfds;
+	unsigned int nr_ioeventfds;
 };
 
 int ringvm_vm_create(unsigned long type);
+
+/* ioeventfds (ioeventfd.c). */
+int ringvm_ioeventfd(struct ringvm_vm *vm, const struct ringvm_ioeventfd *a);
+/* True when an ioeventfd took this MMIO write: the guest goes on. */
+bool ringvm_ioeventfd_write(struct ringvm_vm *vm, u64 addr, u32 len, u64 val);
+void ringvm_ioeventfd_free_all(struct ringvm_vm *vm);
 void ringvm_vm_get(struct ringvm_vm *vm);
 void ringvm_vm_put(struct ringvm_vm *vm);
 

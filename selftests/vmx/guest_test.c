@@ -5,7 +5,9 @@
  * interrupts queued by the VMM are delivered when the guest enables them,
  * and a guest never reaches memory outside its slots.
  */
+#include <fcntl.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 
 #include "kselftest_harness.h"
@@ -38,6 +40,9 @@ RV_GUEST_CODE(g_cli_then_sti, 64,
 RV_GUEST_CODE(g_past_slot, 64, "mov $0x400000, %rbx\n mov (%rbx), %rax\n hlt\n");
 RV_GUEST_CODE(g_read_data, 64, "mov $0x200000, %rbx\n mov (%rbx), %rax\n hlt\n");
 RV_GUEST_CODE(g_write_ro, 64, "mov $0x600000, %rbx\n movq $0x1122, (%rbx)\n hlt\n");
+/* Three doorbell writes (1, 2, 3) to a page in no slot, as a virtio driver's notify. */
+RV_GUEST_CODE(g_doorbell, 64,
+	"mov $0x800000, %rbx\n movw $1, (%rbx)\n movw $2, (%rbx)\n movw $3, (%rbx)\n hlt\n");
 /* Count to 100000 in guest memory at RBX, then report on port 0x70 + vCPU id in RSI. */
 RV_GUEST_CODE(g_count, 64,
 	"xor %eax, %eax\n 1: inc %eax\n mov %eax, (%rbx)\n cmp $100000, %eax\n jne 1b\n"
@@ -217,6 +222,91 @@ TEST_F(guest, readonly_slot_write_is_mmio)
 	EXPECT_EQ(0xaa, ro[0]);
 	ASSERT_EQ(RINGVM_EXIT_HLT, rv_run(&self->vm, 0));
 	munmap(ro, 1 << 21);
+}
+
+static int ioeventfd(struct rv_vm *vm, uint64_t addr, uint32_t len, int fd, uint32_t flags,
+		     uint64_t match)
+{
+	struct ringvm_ioeventfd a = {
+		.datamatch = match, .addr = addr, .len = len, .fd = fd, .flags = flags,
+	};
+
+	return ioctl(vm->fd, RINGVM_IOEVENTFD, &a) ? -errno : 0;
+}
+
+static uint64_t eventfd_count(int fd)
+{
+	uint64_t n = 0;
+
+	if (read(fd, &n, sizeof(n)) != sizeof(n))
+		return 0;
+	return n;
+}
+
+/* An ioeventfd takes the doorbell writes in the kernel: no MMIO exit at all. */
+TEST_F(guest, ioeventfd_takes_mmio_writes_without_exit)
+{
+	int efd = eventfd(0, EFD_NONBLOCK);
+
+	ASSERT_LE(0, efd);
+	EXPECT_EQ(RINGVM_MAX_IOEVENTFDS,
+		  ioctl(self->vm.sys, RINGVM_CHECK_EXTENSION, RINGVM_CAP_IOEVENTFD));
+	ASSERT_EQ(0, ioeventfd(&self->vm, 0x800000, 2, efd, 0, 0));
+	ASSERT_EQ(0, long_mode_with_idt(&self->vm, 0, g_doorbell_start, g_doorbell_end));
+	ASSERT_EQ(RINGVM_EXIT_HLT, rv_run(&self->vm, 0));
+	EXPECT_EQ(3, eventfd_count(efd));
+	/* Deassigned: the writes are MMIO exits to userspace again. */
+	ASSERT_EQ(0, ioeventfd(&self->vm, 0x800000, 2, efd, RINGVM_IOEVENTFD_FLAG_DEASSIGN, 0));
+	ASSERT_EQ(0, long_mode_with_idt(&self->vm, 0, g_doorbell_start, g_doorbell_end));
+	ASSERT_EQ(RINGVM_EXIT_MMIO, rv_run(&self->vm, 0));
+	EXPECT_EQ(0x800000, self->vm.run[0]->mmio.phys_addr);
+	EXPECT_EQ(0, eventfd_count(efd));
+	close(efd);
+}
+
+TEST_F(guest, ioeventfd_datamatch_takes_only_its_value)
+{
+	int efd = eventfd(0, EFD_NONBLOCK);
+	uint16_t v = 0;
+
+	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, ioeventfd(&self->vm, 0x800000, 2, efd, RINGVM_IOEVENTFD_FLAG_DATAMATCH, 2));
+	ASSERT_EQ(0, long_mode_with_idt(&self->vm, 0, g_doorbell_start, g_doorbell_end));
+	ASSERT_EQ(RINGVM_EXIT_MMIO, rv_run(&self->vm, 0));
+	memcpy(&v, self->vm.run[0]->mmio.data, 2);
+	EXPECT_EQ(1, v);
+	ASSERT_EQ(RINGVM_EXIT_MMIO, rv_run(&self->vm, 0));	/* 2 was taken */
+	memcpy(&v, self->vm.run[0]->mmio.data, 2);
+	EXPECT_EQ(3, v);
+	ASSERT_EQ(RINGVM_EXIT_HLT, rv_run(&self->vm, 0));
+	EXPECT_EQ(1, eventfd_count(efd));
+	close(efd);
+}
+
+TEST_F(guest, ioeventfd_bad_arguments)
+{
+	struct ringvm_ioeventfd a = { .addr = 0x800000, .len = 2 };
+	int efd = eventfd(0, EFD_NONBLOCK), nul = open("/dev/null", O_RDWR);
+
+	ASSERT_LE(0, efd);
+	ASSERT_LE(0, nul);
+	EXPECT_EQ(-EINVAL, ioeventfd(&self->vm, 0x800000, 3, efd, 0, 0));
+	EXPECT_EQ(-EINVAL, ioeventfd(&self->vm, ~0ull, 2, efd, 0, 0));	/* wraps */
+	EXPECT_EQ(-EINVAL, ioeventfd(&self->vm, 0x70, 1, efd, RINGVM_IOEVENTFD_FLAG_PIO, 0));
+	EXPECT_EQ(-EINVAL, ioeventfd(&self->vm, 0x800000, 2, efd, 1u << 7, 0));
+	EXPECT_EQ(-EBADF, ioeventfd(&self->vm, 0x800000, 2, -1, 0, 0));
+	EXPECT_EQ(-EINVAL, ioeventfd(&self->vm, 0x800000, 2, nul, 0, 0));	/* not an eventfd */
+	EXPECT_EQ(-ENOENT, ioeventfd(&self->vm, 0x800000, 2, efd,
+				     RINGVM_IOEVENTFD_FLAG_DEASSIGN, 0));
+	a.fd = efd;
+	a.pad[5] = 1;
+	EXPECT_EQ(-1, ioctl(self->vm.fd, RINGVM_IOEVENTFD, &a));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, ioeventfd(&self->vm, 0x800000, 2, efd, 0, 0));
+	EXPECT_EQ(-EEXIST, ioeventfd(&self->vm, 0x800000, 2, efd, 0, 0));
+	/* Closing our eventfd leaves the VM's reference: the VM still signals it. */
+	close(efd);
+	close(nul);
 }
 
 struct runner {

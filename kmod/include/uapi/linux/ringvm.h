@@ -228,6 +228,26 @@ struct ringvm_run {
 #define RINGVM_CAP_IMMEDIATE_EXIT	5
 #define RINGVM_CAP_EXT_CPUID		6
 #define RINGVM_CAP_MAX_VCPU_ID		7
+#define RINGVM_CAP_IOEVENTFD		8	/* returns the ioeventfd limit per VM */
+
+/*
+ * RINGVM_IOEVENTFD: a guest MMIO write of @len bytes at @addr (and, with
+ * DATAMATCH, of the value @datamatch) signals the eventfd @fd and the guest
+ * goes on, without an exit to userspace.  KVM_IOEVENTFD's layout.
+ */
+#define RINGVM_IOEVENTFD_FLAG_DATAMATCH	(1 << 0)
+#define RINGVM_IOEVENTFD_FLAG_PIO	(1 << 1)	/* not supported: EINVAL */
+#define RINGVM_IOEVENTFD_FLAG_DEASSIGN	(1 << 2)
+#define RINGVM_MAX_IOEVENTFDS		256
+
+struct ringvm_ioeventfd {
+	__u64 datamatch;
+	__u64 addr;
+	__u32 len;		/* 1, 2, 4 or 8 */
+	__s32 fd;
+	__u32 flags;
+	__u8  pad[36];		/* must be 0 */
+};
 
 /* ---- system ioctls, on /dev/ringvm ---- */
 #define RINGVM_GET_API_VERSION		_IO(RINGVMIO, 0x00)
@@ -240,6 +260,7 @@ struct ringvm_run {
 /* ---- VM ioctls ---- */
 #define RINGVM_CREATE_VCPU		_IO(RINGVMIO, 0x41)
 #define RINGVM_SET_USER_MEMORY_REGION	_IOW(RINGVMIO, 0x46, struct ringvm_userspace_memory_region)
+#define RINGVM_IOEVENTFD		_IOW(RINGVMIO, 0x79, struct ringvm_ioeventfd)
 
 /* ---- vCPU ioctls ---- */
 #define RINGVM_RUN			_IO(RINGVMIO, 0x80)
