@@ -33,6 +33,17 @@ struct RunOptions {
 	int cpus = 1;
 };
 
+// With vhost, a doorbell write needs no VMM: the hypervisor's ioeventfd
+// signals the worker's kick eventfd and the guest goes on.
+void ring_doorbells_in_kernel(Machine &m, VirtioPci &dev)
+{
+	m.on_vm_created([&dev](Vm &vm) {
+		dev.set_doorbell_fn([&vm](uint64_t gpa, int fd, bool assign) {
+			return vm.set_ioeventfd(gpa, 2, fd, assign);
+		});
+	});
+}
+
 // virtio-blk for `--disk`: with vhost, the kernel serves the queue and the
 // VMM only turns its call and error eventfds into guest interrupts.
 void add_disk(Machine &m, const std::string &path, bool vhost)
@@ -42,6 +53,7 @@ void add_disk(Machine &m, const std::string &path, bool vhost)
 	if (blk->uses_vhost()) {
 		m.watch_fd(blk->call_fd(), [blk] { blk->on_call(); });
 		m.watch_fd(blk->err_fd(), [blk] { blk->on_err(); });
+		ring_doorbells_in_kernel(m, *blk);
 	}
 	m.add_pci(std::move(dev));
 }
@@ -57,6 +69,7 @@ void add_net(Machine &m, Tap &tap, const NetConfig &cfg, uint64_t mac)
 	auto dev = std::make_unique<VirtioNet>(m.memory(), tap.fd(), mac, std::move(vhost));
 	VirtioNet *net = dev.get(); // owned by the machine's PCI bus from here on
 	if (net->uses_vhost()) {
+		ring_doorbells_in_kernel(m, *net);
 		for (unsigned q = 0; q < 2; q++) {
 			m.watch_fd(net->call_fd(q), [net] { net->on_call(); });
 			m.watch_fd(net->err_fd(q), [net, q] { net->on_err(q); });

@@ -187,6 +187,7 @@ void VirtioBlk::driver_ok()
 			vhost_->start_queue(0, q.size, q.desc, q.driver, q.device, kick_.get(),
 					    call_.get(), err_.get());
 			vhost_->set_backend(disk_.get());
+			bind_doorbell(0, kick_.get());
 		} catch (const Error &e) {
 			fail(e.what());
 		}

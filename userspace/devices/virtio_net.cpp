@@ -64,6 +64,9 @@ void VirtioNet::driver_ok()
 							    fds_[q].err.get());
 			}
 			vhost_->set_backend(tap_);
+			for (unsigned q = 0; q < 2; q++)
+				if (queue(q).enabled)
+					bind_doorbell(q, fds_[q].kick.get());
 		} catch (const Error &e) {
 			fail(e.what());
 		}

@@ -83,6 +83,24 @@ VirtioPci::VirtioPci(uint16_t virtio_id, uint32_t pci_class, unsigned num_queues
 	reset_transport();
 }
 
+void VirtioPci::bind_doorbell(unsigned q, int fd)
+{
+	// The address the driver reads from the capability: BAR 0 as it is now.
+	// Linux does not move a BAR while its driver is bound; if a guest did,
+	// the old address would just stop ringing and the new one would still
+	// exit to the VMM, which forwards it.
+	uint64_t gpa = cfg_.bar_address(0) + kVirtioNotifyOff + uint64_t{q} * kVirtioNotifyMultiplier;
+	if (doorbell_fn_ && doorbell_fn_(gpa, fd, true))
+		bound_.push_back({gpa, fd});
+}
+
+void VirtioPci::unbind_doorbells()
+{
+	for (const auto &b : bound_)
+		doorbell_fn_(b.gpa, b.fd, false);
+	bound_.clear();
+}
+
 void VirtioPci::reset_transport()
 {
 	driver_features_ = 0;
@@ -215,6 +233,7 @@ void VirtioPci::common_write(uint64_t off, uint64_t v, size_t size)
 void VirtioPci::write_status(uint8_t s)
 {
 	if (!s) {
+		unbind_doorbells();
 		device_reset();
 		reset_transport();
 		return;

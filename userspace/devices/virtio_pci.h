@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,14 @@ public:
 	const VirtqState &queue(unsigned q) const { return queues_.at(q); }
 	unsigned num_queues() const { return static_cast<unsigned>(queues_.size()); }
 
+	// How a doorbell can bypass the VMM: @fn(gpa, eventfd, assign) asks the
+	// hypervisor for an ioeventfd (2-byte writes at gpa). Without it, or
+	// when it refuses, doorbells arrive as MMIO exits as before.
+	using DoorbellFn = std::function<bool(uint64_t gpa, int fd, bool assign)>;
+	void set_doorbell_fn(DoorbellFn fn) { doorbell_fn_ = std::move(fn); }
+	// Queues whose doorbell currently signals an eventfd in the hypervisor.
+	size_t doorbells_in_kernel() const { return bound_.size(); }
+
 	// Used-buffer notification: ISR bit 0 and the INTx line.
 	void interrupt_queue();
 	// The device can go no further until the driver resets it (a malformed
@@ -71,12 +80,16 @@ protected:
 	// Status 0 was written: stop using every queue; the transport state is
 	// reset after this returns.
 	virtual void device_reset() = 0;
+	// From now until reset, queue @q's doorbell signals @fd (its kick
+	// eventfd) inside the hypervisor, at the doorbell's current address.
+	void bind_doorbell(unsigned q, int fd);
 
 private:
 	void common_read(uint64_t off, std::span<uint8_t> data);
 	void common_write(uint64_t off, uint64_t v, size_t size);
 	void write_status(uint8_t s);
 	void reset_transport();
+	void unbind_doorbells();
 
 	PciConfig cfg_;
 	IrqLine intx_;
@@ -87,6 +100,12 @@ private:
 	uint8_t status_ = 0, isr_ = 0, config_generation_ = 0;
 	uint16_t queue_select_ = 0;
 	std::vector<VirtqState> queues_;
+	DoorbellFn doorbell_fn_;
+	struct Bound {
+		uint64_t gpa;
+		int fd;
+	};
+	std::vector<Bound> bound_;
 };
 
 } // namespace ringvm

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 
 #include "vmm/backend.h"
@@ -118,6 +119,15 @@ public:
 	{
 		slots.push_back({slot, gpa, size});
 	}
+	bool set_ioeventfd(uint64_t gpa, uint32_t len, int fd, bool assign) override
+	{
+		if (assign)
+			ioeventfds[gpa] = {len, fd};
+		else
+			ioeventfds.erase(gpa);
+		return true;
+	}
+	std::map<uint64_t, std::pair<uint32_t, int>> ioeventfds; // gpa -> len, fd
 	std::unique_ptr<Vcpu> create_vcpu(int id) override
 	{
 		auto v = std::make_unique<FakeVcpu>(id);

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <map>
 #include <random>
+#include <tuple>
 
 #include "tests/virtio_driver.h"
 
@@ -300,4 +301,67 @@ TEST(VirtioBlk, OpenRefusesWhatIsNotADisk)
 	} catch (const Error &e) {
 		EXPECT_NE(std::string::npos, std::string(e.what()).find("not a regular file"));
 	}
+}
+
+namespace {
+
+// A transport-only device that hands its queue's doorbell to the kernel on
+// DRIVER_OK, as the vhost-backed devices do.
+class DoorbellDev final : public VirtioPci {
+public:
+	DoorbellDev() : VirtioPci(2, 0x018000, 1, 8, 0) {}
+	int notified = 0;
+
+protected:
+	void device_config_read(uint64_t, std::span<uint8_t> d) override { le_store(d, 0); }
+	void queue_notify(unsigned) override { notified++; }
+	void driver_ok() override { bind_doorbell(0, 42); }
+	void device_reset() override {}
+};
+
+} // namespace
+
+TEST(VirtioPci, DoorbellGoesToTheKernelUntilReset)
+{
+	PciBus bus;
+	IoBus mmio("mmio");
+	bus.attach_mmio(mmio);
+	auto owned = std::make_unique<DoorbellDev>();
+	DoorbellDev &dev = *owned;
+	std::vector<std::tuple<uint64_t, int, bool>> calls;
+	dev.set_doorbell_fn([&](uint64_t gpa, int fd, bool assign) {
+		calls.emplace_back(gpa, fd, assign);
+		return true;
+	});
+	bus.add(1, std::move(owned));
+	dev.config().write(kPciCommand, 2, kPciCommandMemory);
+	uint64_t bar = dev.config().bar_address(0);
+	ringvm::test::VirtioDriver drv(dev);
+	drv.negotiate(1ull << kVirtioFVersion1);
+	drv.setup_queue(0, 8, 0x10000, 0x11000, 0x12000);
+	drv.driver_ok();
+	ASSERT_EQ(1u, calls.size());
+	EXPECT_EQ(std::make_tuple(bar + kVirtioNotifyOff, 42, true), calls[0]);
+	EXPECT_EQ(1u, dev.doorbells_in_kernel());
+	// A doorbell that still reaches the VMM (say, an old module) is served.
+	drv.wr(kVirtioNotifyOff, 0, 2);
+	EXPECT_EQ(1, dev.notified);
+	drv.wr(0x14, 0, 1); // reset
+	ASSERT_EQ(2u, calls.size());
+	EXPECT_EQ(std::make_tuple(bar + kVirtioNotifyOff, 42, false), calls[1]);
+	EXPECT_EQ(0u, dev.doorbells_in_kernel());
+}
+
+TEST(VirtioPci, RefusedDoorbellStaysWithTheVmm)
+{
+	auto dev = std::make_unique<DoorbellDev>();
+	dev->set_doorbell_fn([](uint64_t, int, bool) { return false; });
+	dev->config().write(kPciCommand, 2, kPciCommandMemory);
+	ringvm::test::VirtioDriver drv(*dev);
+	drv.negotiate(1ull << kVirtioFVersion1);
+	drv.setup_queue(0, 8, 0x10000, 0x11000, 0x12000);
+	drv.driver_ok();
+	EXPECT_EQ(0u, dev->doorbells_in_kernel());
+	drv.wr(kVirtioNotifyOff, 0, 2);
+	EXPECT_EQ(1, dev->notified);
 }

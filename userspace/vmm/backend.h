@@ -117,6 +117,11 @@ public:
 	// Maps [gpa, gpa + size) of the guest to host memory at hva.
 	virtual void map_memory(uint32_t slot, uint64_t gpa, uint64_t size, void *hva) = 0;
 	virtual std::unique_ptr<Vcpu> create_vcpu(int id) = 0;
+	// A guest write of @len bytes at MMIO address @gpa signals eventfd @fd in
+	// the hypervisor, with no exit to the VMM (KVM_IOEVENTFD); !@assign
+	// removes it. False when the hypervisor refused: the write then still
+	// reaches the VMM as an MMIO exit, so callers may ignore it.
+	virtual bool set_ioeventfd(uint64_t gpa, uint32_t len, int fd, bool assign) = 0;
 	// What the hypervisor can show the guest; the VMM filters it.
 	virtual std::vector<CpuidEntry> supported_cpuid() = 0;
 };

@@ -299,6 +299,16 @@ public:
 		       "map guest memory (KVM_SET_USER_MEMORY_REGION)", &r);
 	}
 
+	bool set_ioeventfd(uint64_t gpa, uint32_t len, int fd, bool assign) override
+	{
+		kvm_ioeventfd a{};
+		a.addr = gpa;
+		a.len = len;
+		a.fd = fd;
+		a.flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN;
+		return ::ioctl(vm_.get(), KVM_IOEVENTFD, &a) == 0;
+	}
+
 	std::unique_ptr<Vcpu> create_vcpu(int id) override
 	{
 		int fd = xioctl(vm_, KVM_CREATE_VCPU, "create a vCPU (KVM_CREATE_VCPU)",

@@ -265,6 +265,16 @@ public:
 		       "map guest memory (RINGVM_SET_USER_MEMORY_REGION)", &r);
 	}
 
+	bool set_ioeventfd(uint64_t gpa, uint32_t len, int fd, bool assign) override
+	{
+		ringvm_ioeventfd a{};
+		a.addr = gpa;
+		a.len = len;
+		a.fd = fd;
+		a.flags = assign ? 0 : RINGVM_IOEVENTFD_FLAG_DEASSIGN;
+		return ::ioctl(vm_.get(), RINGVM_IOEVENTFD, &a) == 0;
+	}
+
 	std::unique_ptr<Vcpu> create_vcpu(int id) override
 	{
 		int fd = xioctl(vm_, RINGVM_CREATE_VCPU, "create a vCPU (RINGVM_CREATE_VCPU)",
