@@ -93,7 +93,7 @@ start_bochs() {
 	local extra=$build/testhost-extra/e2e
 	bash "$top/selftests/e2e/make-extra.sh" "$extra" "$build/userspace/ringvm" \
 		"$build/kernels/$KABI_61/boot/vmlinuz-$KABI_61"
-	# Every VMX suite and three nested Linux boots in one boot: ~16 minutes
+	# Every VMX suite and two nested Linux boots in one boot: ~12 minutes
 	# on a 2-core machine; the bound leaves room for a loaded one.
 	testhost "bochs-$KABI_61" bochs "$KABI_61" bochs.plan --extra "$extra" --timeout 2700 \
 		>"$results/bochs.out" 2>&1 &
