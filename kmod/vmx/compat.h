@@ -6,6 +6,7 @@
 #ifndef RINGVM_COMPAT_H
 #define RINGVM_COMPAT_H
 
+#include <linux/eventfd.h>
 #include <linux/mm.h>
 #include <linux/version.h>
 #include <asm/fpu/api.h>
@@ -31,6 +32,16 @@ extern void asm_exc_nmi_noist(void);
 static inline void ringvm_fpu_swap(struct fpu_guest *gfpu, bool enter_guest)
 {
 	fpu_swap_kvm_fpstate(gfpu, enter_guest);
+}
+
+/* eventfd_signal() lost its count argument in 6.8. */
+static inline void ringvm_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	eventfd_signal(ctx);
+#else
+	eventfd_signal(ctx, 1);
+#endif
 }
 
 #endif /* RINGVM_COMPAT_H */

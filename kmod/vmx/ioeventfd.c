@@ -6,8 +6,8 @@
  */
 #include <linux/eventfd.h>
 #include <linux/slab.h>
-#include <linux/version.h>
 
+#include "compat.h"
 #include "vm.h"
 
 struct ringvm_ioeventfd_entry {
@@ -18,15 +18,6 @@ struct ringvm_ioeventfd_entry {
 	bool match;
 	struct eventfd_ctx *ctx;
 };
-
-static void signal_eventfd(struct eventfd_ctx *ctx)
-{
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
-	eventfd_signal(ctx);
-#else
-	eventfd_signal(ctx, 1);
-#endif
-}
 
 static u64 len_mask(u32 len)
 {
@@ -120,7 +111,7 @@ bool ringvm_ioeventfd_write(struct ringvm_vm *vm, u64 addr, u32 len, u64 val)
 	list_for_each_entry(e, &vm->ioeventfds, link) {
 		if (e->addr == addr && e->len == len &&
 		    (!e->match || e->datamatch == (val & len_mask(len)))) {
-			signal_eventfd(e->ctx);
+			ringvm_eventfd_signal(e->ctx);
 			hit = true;
 			break;
 		}

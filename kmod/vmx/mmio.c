@@ -56,31 +56,19 @@ static int handle_mmio(struct ringvm_vcpu *vcpu, u64 gpa)
 	    ringvm_decode_mmio(bytes, len, ringvm_code_size(vcpu), &insn))
 		return emulation_failure(vcpu, bytes, len);
 
-	if (insn.write) {
-		u64 v = insn.has_imm ? insn.imm : ringvm_get_gpr(vcpu, insn.reg);
-
-		if (insn.high_byte)
-			v >>= 8;
-		if (ringvm_ioeventfd_write(vcpu->vm, gpa, insn.size, v & mask_of(insn.size))) {
-			trace_mmio(vcpu->id, true, gpa, insn.size);
-			ringvm_skip_insn(vcpu, insn.len);
-			return 1;
-		}
-	}
-
-	run->exit_reason = RINGVM_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = insn.size;
-	run->mmio.is_write = insn.write;
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	vcpu->insn_len = insn.len;
-
 	if (insn.write) {
 		u64 v = insn.has_imm ? insn.imm : ringvm_get_gpr(vcpu, insn.reg);
 
 		if (insn.high_byte)
 			v >>= 8;
 		v &= mask_of(insn.size);
+		/* A doorbell someone registered: signal it and stay in the guest. */
+		if (ringvm_ioeventfd_write(vcpu->vm, gpa, insn.size, v)) {
+			trace_mmio(vcpu->id, true, gpa, insn.size);
+			ringvm_skip_insn(vcpu, insn.len);
+			return 1;
+		}
 		memcpy(run->mmio.data, &v, insn.size);
 		vcpu->completion = RV_COMPLETE_SKIP;
 	} else {
@@ -91,6 +79,11 @@ static int handle_mmio(struct ringvm_vcpu *vcpu, u64 gpa)
 		vcpu->mmio.high_byte = insn.high_byte;
 		vcpu->completion = RV_COMPLETE_MMIO_READ;
 	}
+	run->exit_reason = RINGVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = insn.size;
+	run->mmio.is_write = insn.write;
+	vcpu->insn_len = insn.len;
 	trace_mmio(vcpu->id, insn.write, gpa, insn.size);
 	return 0;
 }

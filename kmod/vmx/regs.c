@@ -240,12 +240,6 @@ static void set_seg_tr(const struct ringvm_segment *s)
 	vmcs_write(GUEST_TR_AR_BYTES, type | VMX_AR_P_MASK | (s->g ? VMX_AR_G_MASK : 0));
 }
 
-/* 48-bit linear addresses: bits 63:47 all equal. */
-static bool canonical(u64 addr)
-{
-	return (u64)((s64)addr << 16 >> 16) == addr;
-}
-
 void ringvm_get_sregs(struct ringvm_vcpu *vcpu, struct ringvm_sregs *sr)
 {
 	memset(sr, 0, sizeof(*sr));
@@ -283,8 +277,9 @@ int ringvm_set_sregs(struct ringvm_vcpu *vcpu, const struct ringvm_sregs *sr)
 		return -EINVAL;
 	/* Bases VM entry would refuse: CS/SS/DS/ES above 4G, the rest non-canonical. */
 	if ((sr->cs.base | sr->ss.base | sr->ds.base | sr->es.base) >> 32 ||
-	    !canonical(sr->fs.base) || !canonical(sr->gs.base) || !canonical(sr->tr.base) ||
-	    !canonical(sr->ldt.base) || !canonical(sr->gdt.base) || !canonical(sr->idt.base))
+	    !__is_canonical_address(sr->fs.base, 48) || !__is_canonical_address(sr->gs.base, 48) ||
+	    !__is_canonical_address(sr->tr.base, 48) || !__is_canonical_address(sr->ldt.base, 48) ||
+	    !__is_canonical_address(sr->gdt.base, 48) || !__is_canonical_address(sr->idt.base, 48))
 		return -EINVAL;
 
 	set_seg(&seg_cs, &sr->cs, true);

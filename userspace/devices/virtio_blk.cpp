@@ -27,54 +27,6 @@ constexpr uint32_t kSectorSize = 512, kIdBytes = 20;
 // Segments per request: the queue size less the header and status.
 constexpr uint32_t kSegMax = kVirtioBlkQueueSize - 2;
 
-// A cursor over a list of guest buffers, for requests whose parts are split
-// across descriptors in whatever way the driver chose.
-class Cursor {
-public:
-	explicit Cursor(const std::vector<std::span<uint8_t>> &bufs) : bufs_(bufs) {}
-	// Copies out (or in, for @to_guest) up to @len bytes; returns how many.
-	size_t copy(uint8_t *p, size_t len, bool to_guest)
-	{
-		size_t done = 0;
-		while (done < len && i_ < bufs_.size()) {
-			auto b = bufs_[i_];
-			size_t n = std::min(len - done, b.size() - off_);
-			if (to_guest)
-				std::memcpy(b.data() + off_, p + done, n);
-			else
-				std::memcpy(p + done, b.data() + off_, n);
-			done += n;
-			off_ += n;
-			if (off_ == b.size()) {
-				i_++;
-				off_ = 0;
-			}
-		}
-		return done;
-	}
-	// The rest as iovecs, less @trim bytes at the end.
-	std::vector<iovec> rest(size_t trim) const
-	{
-		std::vector<iovec> v;
-		for (size_t j = i_; j < bufs_.size(); j++) {
-			size_t skip = j == i_ ? off_ : 0;
-			v.push_back({bufs_[j].data() + skip, bufs_[j].size() - skip});
-		}
-		while (trim && !v.empty()) {
-			size_t n = std::min(trim, v.back().iov_len);
-			v.back().iov_len -= n;
-			trim -= n;
-			if (!v.back().iov_len)
-				v.pop_back();
-		}
-		return v;
-	}
-
-private:
-	const std::vector<std::span<uint8_t>> &bufs_;
-	size_t i_ = 0, off_ = 0;
-};
-
 uint64_t iov_len(const std::vector<iovec> &v)
 {
 	uint64_t n = 0;
@@ -263,11 +215,11 @@ uint32_t VirtioBlk::handle(const Chain &c)
 		uint32_t type, reserved;
 		uint64_t sector;
 	} hdr{};
-	Cursor in(c.readable);
+	ChainCursor in(c.readable);
 	if (in.copy(reinterpret_cast<uint8_t *>(&hdr), sizeof(hdr), false) != sizeof(hdr) ||
 	    c.writable_len() < 1)
 		throw QueueError("block request without a header or a status byte");
-	Cursor out(c.writable);
+	ChainCursor out(c.writable);
 	uint8_t status = kStatusOk;
 	uint32_t written = 0;
 	uint64_t pos = hdr.sector * kSectorSize;
@@ -297,13 +249,11 @@ uint32_t VirtioBlk::handle(const Chain &c)
 			status = kStatusIoErr;
 		break;
 	case kReqGetId: {
-		char id[kIdBytes] = {};
+		uint8_t id[kIdBytes] = {};
 		std::memcpy(id, id_.data(), std::min<size_t>(id_.size(), kIdBytes));
-		auto iov = out.rest(1);
-		Cursor idc(c.writable);
+		// Whatever fits before the status byte.
 		written = static_cast<uint32_t>(
-			idc.copy(reinterpret_cast<uint8_t *>(id),
-				 std::min<uint64_t>(kIdBytes, iov_len(iov)), true));
+			out.copy(id, std::min<uint64_t>(kIdBytes, c.writable_len() - 1), true));
 		break;
 	}
 	default:

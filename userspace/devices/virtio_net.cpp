@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <vector>
 
 #include <linux/ringvm_vhost.h>
@@ -133,19 +132,14 @@ void VirtioNet::transmit()
 	bool done = false;
 	while (auto c = txq_->pop()) {
 		// The header (no offloads negotiated) is skipped; the rest is the frame.
-		std::vector<iovec> iov;
-		size_t skip = kVirtioNetHdrLen;
-		for (auto s : c->readable) {
-			size_t k = std::min(skip, s.size());
-			skip -= k;
-			if (s.size() > k)
-				iov.push_back({s.data() + k, s.size() - k});
-		}
-		if (skip)
+		ChainCursor frame(c->readable);
+		if (frame.skip(kVirtioNetHdrLen) != kVirtioNetHdrLen)
 			throw QueueError("transmit buffer shorter than the virtio-net header");
+		auto iov = frame.rest(0);
 		// A tap that cannot take the frame now drops it, as a busy link would.
-		if (!iov.empty())
-			[[maybe_unused]] ssize_t n = ::writev(tap_, iov.data(), static_cast<int>(iov.size()));
+		if (!iov.empty() &&
+		    ::writev(tap_, iov.data(), static_cast<int>(iov.size())) < 0)
+			tx_dropped_++;
 		txq_->push(*c, 0);
 		done = true;
 	}
@@ -155,7 +149,8 @@ void VirtioNet::transmit()
 
 void VirtioNet::on_tap_readable()
 {
-	std::vector<uint8_t> frame(kFrameMax);
+	auto &frame = rx_buf_;
+	frame.resize(kFrameMax);
 	bool done = false;
 	try {
 		for (;;) {
@@ -178,18 +173,10 @@ void VirtioNet::on_tap_readable()
 			}
 			uint8_t hdr[kVirtioNetHdrLen] = {};
 			hdr[10] = 1; // num_buffers
-			// Header then frame, scattered over the chain's buffers.
-			std::vector<uint8_t> all(hdr, hdr + kVirtioNetHdrLen);
-			all.insert(all.end(), frame.begin(), frame.begin() + n);
-			size_t off = 0;
-			for (auto s : c->writable) {
-				size_t k = std::min(s.size(), all.size() - off);
-				std::memcpy(s.data(), all.data() + off, k);
-				off += k;
-				if (off == all.size())
-					break;
-			}
-			rxq_->push(*c, static_cast<uint32_t>(all.size()));
+			ChainCursor out(c->writable);
+			out.copy(hdr, sizeof(hdr), true);
+			out.copy(frame.data(), static_cast<size_t>(n), true);
+			rxq_->push(*c, static_cast<uint32_t>(sizeof(hdr) + static_cast<size_t>(n)));
 			done = true;
 		}
 	} catch (const QueueError &e) {

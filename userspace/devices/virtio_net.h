@@ -9,6 +9,7 @@
 #include <array>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "devices/virtio_pci.h"
 #include "net/tap.h"
@@ -37,6 +38,7 @@ public:
 	// The tap has frames (--vhost off): move them into posted buffers.
 	void on_tap_readable();
 	uint64_t rx_dropped() const { return rx_dropped_; }
+	uint64_t tx_dropped() const { return tx_dropped_; }
 
 protected:
 	void device_config_read(uint64_t off, std::span<uint8_t> data) override;
@@ -55,7 +57,8 @@ private:
 	uint64_t vhost_features_ = 0;
 	std::array<VhostQueueFds, 2> fds_;
 	std::optional<SplitQueue> rxq_, txq_;
-	uint64_t rx_dropped_ = 0;
+	uint64_t rx_dropped_ = 0, tx_dropped_ = 0;
+	std::vector<uint8_t> rx_buf_; // one frame read from the tap
 };
 
 } // namespace ringvm

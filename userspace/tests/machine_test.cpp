@@ -3,6 +3,8 @@
 // interrupt delivery from the PIT through the PICs, parked APs.
 #include "vmm/machine.h"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "tests/fake_backend.h"
@@ -156,6 +158,35 @@ TEST(Machine, PitInterruptIsInjectedThroughThePics)
 	Machine m(config());
 	EXPECT_EQ(1, m.run(be)); // (0 << 1) | 1
 	EXPECT_FALSE(be.last_vm->vcpus[0]->injected.empty());
+}
+
+TEST(Machine, ConsoleInputReachesTheUartAndInterrupts)
+{
+	// What is typed on the console arrives in the UART's receiver and raises
+	// IRQ 4: the guest halts until then and reads the byte.
+	int p[2];
+	ASSERT_EQ(0, ::pipe(p));
+	ASSERT_EQ(1, ::write(p[1], "h", 1));
+	FakeBackend be([](FakeVcpu &v) {
+		for (auto [port, val] : std::vector<std::pair<uint16_t, uint8_t>>{
+			     {0x20, 0x11}, {0x21, 0x20}, {0x21, 0x04}, {0x21, 0x03},
+			     {0xa0, 0x11}, {0xa1, 0x28}, {0xa1, 0x02}, {0xa1, 0x03},
+			     {0xa1, 0xff}, {0x21, 0xef},	 // only IRQ 4
+			     {0x3f9, 0x01}, {0x3fc, 0x08}})	 // RX interrupt, OUT2
+			v.script.push_back(FakeVcpu::out(port, val));
+		v.script.push_back(FakeVcpu::exit(Kind::Hlt, true));
+		v.script.push_back(FakeVcpu::in(0x3f8));
+		v.script.push_back([](FakeVcpu &vc) {
+			bool ok = vc.last_in() == 'h' && !vc.injected.empty() && vc.injected[0] == 0x24;
+			return FakeVcpu::out(0xf4, ok ? 0 : 1)(vc);
+		});
+	});
+	MachineConfig c = config();
+	c.console_input_fd = p[0];
+	Machine m(std::move(c));
+	EXPECT_EQ(1, m.run(be)); // (0 << 1) | 1
+	::close(p[0]);
+	::close(p[1]);
 }
 
 TEST(Machine, PendingInterruptWaitsForTheWindow)

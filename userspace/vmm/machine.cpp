@@ -299,25 +299,16 @@ void Machine::timer_thread()
 	}
 }
 
-void Machine::input_thread()
+// Console input: false once the console has no more (EOF or an error).
+bool Machine::read_console()
 {
-	pollfd fds[2] = {{cfg_.console_input_fd, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
-	while (!stopping_) {
-		if (::poll(fds, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		if (fds[1].revents)
-			return;
-		uint8_t buf[16];
-		ssize_t n = ::read(cfg_.console_input_fd, buf, sizeof(buf));
-		if (n <= 0)
-			return; // EOF or error: the console has no more input
-		std::lock_guard lk(lock_);
-		for (ssize_t i = 0; i < n; i++)
-			uart_.push_input(buf[i]); // a full FIFO drops, as a real UART overruns
-	}
+	uint8_t buf[16];
+	ssize_t n = ::read(cfg_.console_input_fd, buf, sizeof(buf));
+	if (n <= 0)
+		return false;
+	for (ssize_t i = 0; i < n; i++)
+		uart_.push_input(buf[i]); // a full FIFO drops, as a real UART overruns
+	return true;
 }
 
 unsigned Machine::add_pci(std::unique_ptr<PciFunction> fn)
@@ -330,7 +321,7 @@ unsigned Machine::add_pci(std::unique_ptr<PciFunction> fn)
 
 void Machine::watch_fd(int fd, std::function<void()> cb, bool eventfd)
 {
-	watches_.push_back({fd, std::move(cb), eventfd});
+	watches_.push_back({fd, [cb = std::move(cb)] { cb(); return true; }, eventfd});
 }
 
 void Machine::on_vm_created(std::function<void(Vm &)> cb)
@@ -368,7 +359,8 @@ void Machine::event_thread()
 				return;
 			}
 			std::lock_guard lk(lock_);
-			watches_[i].cb();
+			if (!watches_[i].cb())
+				fds[i].fd = -1; // poll skips it from now on
 		}
 	}
 }
@@ -412,9 +404,10 @@ int Machine::run(Backend &backend)
 		}
 	}
 	std::thread timer([this] { timer_thread(); });
-	std::thread input, events;
+	// One thread waits on every fd the devices watch, the console's input among them.
+	std::thread events;
 	if (cfg_.console_input_fd >= 0)
-		input = std::thread([this] { input_thread(); });
+		watches_.push_back({cfg_.console_input_fd, [this] { return read_console(); }, false});
 	if (!watches_.empty())
 		events = std::thread([this] { event_thread(); });
 	for (auto &t : threads)
@@ -427,8 +420,6 @@ int Machine::run(Backend &backend)
 	char b = 0;
 	[[maybe_unused]] ssize_t n = ::write(stop_pipe_[1], &b, 1);
 	timer.join();
-	if (input.joinable())
-		input.join();
 	if (events.joinable())
 		events.join();
 	return status_;

@@ -96,7 +96,7 @@ public:
 private:
 	void vcpu_thread(size_t idx);
 	void timer_thread();
-	void input_thread();
+	bool read_console();
 	void event_thread();
 	void handle_io(const VcpuExit &e);
 	void handle_mmio(const VcpuExit &e);
@@ -140,7 +140,7 @@ private:
 	int stop_pipe_[2] = {-1, -1};
 	struct Watch {
 		int fd;
-		std::function<void()> cb;
+		std::function<bool()> cb; // false: stop watching fd
 		bool eventfd;
 	};
 	std::vector<Watch> watches_;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "vmm/virtqueue.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 
@@ -50,6 +51,48 @@ uint64_t Chain::writable_len() const
 	for (auto s : writable)
 		n += s.size();
 	return n;
+}
+
+size_t ChainCursor::copy(uint8_t *p, size_t len, bool to_guest)
+{
+	size_t done = 0;
+	while (done < len && i_ < bufs_.size()) {
+		auto b = bufs_[i_];
+		size_t n = std::min(len - done, b.size() - off_);
+		if (p && to_guest)
+			std::memcpy(b.data() + off_, p + done, n);
+		else if (p)
+			std::memcpy(p + done, b.data() + off_, n);
+		done += n;
+		off_ += n;
+		if (off_ == b.size()) {
+			i_++;
+			off_ = 0;
+		}
+	}
+	return done;
+}
+
+size_t ChainCursor::skip(size_t len)
+{
+	return copy(nullptr, len, false);
+}
+
+std::vector<iovec> ChainCursor::rest(size_t trim) const
+{
+	std::vector<iovec> v;
+	for (size_t j = i_; j < bufs_.size(); j++) {
+		size_t from = j == i_ ? off_ : 0;
+		v.push_back({bufs_[j].data() + from, bufs_[j].size() - from});
+	}
+	while (trim && !v.empty()) {
+		size_t n = std::min(trim, v.back().iov_len);
+		v.back().iov_len -= n;
+		trim -= n;
+		if (!v.back().iov_len)
+			v.pop_back();
+	}
+	return v;
 }
 
 SplitQueue::SplitQueue(GuestMemory &mem, const QueueLayout &layout) : mem_(mem), l_(layout)

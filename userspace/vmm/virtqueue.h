@@ -5,6 +5,8 @@
 // ring throws QueueError and the device marks itself as needing a reset.
 #pragma once
 
+#include <sys/uio.h>
+
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -33,6 +35,24 @@ struct Chain {
 	std::vector<std::span<uint8_t>> readable, writable;
 	uint64_t readable_len() const;
 	uint64_t writable_len() const;
+};
+
+// Walks one side of a chain (its readable or its writable buffers) as one
+// byte stream, whatever way the driver split it across descriptors.
+class ChainCursor {
+public:
+	explicit ChainCursor(const std::vector<std::span<uint8_t>> &bufs) : bufs_(bufs) {}
+	// Copies up to @len bytes out of the chain (or into it, @to_guest) and
+	// moves past them; returns how many.
+	size_t copy(uint8_t *p, size_t len, bool to_guest);
+	// Moves past up to @len bytes; returns how many.
+	size_t skip(size_t len);
+	// What is left, as iovecs, less @trim bytes at the end.
+	std::vector<iovec> rest(size_t trim) const;
+
+private:
+	const std::vector<std::span<uint8_t>> &bufs_;
+	size_t i_ = 0, off_ = 0;
 };
 
 class SplitQueue {
