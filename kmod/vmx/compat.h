@@ -44,4 +44,41 @@ static inline void ringvm_eventfd_signal(struct eventfd_ctx *ctx)
 #endif
 }
 
+/*
+ * The PFN a VM_IO/VM_PFNMAP mapping has at @addr (mmap_lock held):
+ * follow_pte() took the VMA in 6.10 and gave way to follow_pfnmap_start()
+ * in 6.12.  -EINVAL when no PTE is present.
+ */
+static inline int ringvm_follow_pfn(struct vm_area_struct *vma, unsigned long addr,
+				    unsigned long *pfn, bool *writable)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	struct follow_pfnmap_args args = { .vma = vma, .address = addr };
+	int r = follow_pfnmap_start(&args);
+
+	if (r)
+		return r;
+	*pfn = args.pfn;
+	*writable = args.writable;
+	follow_pfnmap_end(&args);
+	return 0;
+#else
+	spinlock_t *ptl;
+	pte_t *ptep;
+	int r;
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+	r = follow_pte(vma, addr, &ptep, &ptl);
+#else
+	r = follow_pte(vma->vm_mm, addr, &ptep, &ptl);
+#endif
+	if (r)
+		return r;
+	*pfn = pte_pfn(*ptep);
+	*writable = pte_write(*ptep);
+	pte_unmap_unlock(ptep, ptl);
+	return 0;
+#endif
+}
+
 #endif /* RINGVM_COMPAT_H */

@@ -32,6 +32,7 @@ static long check_extension(unsigned long ext)
 	case RINGVM_CAP_READONLY_MEM:
 	case RINGVM_CAP_IMMEDIATE_EXIT:
 	case RINGVM_CAP_EXT_CPUID:
+	case RINGVM_CAP_DEVICE_MEMORY:
 		return 1;
 	case RINGVM_CAP_IOEVENTFD:
 		return RINGVM_MAX_IOEVENTFDS;

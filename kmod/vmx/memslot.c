@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Memory slots: ranges of guest-physical space backed by the VMM's own
- * anonymous or file mappings.  Semantics follow KVM_SET_USER_MEMORY_REGION:
+ * mappings: anonymous or file memory, or device memory (VM_IO/VM_PFNMAP,
+ * such as a PCI BAR's mmap).  Semantics follow KVM_SET_USER_MEMORY_REGION:
  * size 0 deletes, an existing slot may move to a new guest address, and
  * slots never overlap.
  */
@@ -23,7 +24,9 @@ static bool overlaps(const struct ringvm_memslot *s, u64 gpa, u64 npages)
 static void delete_slot(struct ringvm_vm *vm, struct ringvm_memslot *s)
 {
 	ringvm_ept_unmap_range(vm, s->gpa, s->npages);
+	spin_lock(&vm->mmu_lock);
 	memset(s, 0, sizeof(*s));
+	spin_unlock(&vm->mmu_lock);
 }
 
 int ringvm_set_memory_region(struct ringvm_vm *vm,
@@ -68,11 +71,14 @@ int ringvm_set_memory_region(struct ringvm_vm *vm,
 			ringvm_ept_unmap_range(vm, s->gpa, s->npages);
 	}
 
+	/* The MMU notifier reads slots under mmu_lock alone. */
+	spin_lock(&vm->mmu_lock);
 	s->gpa = mr->guest_phys_addr;
 	s->npages = npages;
 	s->hva = mr->userspace_addr;
 	s->flags = mr->flags;
 	s->used = true;
+	spin_unlock(&vm->mmu_lock);
 	return 0;
 }
 

@@ -116,7 +116,7 @@ int ringvm_handle_ept_violation(struct ringvm_vcpu *vcpu)
 
 	trace_ept_fault(vcpu->id, gpa, q);
 	r = ringvm_ept_fault(vcpu->vm, gpa, write);
-	if (!r)
+	if (!r || r == -EAGAIN)	/* -EAGAIN: the guest faults again on a fresh look-up */
 		return 1;
 	if (r == -ENOENT || r == -EACCES)
 		return handle_mmio(vcpu, gpa);

@@ -48,6 +48,8 @@ static int put_vm(struct sk_buff *skb, struct netlink_callback *cb, struct ringv
 	    nla_put_u64_64bit(skb, RINGVM_ATTR_MEM_BYTES, mem, RINGVM_ATTR_PAD) ||
 	    nla_put_u64_64bit(skb, RINGVM_ATTR_PINNED_BYTES,
 			      (u64)READ_ONCE(vm->pinned_pages) << PAGE_SHIFT, RINGVM_ATTR_PAD) ||
+	    nla_put_u64_64bit(skb, RINGVM_ATTR_DEVICE_BYTES,
+			      (u64)READ_ONCE(vm->device_pages) << PAGE_SHIFT, RINGVM_ATTR_PAD) ||
 	    nla_put_u64_64bit(skb, RINGVM_ATTR_USERSPACE_EXITS, userspace, RINGVM_ATTR_PAD))
 		goto cancel;
 	exits = nla_nest_start(skb, RINGVM_ATTR_EXITS);

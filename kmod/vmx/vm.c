@@ -36,6 +36,7 @@ static void vm_release(struct kref *kref)
 	mutex_unlock(&ringvm_vm_list_lock);
 
 	ringvm_ioeventfd_free_all(vm);
+	ringvm_mmu_notifier_unregister(vm);
 	ringvm_free_all_slots(vm);
 	ringvm_ept_destroy(vm);
 	mmdrop(vm->mm);
@@ -115,6 +116,7 @@ int ringvm_vm_create(unsigned long type)
 		return -ENOMEM;
 	kref_init(&vm->kref);
 	mutex_init(&vm->lock);
+	spin_lock_init(&vm->mmu_lock);
 	INIT_LIST_HEAD(&vm->link);
 	mutex_init(&vm->ioeventfd_lock);
 	INIT_LIST_HEAD(&vm->ioeventfds);
@@ -129,14 +131,16 @@ int ringvm_vm_create(unsigned long type)
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 	vm->pid = task_tgid_nr(current);
+	r = ringvm_mmu_notifier_register(vm);
+	if (r)
+		goto out_mm;
 
 	/* The file pins the module (fops.owner) until its release has run. */
 	fd = anon_inode_getfd("ringvm-vm", &ringvm_vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		mmdrop(vm->mm);
-		ringvm_ept_destroy(vm);
+		ringvm_mmu_notifier_unregister(vm);
 		r = fd;
-		goto out_hw;
+		goto out_mm;
 	}
 
 	mutex_lock(&ringvm_vm_list_lock);
@@ -145,6 +149,9 @@ int ringvm_vm_create(unsigned long type)
 	mutex_unlock(&ringvm_vm_list_lock);
 	return fd;
 
+out_mm:
+	mmdrop(vm->mm);
+	ringvm_ept_destroy(vm);
 out_hw:
 	ringvm_hardware_put();
 out_free:

@@ -7,11 +7,14 @@
 
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/ringvm.h>
 
 #define RINGVM_MAX_VCPUS	16
+#define RINGVM_EPT_CACHE	3	/* table pages one EPT walk may need */
 
 struct ringvm_vcpu;
 struct mm_struct;
@@ -31,12 +34,26 @@ struct ringvm_vm {
 	struct list_head link;		/* vm_list */
 	unsigned int id;
 
-	struct mutex lock;		/* slots, vCPU creation, EPT structure */
+	struct mutex lock;		/* slots, vCPU creation, EPT faults */
+	/*
+	 * EPT tables and leaves, the notifier's state below; slots change
+	 * under both locks, so the notifier may read them under this one.
+	 */
+	spinlock_t mmu_lock;
 	struct ringvm_memslot slots[RINGVM_MAX_MEMSLOTS];
 
 	u64 *ept_root;			/* PML4, one page */
 	u64 eptp;
+	void *ept_cache[RINGVM_EPT_CACHE];	/* zeroed pages for new tables */
+	unsigned int nr_ept_cache;
 	unsigned long pinned_pages;	/* charged to mm->locked_vm */
+	unsigned long device_pages;	/* leaves on VM_IO/VM_PFNMAP memory */
+
+	struct mmu_notifier mmu_notifier;
+	unsigned long mmu_seq;		/* bumped as each invalidation ends */
+	unsigned int mmu_invalidating;	/* invalidations under way ... */
+	unsigned long inval_start;	/* ... and the VMM addresses they cover */
+	unsigned long inval_end;
 
 	struct ringvm_vcpu *vcpus[RINGVM_MAX_VCPUS];
 	unsigned int nr_vcpus;

@@ -16,7 +16,7 @@
 
 struct rv_vm_stats {
 	uint32_t id, pid, nr_vcpus;
-	uint64_t mem_bytes, userspace_exits;
+	uint64_t mem_bytes, device_bytes, userspace_exits;
 	uint64_t exits[128];
 	int found;
 };
@@ -85,6 +85,7 @@ static inline void rv_parse_vm(struct nlattr *a, int len, struct rv_vm_stats *s)
 		case RINGVM_ATTR_PID: s->pid = *(uint32_t *)d; break;
 		case RINGVM_ATTR_NR_VCPUS: s->nr_vcpus = *(uint32_t *)d; break;
 		case RINGVM_ATTR_MEM_BYTES: memcpy(&s->mem_bytes, d, 8); break;
+		case RINGVM_ATTR_DEVICE_BYTES: memcpy(&s->device_bytes, d, 8); break;
 		case RINGVM_ATTR_USERSPACE_EXITS: memcpy(&s->userspace_exits, d, 8); break;
 		case RINGVM_ATTR_EXITS: {
 			struct nlattr *e = d;

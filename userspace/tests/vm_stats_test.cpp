@@ -34,6 +34,15 @@ TEST(VmStats, StatShowsCountsAndShares)
 	EXPECT_NE(std::string::npos, s.find("total                           100"));
 }
 
+TEST(VmStats, StatShowsDeviceMemoryOnlyWhenMapped)
+{
+	auto vm = sample();
+	EXPECT_EQ(std::string::npos, ringvm::render_stat(vm, nullptr, 0).find("device memory"));
+	vm.device_bytes = 2 << 12;
+	EXPECT_NE(std::string::npos,
+		  ringvm::render_stat(vm, nullptr, 0).find("0 MiB pinned, 8 KiB device memory)"));
+}
+
 TEST(VmStats, WatchShowsRates)
 {
 	auto before = sample();
@@ -59,7 +68,7 @@ TEST(VmStats, JsonIsOneArray)
 {
 	std::string s = ringvm::render_json({sample()});
 	EXPECT_EQ("[{\"id\":3,\"pid\":1234,\"vcpus\":2,\"mem_bytes\":268435456,\"pinned_bytes\":0,"
-		  "\"userspace_exits\":40,\"exits\":{\"CPUID\":75,\"IO_INSTRUCTION\":20,"
+		  "\"device_bytes\":0,\"userspace_exits\":40,\"exits\":{\"CPUID\":75,\"IO_INSTRUCTION\":20,"
 		  "\"EPT_VIOLATION\":5}}]\n",
 		  s);
 }

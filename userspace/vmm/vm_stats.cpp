@@ -82,6 +82,8 @@ int on_vm(nl_msg *msg, void *arg)
 		vm.mem_bytes = nla_get_u64(a[RINGVM_ATTR_MEM_BYTES]);
 	if (a[RINGVM_ATTR_PINNED_BYTES])
 		vm.pinned_bytes = nla_get_u64(a[RINGVM_ATTR_PINNED_BYTES]);
+	if (a[RINGVM_ATTR_DEVICE_BYTES])
+		vm.device_bytes = nla_get_u64(a[RINGVM_ATTR_DEVICE_BYTES]);
 	if (a[RINGVM_ATTR_USERSPACE_EXITS])
 		vm.userspace_exits = nla_get_u64(a[RINGVM_ATTR_USERSPACE_EXITS]);
 	if (a[RINGVM_ATTR_EXITS])
@@ -161,7 +163,10 @@ std::string render_stat(const VmStats &vm, const VmStats *prev, double interval_
 	const uint64_t total = vm.total_exits();
 
 	o << "VM " << vm.id << " (pid " << vm.pid << ", " << vm.vcpus << " vCPUs, "
-	  << mib(vm.mem_bytes) << ", " << mib(vm.pinned_bytes) << " pinned)\n";
+	  << mib(vm.mem_bytes) << ", " << mib(vm.pinned_bytes) << " pinned";
+	if (vm.device_bytes)
+		o << ", " << (vm.device_bytes >> 10) << " KiB device memory";
+	o << ")\n";
 	std::snprintf(line, sizeof(line), "%-22s %12s %7s%s\n", "exit reason", "count", "%",
 		      prev ? "      per second" : "");
 	o << line;
@@ -195,7 +200,7 @@ std::string render_json(const std::vector<VmStats> &vms)
 		const auto &vm = vms[i];
 		o << (i ? "," : "") << "{\"id\":" << vm.id << ",\"pid\":" << vm.pid
 		  << ",\"vcpus\":" << vm.vcpus << ",\"mem_bytes\":" << vm.mem_bytes
-		  << ",\"pinned_bytes\":" << vm.pinned_bytes
+		  << ",\"pinned_bytes\":" << vm.pinned_bytes << ",\"device_bytes\":" << vm.device_bytes
 		  << ",\"userspace_exits\":" << vm.userspace_exits << ",\"exits\":{";
 		bool first = true;
 		for (const auto &[reason, count] : vm.exits) {

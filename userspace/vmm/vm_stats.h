@@ -15,6 +15,7 @@ struct VmStats {
 	uint32_t vcpus = 0;
 	uint64_t mem_bytes = 0;
 	uint64_t pinned_bytes = 0;
+	uint64_t device_bytes = 0; // device memory (a BAR's mmap) mapped into the guest
 	uint64_t userspace_exits = 0;
 	std::map<uint32_t, uint64_t> exits; // raw VMX basic exit reason -> count
 

@@ -229,6 +229,7 @@ struct ringvm_run {
 #define RINGVM_CAP_EXT_CPUID		6
 #define RINGVM_CAP_MAX_VCPU_ID		7
 #define RINGVM_CAP_IOEVENTFD		8	/* returns the ioeventfd limit per VM */
+#define RINGVM_CAP_DEVICE_MEMORY	9	/* slots may map VM_IO/VM_PFNMAP memory */
 
 /*
  * RINGVM_IOEVENTFD: a guest MMIO write of @len bytes at @addr (and, with
@@ -301,6 +302,7 @@ enum {
 	RINGVM_ATTR_EXIT_REASON,	/* u32: raw VMX basic exit reason */
 	RINGVM_ATTR_EXIT_COUNT,		/* u64: over all vCPUs */
 	RINGVM_ATTR_PAD,
+	RINGVM_ATTR_DEVICE_BYTES,	/* u64: device memory (VM_PFNMAP) mapped now */
 	__RINGVM_ATTR_MAX,
 };
 #define RINGVM_ATTR_MAX (__RINGVM_ATTR_MAX - 1)
