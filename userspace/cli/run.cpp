@@ -118,8 +118,8 @@ int run_vm(const RunOptions &o)
 		nets.back().vhost = o.vhost == "on";
 	}
 	Machine m(std::move(cfg));
-	for (const auto &bdf : o.passthrough) // device memory maps into KVM only: see vfio_pci.h
-		add_passthrough(m, bdf, o.accel == "kvm");
+	for (const auto &bdf : o.passthrough)
+		add_passthrough(m, bdf);
 	for (const auto &d : o.disks)
 		add_disk(m, d, o.vhost == "on");
 	for (size_t i = 0; i < nets.size(); i++) {

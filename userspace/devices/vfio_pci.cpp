@@ -379,6 +379,8 @@ void VfioPci::bar_write(unsigned bar, uint64_t off, std::span<const uint8_t> dat
 
 void VfioPci::attach_vm(Vm &vm)
 {
+	if (!vm.maps_device_memory())
+		return; // every BAR access traps and goes through the broker
 	vm_ = &vm;
 	sync_bars();
 }
@@ -458,11 +460,10 @@ std::string pci_address_error(const std::string &text)
 	}
 }
 
-unsigned add_passthrough(Machine &m, std::unique_ptr<VfioBroker> broker, bool map_bars)
+unsigned add_passthrough(Machine &m, std::unique_ptr<VfioBroker> broker)
 {
 	VfioPciOptions o;
-	if (map_bars)
-		o.alloc_mem_slot = [&m] { return m.alloc_mem_slot(); };
+	o.alloc_mem_slot = [&m] { return m.alloc_mem_slot(); };
 	auto dev = std::make_unique<VfioPci>(std::move(broker), m.memory(), std::move(o));
 	VfioPci *d = dev.get(); // owned by the machine's bus from here on
 	unsigned slot = m.add_pci(std::move(dev));
@@ -474,9 +475,9 @@ unsigned add_passthrough(Machine &m, std::unique_ptr<VfioBroker> broker, bool ma
 	return slot;
 }
 
-unsigned add_passthrough(Machine &m, const std::string &bdf, bool map_bars)
+unsigned add_passthrough(Machine &m, const std::string &bdf)
 {
-	return add_passthrough(m, open_vfio_broker(passthrough::normalize_bdf(bdf)), map_bars);
+	return add_passthrough(m, open_vfio_broker(passthrough::normalize_bdf(bdf)));
 }
 
 } // namespace ringvm

@@ -38,10 +38,9 @@ class Machine;
 class Vm;
 
 struct VfioPciOptions {
-	// Hands out memory slot numbers; empty: every BAR access traps. The
-	// ringvm.ko backend cannot map device memory (its EPT pins struct
-	// pages and maps them write-back), so `ringvm run` leaves this empty
-	// there and sets it for KVM.
+	// Hands out memory slot numbers; empty: every BAR access traps. BARs
+	// with a slot trap too on a VM that cannot map device memory
+	// (Vm::maps_device_memory: ringvm.ko before RINGVM_CAP_DEVICE_MEMORY).
 	std::function<uint32_t()> alloc_mem_slot;
 };
 
@@ -60,7 +59,8 @@ public:
 	void bar_write(unsigned bar, uint64_t off, std::span<const uint8_t> data) override;
 	void connect_intx(IrqLine line) override;
 
-	// The hypervisor's VM exists: BARs with slots get mapped from now on.
+	// The hypervisor's VM exists: BARs with slots get mapped from now on,
+	// if it maps device memory.
 	void attach_vm(Vm &vm);
 	// The broker signalled INTx (the eventfd, drained).
 	void intx_fired();
@@ -110,10 +110,11 @@ private:
 std::string pci_address_error(const std::string &text);
 
 // Opens @bdf through ringvm_vfio and puts it on @m's PCI bus, with its
-// eventfd watched, its line re-armed from the PIC, and its BARs mapped once
-// the VM exists when @map_bars (KVM). Returns the PCI slot.
-unsigned add_passthrough(Machine &m, const std::string &bdf, bool map_bars);
+// eventfd watched, its line re-armed from the PIC, and its mmap'able BARs
+// memory slots of the VM once it exists, if it maps device memory. Returns
+// the PCI slot.
+unsigned add_passthrough(Machine &m, const std::string &bdf);
 // The same with a broker already open (the unit tests' fake).
-unsigned add_passthrough(Machine &m, std::unique_ptr<VfioBroker> broker, bool map_bars);
+unsigned add_passthrough(Machine &m, std::unique_ptr<VfioBroker> broker);
 
 } // namespace ringvm

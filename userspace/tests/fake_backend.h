@@ -119,6 +119,8 @@ public:
 	{
 		slots.push_back({slot, gpa, size});
 	}
+	bool maps_device_memory() const override { return device_memory; }
+	bool device_memory = true;
 	bool set_ioeventfd(uint64_t gpa, uint32_t len, int fd, bool assign) override
 	{
 		if (assign)
@@ -161,10 +163,12 @@ public:
 	std::unique_ptr<Vm> create_vm() override
 	{
 		auto vm = std::make_unique<FakeVm>(setup_);
+		vm->device_memory = device_memory;
 		last_vm = vm.get();
 		return vm;
 	}
 	FakeVm *last_vm = nullptr;
+	bool device_memory = true; // what the VMs' maps_device_memory() says
 
 private:
 	std::function<void(FakeVcpu &)> setup_;

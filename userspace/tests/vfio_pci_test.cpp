@@ -311,7 +311,7 @@ TEST(VfioPci, BrokerOpenFailureSaysHowToBind)
 				c.mem_size = 16u << 20;
 				c.console_fd = -1;
 				Machine m(std::move(c));
-				add_passthrough(m, "00:3.0", false);
+				add_passthrough(m, "00:3.0");
 			}),
 			"is not a PCI address"));
 }
@@ -575,7 +575,7 @@ TEST(VfioPci, IntxEventfdRaisesThePicLineUntilTheGuestIsDone)
 	Machine m(machine_config());
 	auto b = std::make_unique<FakeBroker>();
 	FakeBroker *fake = b.get();
-	unsigned slot = add_passthrough(m, std::move(b), false);
+	unsigned slot = add_passthrough(m, std::move(b));
 	auto *dev = dynamic_cast<VfioPci *>(m.pci().function(slot));
 	ASSERT_NE(nullptr, dev);
 	// INTx is routed to an eventfd of ours.
@@ -636,7 +636,7 @@ TEST(VfioPci, IntxEventfdRaisesThePicLineUntilTheGuestIsDone)
 TEST(VfioPci, MachineMapsTheBarOnceTheVmExists)
 {
 	Machine m(machine_config());
-	unsigned slot = add_passthrough(m, std::make_unique<FakeBroker>(), true);
+	unsigned slot = add_passthrough(m, std::make_unique<FakeBroker>());
 	// The guest (here: the test, before it runs) enables decoding.
 	out(m.pci(), 0xcf8, 0x80000010u | (slot << 11), 4);
 	uint32_t bar0 = in(m.pci(), 0xcfc, 4);
@@ -650,6 +650,19 @@ TEST(VfioPci, MachineMapsTheBarOnceTheVmExists)
 	EXPECT_EQ(8u, slots[1].slot); // Machine::alloc_mem_slot's first
 	EXPECT_EQ(bar0, slots[1].gpa);
 	EXPECT_EQ(0x100000u, slots[1].size);
+}
+
+TEST(VfioPci, BarTrapsOnAVmThatCannotMapDeviceMemory)
+{
+	Machine m(machine_config());
+	unsigned slot = add_passthrough(m, std::make_unique<FakeBroker>());
+	out(m.pci(), 0xcf8, 0x80000004u | (slot << 11), 4);
+	out(m.pci(), 0xcfc, kPciCommandMemory, 2);
+	FakeBackend be;
+	be.device_memory = false;
+	m.run(be);
+	ASSERT_EQ(1u, be.last_vm->slots.size()); // RAM only: the BAR stays MMIO
+	EXPECT_EQ(0u, be.last_vm->slots[0].gpa);
 }
 
 TEST(VfioPci, PciAddressesAreValidated)

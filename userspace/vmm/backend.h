@@ -116,6 +116,9 @@ public:
 	virtual ~Vm() = default;
 	// Maps [gpa, gpa + size) of the guest to host memory at hva.
 	virtual void map_memory(uint32_t slot, uint64_t gpa, uint64_t size, void *hva) = 0;
+	// Whether @hva may also be device memory (a BAR's mmap, VM_PFNMAP): KVM,
+	// and ringvm.ko with RINGVM_CAP_DEVICE_MEMORY. Otherwise such BARs trap.
+	virtual bool maps_device_memory() const = 0;
 	virtual std::unique_ptr<Vcpu> create_vcpu(int id) = 0;
 	// A guest write of @len bytes at MMIO address @gpa signals eventfd @fd in
 	// the hypervisor, with no exit to the VMM (KVM_IOEVENTFD); !@assign

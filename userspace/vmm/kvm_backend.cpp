@@ -299,6 +299,8 @@ public:
 		       "map guest memory (KVM_SET_USER_MEMORY_REGION)", &r);
 	}
 
+	bool maps_device_memory() const override { return true; }
+
 	bool set_ioeventfd(uint64_t gpa, uint32_t len, int fd, bool assign) override
 	{
 		kvm_ioeventfd a{};

@@ -252,7 +252,11 @@ public:
 	{
 		run_size_ = static_cast<size_t>(
 			xioctl(sys_, RINGVM_GET_VCPU_MMAP_SIZE, "size the run structure"));
+		device_memory_ =
+			::ioctl(sys_.get(), RINGVM_CHECK_EXTENSION, RINGVM_CAP_DEVICE_MEMORY) > 0;
 	}
+
+	bool maps_device_memory() const override { return device_memory_; }
 
 	void map_memory(uint32_t slot, uint64_t gpa, uint64_t size, void *hva) override
 	{
@@ -313,6 +317,7 @@ private:
 	const Fd &sys_;
 	Fd vm_;
 	size_t run_size_ = 0;
+	bool device_memory_ = false;
 };
 
 class RingvmBackend final : public Backend {
