@@ -59,6 +59,29 @@ static int rvfio_pin(struct rvfio_dev *rdev, u64 vaddr, unsigned long npages,
 	return 0;
 }
 
+/*
+ * The group's reserved IOVA ranges (the interrupt-remapping MSI window,
+ * firmware's RMRRs) are the IOMMU's, not the VMM's: a mapping there would
+ * shadow the device's MSIs or a direct-mapped region.  As vfio, only
+ * relaxable direct regions (USB, graphics RMRRs) may be mapped over.
+ */
+static int rvfio_check_reserved(struct rvfio_dev *rdev, u64 iova, u64 size)
+{
+	struct iommu_resv_region *resv, *next;
+	LIST_HEAD(regions);
+	int r;
+
+	r = iommu_get_group_resv_regions(rdev->group, &regions);
+	list_for_each_entry(resv, &regions, list)
+		if (!r && resv->type != IOMMU_RESV_DIRECT_RELAXABLE && resv->length &&
+		    rvfio_overlaps(iova, size, resv->start, resv->length))
+			r = -EINVAL;
+	/* The group's list holds copies the caller frees, as vfio does. */
+	list_for_each_entry_safe(resv, next, &regions, list)
+		kfree(resv);
+	return r;
+}
+
 /* Maps physically contiguous runs in one go: fewer IOMMU page walks. */
 static int rvfio_iommu_map_pages(struct rvfio_dev *rdev, u64 iova,
 				 struct page **pages, unsigned long npages,
@@ -108,6 +131,9 @@ long rvfio_map_dma(struct rvfio_dev *rdev, void __user *arg)
 		return -EFAULT;
 	if (m.iova < geo->aperture_start || m.iova + m.size - 1 > geo->aperture_end)
 		return -ERANGE;
+	r = rvfio_check_reserved(rdev, m.iova, m.size);
+	if (r)
+		return r;
 	/* Pages are charged to the mm that opened the device, so only it may map. */
 	if (current->mm != rdev->mm)
 		return -EPERM;

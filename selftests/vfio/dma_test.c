@@ -173,6 +173,52 @@ TEST_F(dma, bad_maps_change_nothing)
 	EXPECT_EQ(pinned - 2, rv_pinned_pages());
 }
 
+/* The first "msi" line of the group's reserved_regions: "0x<start> 0x<end> msi". */
+static int msi_window(const char *bdf, uint64_t *start, uint64_t *end)
+{
+	char path[160], type[32];
+	unsigned long long s, e;
+	int found = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group/reserved_regions", bdf);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (found && fscanf(f, "%llx %llx %31s", &s, &e, type) == 3)
+		if (!strcmp(type, "msi")) {
+			*start = s;
+			*end = e;
+			found = 0;
+		}
+	fclose(f);
+	return found;
+}
+
+/* IOVAs the IOMMU reserves for itself (here the MSI window) cannot be mapped. */
+TEST_F(dma, reserved_iova_is_refused)
+{
+	uint8_t *buf = rv_buf(2 * PAGE, 0);
+	uint64_t start, end;
+	long pinned = rv_pinned_pages();
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, msi_window(self->bdf, &start, &end));
+	EXPECT_EQ(0xfee00000ull, start);	/* Intel's interrupt-remapping window */
+	EXPECT_EQ(-EINVAL, rv_map(self->fd, start, buf, PAGE, RW));
+	EXPECT_EQ(-EINVAL, rv_map(self->fd, end + 1 - PAGE, buf, PAGE, RW));
+	/* straddling either edge */
+	EXPECT_EQ(-EINVAL, rv_map(self->fd, start - PAGE, buf, 2 * PAGE, RW));
+	EXPECT_EQ(-EINVAL, rv_map(self->fd, end + 1 - PAGE, buf, 2 * PAGE, RW));
+	EXPECT_EQ(pinned, rv_pinned_pages());
+	/* Right next to it is ordinary IOVA space. */
+	EXPECT_EQ(0, rv_map(self->fd, start - PAGE, buf, PAGE, RW));
+	EXPECT_EQ(0, rv_map(self->fd, end + 1, buf + PAGE, PAGE, RW));
+	EXPECT_EQ(0, rv_unmap(self->fd, start - PAGE, PAGE));
+	EXPECT_EQ(0, rv_unmap(self->fd, end + 1, PAGE));
+	EXPECT_EQ(pinned, rv_pinned_pages());
+}
+
 /* Drop CAP_IPC_LOCK from the effective set so RLIMIT_MEMLOCK applies to root. */
 static int drop_ipc_lock(void)
 {

@@ -46,6 +46,9 @@ std::string dma_reason(int err)
 		return "outside the IOMMU's aperture (give the guest less --mem)";
 	case EEXIST:
 		return "the range is already mapped";
+	case EINVAL:
+		return "the IOMMU reserves part of the range (see the device's "
+		       "iommu_group/reserved_regions in sysfs)";
 	case EPERM:
 		return "the device was opened by another process";
 	default:

@@ -282,6 +282,10 @@ TEST(VfioPci, MapDmaFailureSaysWhatAndWhy)
 	EXPECT_TRUE(has(e, "cannot map guest RAM [0x0, 0x1000000) for DMA by 0000:00:03.0")) << e;
 	EXPECT_TRUE(has(e, "ulimit -l")) << e;
 
+	// A range the IOMMU reserves for itself (the MSI window) is named as such.
+	e = error_of([&] { make(fake, {}, [](FakeBroker &b) { b.map_dma_error = EINVAL; }); });
+	EXPECT_TRUE(has(e, "iommu_group/reserved_regions")) << e;
+
 	// RAM beyond what the IOMMU translates is refused before MAP_DMA.
 	e = error_of([&] {
 		make(fake, {}, [](FakeBroker &b) { b.info.iova_end = 0xfffff; });
