@@ -68,12 +68,14 @@ collect() { # name: add the runner's summary, or one failure when it gave none
 	fi
 }
 
-# The CLI goes into every test host, with the libraries it needs.
+# The CLI goes into every test host, with the libraries it needs, and the
+# bare-metal guest that vfio/passthrough_e2e.sh runs with it.
 cli_extra() {
 	local dir=$build/testhost-extra/cli
 	rm -rf "$dir"
-	mkdir -p "$dir/usr/bin"
+	mkdir -p "$dir/usr/bin" "$dir/usr/share/ringvm"
 	cp "$build/userspace/ringvm" "$dir/usr/bin/ringvm"
+	cp "$build/selftests/vfio/edu_guest.elf" "$dir/usr/share/ringvm/"
 	echo "$dir"
 }
 

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A bare-metal guest for `ringvm run --passthrough`: it finds QEMU's edu
+ * device on its PCI bus, as a driver would, and uses it through the VMM's
+ * passthrough path.  Built as an ELF64 kernel: entered in long mode with
+ * the first 4 GiB identity-mapped (userspace/loaders/elf64.cpp).
+ *
+ * Each step prints "EDU-GUEST <step> ok|FAIL ..." on COM1; the last line
+ * is "EDU-GUEST DONE <failures>", and the failure count goes to the debug
+ * exit port (status (n << 1) | 1).  Steps:
+ *   find    edu (1234:11e8) on bus 0, BAR0 placed by the VMM
+ *   id      BAR0 register 0 reads edu's id: the BAR reaches the device
+ *   live    the liveness register inverts what the guest wrote
+ *   dma     a pattern goes RAM -> edu -> RAM at guest-physical addresses
+ *           (IOVA = GPA), and lands where it should and nowhere else
+ *   fault   a DMA aimed past the guest's RAM writes nothing the guest has
+ *           (the host test checks the IOMMU logged the fault)
+ *   intx    edu's interrupt raises the PIC line the VMM routed it to
+ */
+#include <stdint.h>
+
+#define COM1		0x3f8
+#define DEBUG_EXIT	0xf4
+#define EDU_VENDOR	0x1234
+#define EDU_DEVICE	0x11e8
+
+/* edu's registers (QEMU docs/specs/edu.rst) */
+#define EDU_ID		0x00
+#define EDU_LIVENESS	0x04
+#define EDU_IRQ_STATUS	0x24
+#define EDU_IRQ_RAISE	0x60
+#define EDU_IRQ_ACK	0x64
+#define EDU_DMA_SRC	0x80
+#define EDU_DMA_DST	0x88
+#define EDU_DMA_COUNT	0x90
+#define EDU_DMA_CMD	0x98
+#define EDU_CMD_RUN	0x1
+#define EDU_CMD_TO_RAM	0x2
+#define EDU_BUF		0x40000
+
+#define XFER		2048
+#define SRC_GPA		0x400000ull	/* guest RAM, clear of the image and its tables */
+#define DST_GPA		0x500000ull
+#define FAR_GPA		0x7000000ull	/* 112 MiB: past the guest's 64 MiB, under edu's mask */
+
+static int failures;
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+
+	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static void putc_serial(char c)
+{
+	while (!(inb(COM1 + 5) & 0x20))
+		;
+	outb(COM1, c);
+}
+
+static void puts_serial(const char *s)
+{
+	while (*s)
+		putc_serial(*s++);
+}
+
+static void puthex(uint64_t v)
+{
+	int i;
+
+	puts_serial("0x");
+	for (i = 60; i >= 0; i -= 4)
+		if (v >> i || !i)
+			putc_serial("0123456789abcdef"[(v >> i) & 0xf]);
+}
+
+static void step(const char *name, int ok, const char *what, uint64_t value)
+{
+	puts_serial("EDU-GUEST ");
+	puts_serial(name);
+	puts_serial(ok ? " ok " : " FAIL ");
+	puts_serial(what);
+	puthex(value);
+	puts_serial("\n");
+	failures += !ok;
+}
+
+static uint32_t cfg_addr(unsigned int dev, unsigned int off)
+{
+	return 0x80000000u | dev << 11 | (off & 0xfc);
+}
+
+static uint32_t cfg_read(unsigned int dev, unsigned int off)
+{
+	outl(0xcf8, cfg_addr(dev, off));
+	return inl(0xcfc);
+}
+
+static void cfg_write(unsigned int dev, unsigned int off, uint32_t v)
+{
+	outl(0xcf8, cfg_addr(dev, off));
+	outl(0xcfc, v);
+}
+
+static volatile uint8_t *bar;
+
+static uint32_t rd32(unsigned int reg)
+{
+	return *(volatile uint32_t *)(bar + reg);
+}
+
+static void wr32(unsigned int reg, uint32_t v)
+{
+	*(volatile uint32_t *)(bar + reg) = v;
+}
+
+static void wr64(unsigned int reg, uint64_t v)
+{
+	*(volatile uint64_t *)(bar + reg) = v;
+}
+
+/* Polls the DMA engine; edu finishes ~100 ms of the host's virtual time later. */
+static int dma(uint64_t src, uint64_t dst, uint32_t cmd)
+{
+	unsigned long n;
+
+	wr64(EDU_DMA_SRC, src);
+	wr64(EDU_DMA_DST, dst);
+	wr64(EDU_DMA_COUNT, XFER);
+	wr64(EDU_DMA_CMD, cmd | EDU_CMD_RUN);
+	for (n = 0; n < 200000000ul; n++)
+		if (!(rd32(EDU_DMA_CMD) & EDU_CMD_RUN))
+			return 1;
+	return 0;
+}
+
+static void test_dma(void)
+{
+	uint8_t *src = (uint8_t *)SRC_GPA, *dst = (uint8_t *)DST_GPA;
+	unsigned int i, bad = 0;
+
+	for (i = 0; i < 2 * XFER; i++) {
+		src[i] = (uint8_t)(i * 7 + 3);
+		dst[i] = 0x5a;
+	}
+	if (!dma(SRC_GPA, EDU_BUF, 0) || !dma(EDU_BUF, DST_GPA, EDU_CMD_TO_RAM)) {
+		step("dma", 0, "engine stuck, cmd ", rd32(EDU_DMA_CMD));
+		return;
+	}
+	for (i = 0; i < XFER; i++)
+		bad += dst[i] != src[i];
+	for (; i < 2 * XFER; i++)
+		bad += dst[i] != 0x5a;	/* nothing past the transfer */
+	step("dma", !bad, "bad bytes ", bad);
+}
+
+static void test_fault(void)
+{
+	uint8_t *dst = (uint8_t *)DST_GPA;
+	unsigned int i, bad = 0;
+
+	/* The device buffer still holds the pattern: aim it past our RAM. */
+	for (i = 0; i < XFER; i++)
+		dst[i] = 0xa5;
+	if (!dma(EDU_BUF, FAR_GPA, EDU_CMD_TO_RAM)) {
+		step("fault", 0, "engine stuck, cmd ", rd32(EDU_DMA_CMD));
+		return;
+	}
+	for (i = 0; i < XFER; i++)
+		bad += dst[i] != 0xa5;
+	step("fault", !bad, "at ", FAR_GPA);
+}
+
+/* The PICs, initialised and fully masked: IRR still shows a raised line. */
+static void pic_init(void)
+{
+	outb(0x20, 0x11);
+	outb(0xa0, 0x11);
+	outb(0x21, 0x20);
+	outb(0xa1, 0x28);
+	outb(0x21, 0x04);
+	outb(0xa1, 0x02);
+	outb(0x21, 0x01);
+	outb(0xa1, 0x01);
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+}
+
+static int pic_irr(unsigned int line)
+{
+	uint16_t port = line < 8 ? 0x20 : 0xa0;
+
+	outb(port, 0x0a);	/* OCW3: read IRR */
+	return inb(port) >> (line & 7) & 1;
+}
+
+static void test_intx(unsigned int dev)
+{
+	unsigned int line = cfg_read(dev, 0x3c) & 0xff;
+	unsigned long n;
+	int raised = 0;
+
+	pic_init();
+	if (line >= 16) {
+		step("intx", 0, "no interrupt line, reads ", line);
+		return;
+	}
+	wr32(EDU_IRQ_RAISE, 0x1);
+	for (n = 0; n < 200000000ul && !raised; n++)
+		raised = pic_irr(line);
+	step("intx", raised && (rd32(EDU_IRQ_STATUS) & 1), "line ", line);
+	wr32(EDU_IRQ_ACK, 0x1);
+}
+
+void guest_main(void)
+{
+	unsigned int dev;
+	uint32_t id, live;
+
+	for (dev = 0; dev < 32; dev++)
+		if (cfg_read(dev, 0) == (EDU_DEVICE << 16 | EDU_VENDOR))
+			break;
+	bar = (volatile uint8_t *)(uintptr_t)(dev < 32 ? cfg_read(dev, 0x10) & ~0xfu : 0);
+	step("find", dev < 32 && bar, "bar0 ", (uintptr_t)bar);
+	if (dev < 32 && bar) {
+		/* Memory decoding and bus mastering, as a driver's probe turns on. */
+		cfg_write(dev, 0x04, (cfg_read(dev, 0x04) & 0xffff) | 0x6);
+		id = rd32(EDU_ID);
+		step("id", (id & 0xffff) == 0xed, "id ", id);
+		wr32(EDU_LIVENESS, 0x12345678);
+		live = rd32(EDU_LIVENESS);
+		step("live", live == ~0x12345678u, "read ", live);
+		test_dma();
+		test_fault();
+		test_intx(dev);
+	}
+	puts_serial("EDU-GUEST DONE ");
+	puthex(failures);
+	puts_serial("\n");
+	outb(DEBUG_EXIT, failures);
+	for (;;)
+		asm volatile("hlt");
+}
+
+/* The loader's stack is below 0x7000; the entry only calls into C. */
+asm(".pushsection .text.entry, \"ax\"\n"
+    ".globl _start\n"
+    "_start:\n"
+    "	and $-16, %rsp\n"
+    "	call guest_main\n"
+    "1:	hlt\n"
+    "	jmp 1b\n"
+    ".popsection\n");
