@@ -7,6 +7,8 @@
  * VMM maps it: the MMU notifier takes the EPT entries away with the VMM's
  * mapping, and a read-only mapping never becomes guest-writable.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -24,6 +26,8 @@ RV_GUEST_CODE(g_dev_rw, 64,
 	"mov 0x1008(%rbx), %rcx\n hlt\n");
 /* Read device page 0 into RAX. */
 RV_GUEST_CODE(g_dev_read, 64, "mov $0x800000, %rbx\n mov 0x100(%rbx), %rax\n hlt\n");
+/* Report the device word at 0x800100 on port 0x92, forever. */
+RV_GUEST_CODE(g_dev_poll, 64, "1: mov 0x800100, %eax\n out %eax, $0x92\n jmp 1b\n");
 /* Read device page 0 into RAX, then write to it. */
 RV_GUEST_CODE(g_dev_read_write, 64,
 	"mov $0x800000, %rbx\n mov 0x100(%rbx), %rax\n movq $0x0bad, 0x200(%rbx)\n hlt\n");
@@ -189,6 +193,69 @@ TEST_F(devmem, readonly_mapping_is_never_guest_writable)
 	ASSERT_EQ(0, rv_set_slot(&self->vm, DEV_SLOT, 0, DEV_GPA, 0, ro));
 	munmap(ro, DEV_SIZE);
 	munmap(rw, DEV_SIZE);
+}
+
+struct remapper {
+	uint8_t *at;
+	int memfd, failed;
+	atomic_int done;
+};
+
+/* Swap VGA page 0 and page 1 under the guest, ending on page 1. */
+static void *remap_loop(void *arg)
+{
+	struct remapper *r = arg;
+	int i;
+
+	for (i = 0; i < 200; i++)
+		if (mmap(r->at, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 r->memfd, VGA_TEXT + (i & 1) * 0x1000) != r->at)
+			r->failed = 1;
+	atomic_store(&r->done, 1);
+	return NULL;
+}
+
+static int poll_value(struct rv_vm *vm, uint32_t *v)
+{
+	if (rv_run(vm, 0) != RINGVM_EXIT_IO || vm->run[0]->io.port != 0x92)
+		return -1;
+	memcpy(v, rv_pio_data(vm, 0), 4);
+	return 0;
+}
+
+/*
+ * The VMM swaps the mapping under a guest that keeps reading it: every
+ * read sees one of the two pages, never anything else (a fault that raced
+ * an invalidation retries), and once the VMM stops, the page it left.
+ */
+TEST_F(devmem, remaps_racing_guest_reads)
+{
+	uint8_t *dev = map_vga(self->memfd, PROT_READ | PROT_WRITE);
+	struct remapper r = { .memfd = self->memfd };
+	unsigned long reads = 0, odd = 0;
+	pthread_t t;
+	uint32_t v;
+
+	ASSERT_NE(MAP_FAILED, dev);
+	memcpy(dev + 0x100, "\x11\x11\x11\x11", 4);
+	memcpy(dev + 0x1100, "\x22\x22\x22\x22", 4);
+	r.at = dev;
+	ASSERT_EQ(0, rv_set_slot(&self->vm, DEV_SLOT, 0, DEV_GPA, 0x1000, dev));
+	rv_load(&self->vm, RV_CODE, g_dev_poll_start, g_dev_poll_end);
+	ASSERT_EQ(0, rv_long_mode(&self->vm, 0, RV_CODE));
+	ASSERT_EQ(0, pthread_create(&t, NULL, remap_loop, &r));
+	while (!atomic_load(&r.done)) {
+		ASSERT_EQ(0, poll_value(&self->vm, &v));
+		reads++;
+		odd += v != 0x11111111 && v != 0x22222222;
+	}
+	pthread_join(t, NULL);
+	TH_LOG("%lu guest reads during 200 remaps", reads);
+	EXPECT_EQ(0, r.failed);
+	EXPECT_EQ(0, odd);
+	ASSERT_EQ(0, poll_value(&self->vm, &v));
+	EXPECT_EQ(0x22222222, v);
+	munmap(dev, DEV_SIZE);
 }
 
 /*
