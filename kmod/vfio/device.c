@@ -64,6 +64,9 @@ static void rvfio_teardown(struct rvfio_dev *rdev)
 	pci_disable_device(pdev);
 	kfree(rdev->saved);
 	rdev->saved = NULL;
+	if (rdev->req_trigger)
+		eventfd_ctx_put(rdev->req_trigger);
+	rdev->req_trigger = NULL;
 	mmdrop(rdev->mm);
 	rdev->mm = NULL;
 }
@@ -200,6 +203,24 @@ static long rvfio_device_info(struct rvfio_dev *rdev, void __user *arg)
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
+static long rvfio_set_req_eventfd(struct rvfio_dev *rdev, s32 __user *arg)
+{
+	struct eventfd_ctx *ctx = NULL;
+	s32 fd;
+
+	if (get_user(fd, arg))
+		return -EFAULT;
+	if (fd != -1) {
+		ctx = eventfd_ctx_fdget(fd);
+		if (IS_ERR(ctx))
+			return PTR_ERR(ctx);
+	}
+	if (rdev->req_trigger)
+		eventfd_ctx_put(rdev->req_trigger);
+	rdev->req_trigger = ctx;
+	return 0;
+}
+
 static long rvfio_ioctl(struct file *filp, unsigned int ioctl,
 			unsigned long arg)
 {
@@ -238,6 +259,9 @@ static long rvfio_ioctl(struct file *filp, unsigned int ioctl,
 		/* Interrupts set up before the reset would be stale after it. */
 		rvfio_irqs_off(rdev);
 		r = rvfio_reset(rdev);
+		break;
+	case RINGVM_VFIO_SET_REQ_EVENTFD:
+		r = rvfio_set_req_eventfd(rdev, argp);
 		break;
 	default:
 		r = -ENOTTY;
@@ -326,24 +350,37 @@ int rvfio_dev_add(struct pci_dev *pdev)
 	return 0;
 }
 
+/* Asks the owner, if it said how, to give the device back.  Returns whether it is open. */
+static bool rvfio_request(struct rvfio_dev *rdev)
+{
+	bool opened;
+
+	mutex_lock(&rdev->lock);
+	opened = rdev->opened;
+	if (opened && rdev->req_trigger)
+		rvfio_eventfd_signal(rdev->req_trigger);
+	mutex_unlock(&rdev->lock);
+	return opened;
+}
+
 void rvfio_dev_remove(struct pci_dev *pdev)
 {
 	struct rvfio_dev *rdev = pci_get_drvdata(pdev);
-	bool wait;
 
 	/* After this no open() is running and none can start. */
 	misc_deregister(&rdev->misc);
 	mutex_lock(&rdev->lock);
 	rdev->removing = true;
-	wait = rdev->opened;
 	mutex_unlock(&rdev->lock);
 	/*
 	 * The device is in a VMM's hands: the driver core must not give it to
-	 * anyone else until that VMM lets go, as vfio-pci does.
+	 * anyone else until that VMM lets go, as vfio-pci does.  Ask it, and
+	 * ask again now and then, as vfio-pci does, in case it was busy.
 	 */
-	if (wait) {
+	if (rvfio_request(rdev)) {
 		pci_info(pdev, "unbind waits for the owner to close the device\n");
-		wait_for_completion(&rdev->released);
+		while (!wait_for_completion_timeout(&rdev->released, 10 * HZ))
+			rvfio_request(rdev);
 	}
 	pci_set_drvdata(pdev, NULL);
 	kfree(rdev);

@@ -64,6 +64,8 @@ struct rvfio_dev {
 	struct rvfio_vector *vec;
 	spinlock_t intx_lock;	/* intx_masked vs. the INTx handler */
 	bool intx_masked;
+
+	struct eventfd_ctx *req_trigger;	/* SET_REQ_EVENTFD, or NULL */
 };
 
 extern bool rvfio_allow_unsafe_interrupts;

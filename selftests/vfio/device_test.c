@@ -4,8 +4,10 @@
  * nodes, exclusive open, IOMMU group viability, and an owner killed in the
  * middle of a DMA leaving nothing pinned, charged or claimed behind.
  */
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 
 #include "kselftest_harness.h"
 #include "vfio_edu.h"
@@ -112,6 +114,71 @@ TEST_F(device, open_is_exclusive)
 	fd2 = rv_open_dev(self->bdf);
 	EXPECT_LE(0, fd2);
 	close(fd2);
+}
+
+struct unbinder {
+	const char *bdf;
+	int r;
+	atomic_int done;
+};
+
+static void *unbind_thread(void *arg)
+{
+	struct unbinder *u = arg;
+
+	u->r = rv_pci_unbind(u->bdf);
+	atomic_store(&u->done, 1);
+	return NULL;
+}
+
+static int set_req(int fd, int efd)
+{
+	return ioctl(fd, RINGVM_VFIO_SET_REQ_EVENTFD, &efd) ? -errno : 0;
+}
+
+/* Unbinding an open device asks its owner for it, and waits until it lets go. */
+TEST_F(device, unbind_asks_the_owner_to_let_go)
+{
+	struct unbinder u = { .bdf = self->bdf };
+	int efd = eventfd(0, EFD_CLOEXEC), null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	struct pollfd p = { .events = POLLIN };
+	char node[PATH_MAX], drv[64];
+	uint64_t count = 0;
+	pthread_t t;
+
+	ASSERT_LE(0, efd);
+	ASSERT_LE(0, null);
+	ASSERT_EQ(0, rv_pci_bind(self->bdf, RINGVM_VFIO_DRIVER_NAME));
+	self->fd = rv_open_dev(self->bdf);
+	ASSERT_LE(0, self->fd);
+	EXPECT_EQ(-EINVAL, set_req(self->fd, null));	/* not an eventfd */
+	EXPECT_EQ(-EBADF, set_req(self->fd, 9999));
+	EXPECT_EQ(-EFAULT, ioctl(self->fd, RINGVM_VFIO_SET_REQ_EVENTFD, NULL) ? -errno : 0);
+	EXPECT_EQ(0, set_req(self->fd, efd));
+	EXPECT_EQ(0, set_req(self->fd, -1));		/* removed, and set again */
+	ASSERT_EQ(0, set_req(self->fd, efd));
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, unbind_thread, &u));
+	p.fd = efd;
+	ASSERT_EQ(1, poll(&p, 1, 30000));
+	ASSERT_EQ(8, read(efd, &count, 8));
+	EXPECT_LE(1, count);
+	/* Asked, not taken: the node is gone for newcomers, the device still ours. */
+	rv_devnode(self->bdf, node, sizeof(node));
+	EXPECT_FALSE(rv_path_exists(node));
+	EXPECT_EQ(0, atomic_load(&u.done));
+	EXPECT_EQ(2, pread(self->fd, &count, 2,
+			   RINGVM_VFIO_REGION_OFFSET(RINGVM_VFIO_REGION_CONFIG)));
+	EXPECT_EQ(EDU_VENDOR, count & 0xffff);
+
+	close(self->fd);
+	self->fd = -1;
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, u.r);
+	rv_pci_driver(self->bdf, drv, sizeof(drv));
+	EXPECT_STREQ("", drv);
+	close(efd);
+	close(null);
 }
 
 /* Two devices sharing an IOMMU group, neither of them edu; 0 or -ENOENT. */

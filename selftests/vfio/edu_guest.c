@@ -7,7 +7,8 @@
  *
  * Each step prints "EDU-GUEST <step> ok|FAIL ..." on COM1; the last line
  * is "EDU-GUEST DONE <failures>", and the failure count goes to the debug
- * exit port (status (n << 1) | 1).  Steps:
+ * exit port (status (n << 1) | 1) -- unless the command line is "hold":
+ * then the guest idles with interrupts on until the VMM ends it.  Steps:
  *   find    edu (1234:11e8) on bus 0, BAR0 placed by the VMM
  *   id      BAR0 register 0 reads edu's id: the BAR reaches the device
  *   live    the liveness register inverts what the guest wrote
@@ -232,7 +233,13 @@ static void test_intx(unsigned int dev)
 	wr32(EDU_IRQ_ACK, 0x1);
 }
 
-void guest_main(void)
+static int is_hold(const char *cmdline)
+{
+	return cmdline[0] == 'h' && cmdline[1] == 'o' && cmdline[2] == 'l' &&
+	       cmdline[3] == 'd' && !cmdline[4];
+}
+
+void guest_main(const char *cmdline)
 {
 	unsigned int dev;
 	uint32_t id, live;
@@ -257,12 +264,13 @@ void guest_main(void)
 	puts_serial("EDU-GUEST DONE ");
 	puthex(failures);
 	puts_serial("\n");
-	outb(DEBUG_EXIT, failures);
+	if (!is_hold(cmdline))
+		outb(DEBUG_EXIT, failures);
 	for (;;)
-		asm volatile("hlt");
+		asm volatile("sti; hlt");
 }
 
-/* The loader's stack is below 0x7000; the entry only calls into C. */
+/* The loader's stack is below 0x7000, RDI the command line; the entry only calls into C. */
 asm(".pushsection .text.entry, \"ax\"\n"
     ".globl _start\n"
     "_start:\n"

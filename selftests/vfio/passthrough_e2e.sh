@@ -4,9 +4,10 @@
 # nested paging; this host has an IOMMU but no VMX) finds it on its bus and
 # drives it: its BAR mapped into the guest, DMA at guest-physical addresses
 # through the IOMMU (IOVA = GPA), a DMA past the guest's RAM blocked by the
-# IOMMU, INTx up to the guest's PIC. The guest is selftests/vfio/edu_guest.c;
+# IOMMU, INTx up to the guest's PIC; then the host takes the device back
+# under a running guest. The guest is selftests/vfio/edu_guest.c;
 # the runner's --extra puts it and the CLI in the host. Prints TAP.
-echo "1..11"
+echo "1..12"
 n=0
 pass() { n=$((n + 1)); echo "ok $n $1"; }
 fail() { n=$((n + 1)); echo "not ok $n $1"; }
@@ -63,5 +64,24 @@ dmesg | grep DMAR | sed 's/^/#   /'
 check iommu_blocked_dma_past_guest_ram \
 	'dmesg | grep -q "DMAR: \[DMA Write.*fault addr 0x7000000"'
 
-ringvm passthrough unbind "$edu" >/dev/null 2>&1 || echo "# unbind failed"
+# The host wants the device back while a guest holds it: the unbind asks
+# ringvm (RINGVM_VFIO_SET_REQ_EVENTFD), which ends the VM with status 4 and
+# closes the node, and the unbind then completes.
+timeout 600 ringvm run --accel kvm --kernel "$guest" --cmdline hold --mem 64M \
+	--passthrough "$edu" --console /tmp/edu-hold.log >/tmp/edu-hold.out 2>&1 &
+pid=$!
+i=0
+until grep -q "^EDU-GUEST DONE" /tmp/edu-hold.log 2>/dev/null || [ $i = 3000 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+timeout 120 ringvm passthrough unbind "$edu" >/tmp/edu-unbind.out 2>&1
+urc=$?
+wait $pid
+rc=$?
+sed 's/^/#   /' /tmp/edu-hold.out /tmp/edu-unbind.out
+check unbind_under_a_running_guest_ends_it \
+	'[ $urc = 0 ] && [ $rc = 4 ] && grep -q "asked for $edu back" /tmp/edu-hold.out &&
+	 [ ! -e "/sys/bus/pci/devices/$edu/driver" ]'
+
 rmmod ringvm_vfio || echo "# rmmod ringvm_vfio failed"

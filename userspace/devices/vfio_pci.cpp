@@ -87,6 +87,7 @@ VfioPci::VfioPci(std::unique_ptr<VfioBroker> broker, GuestMemory &mem, VfioPciOp
 	setup_bars();
 	read_capabilities();
 	setup_intx();
+	setup_req();
 }
 
 VfioPci::~VfioPci()
@@ -199,6 +200,17 @@ void VfioPci::setup_intx()
 				     : std::string(std::strerror(err))));
 	// Pin A whatever the device's pin: the bus routes it by slot.
 	cfg_.poke(kPciIntPin, 1, 1);
+}
+
+void VfioPci::setup_req()
+{
+	int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0)
+		throw sys_error("create an eventfd for requests about " + bdf(), errno);
+	req_fd_ = Fd(fd);
+	if (int err = broker_->set_req_eventfd(fd))
+		throw Error("cannot ask ringvm_vfio to tell when the host wants " + bdf() +
+			    " back (RINGVM_VFIO_SET_REQ_EVENTFD): " + std::strerror(err));
 }
 
 uint32_t VfioPci::device_config(unsigned off, unsigned size)
@@ -474,6 +486,12 @@ unsigned add_passthrough(Machine &m, std::unique_ptr<VfioBroker> broker)
 		m.watch_fd(d->intx_fd(), [d] { d->intx_fired(); });
 		m.pic().on_line_ready([d](unsigned line) { d->line_ready(line); });
 	}
+	// No hot-unplug here: a device the host takes back ends the VM, which
+	// closes the node and lets the unbind finish.
+	m.watch_fd(d->req_fd(), [&m, d] {
+		m.stop(kStatusDeviceReclaimed,
+		       "the host asked for " + d->bdf() + " back (its driver is being unbound)");
+	});
 	m.on_vm_created([d](Vm &vm) { d->attach_vm(vm); });
 	return slot;
 }

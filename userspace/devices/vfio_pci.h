@@ -70,6 +70,8 @@ public:
 	const std::string &bdf() const { return broker_->bdf(); }
 	// The INTx eventfd; -1 when the device has no INTx.
 	int intx_fd() const { return intx_fd_.get(); }
+	// Readable once the host asks for the device back (an unbind).
+	int req_fd() const { return req_fd_.get(); }
 	// Where BAR @bar is a memory slot of the VM now, if it is one.
 	std::optional<uint64_t> bar_slot_gpa(unsigned bar) const { return bars_[bar].mapped_gpa; }
 	bool intx_pending() const { return intx_pending_; }
@@ -85,6 +87,7 @@ private:
 	void read_capabilities();
 	void setup_bars();
 	void setup_intx();
+	void setup_req();
 	void sync_bars();
 	void update_intx();
 	void write_command(unsigned off, unsigned size, uint32_t v);
@@ -100,6 +103,7 @@ private:
 	std::array<Bar, kPciNumBars> bars_;
 	Vm *vm_ = nullptr;
 	Fd intx_fd_;
+	Fd req_fd_;
 	IrqLine intx_;
 	unsigned intx_line_ = ~0u;
 	bool intx_pending_ = false;

@@ -145,6 +145,12 @@ public:
 		unmasks++;
 		return 0;
 	}
+	int set_req_eventfd(int fd) override
+	{
+		req_fd = fd;
+		return 0;
+	}
+	int req_fd = -1;
 
 	struct Access {
 		unsigned index;
@@ -654,6 +660,28 @@ TEST(VfioPci, MachineMapsTheBarOnceTheVmExists)
 	EXPECT_EQ(8u, slots[1].slot); // Machine::alloc_mem_slot's first
 	EXPECT_EQ(bar0, slots[1].gpa);
 	EXPECT_EQ(0x100000u, slots[1].size);
+}
+
+TEST(VfioPci, HostAskingForTheDeviceEndsTheVm)
+{
+	Machine m(machine_config());
+	auto b = std::make_unique<FakeBroker>();
+	FakeBroker *fake = b.get();
+	add_passthrough(m, std::move(b));
+	ASSERT_LE(0, fake->req_fd); // handed to the broker at open
+	// The broker signals while the guest idles with interrupts on.
+	FakeBackend be([fake](FakeVcpu &v) {
+		v.script.push_back([fake](FakeVcpu &) {
+			uint64_t one = 1;
+			EXPECT_EQ(8, ::write(fake->req_fd, &one, 8));
+			VcpuExit e;
+			e.kind = VcpuExit::Kind::Hlt;
+			e.if_flag = true;
+			return e;
+		});
+	});
+	EXPECT_EQ(kStatusDeviceReclaimed, m.run(be));
+	EXPECT_TRUE(has(m.stop_reason(), "the host asked for 0000:00:03.0 back")) << m.stop_reason();
 }
 
 TEST(VfioPci, BarTrapsOnAVmThatCannotMapDeviceMemory)

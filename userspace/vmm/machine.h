@@ -45,7 +45,8 @@ struct MachineConfig {
 };
 
 // Exit statuses that are not the guest's own choice.
-constexpr int kStatusGuestFailed = 2; // triple fault, failed entry, internal error
+constexpr int kStatusGuestFailed = 2;	  // triple fault, failed entry, internal error
+constexpr int kStatusDeviceReclaimed = 4; // the host took a passed-through device back
 
 class Machine {
 public:
@@ -83,6 +84,9 @@ public:
 	// Calls @cb once the hypervisor's VM exists and RAM is mapped into it;
 	// an exception thrown there fails run() before the guest starts.
 	void on_vm_created(std::function<void(Vm &)> cb);
+	// Ends the VM with @status, saying @reason: for devices whose host side
+	// goes away (a passed-through function being unbound).
+	void stop(int status, std::string reason) { request_stop(status, std::move(reason)); }
 	// A memory slot number no one else uses (RAM takes the first ones).
 	uint32_t alloc_mem_slot() { return next_mem_slot_++; }
 

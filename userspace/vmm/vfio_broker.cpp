@@ -171,6 +171,12 @@ public:
 		return ::ioctl(fd_.get(), RINGVM_VFIO_UNMASK_INTX, 0) < 0 ? errno : 0;
 	}
 
+	int set_req_eventfd(int fd) override
+	{
+		__s32 v = fd;
+		return ::ioctl(fd_.get(), RINGVM_VFIO_SET_REQ_EVENTFD, &v) < 0 ? errno : 0;
+	}
+
 private:
 	std::string bdf_, node_;
 	Fd fd_; // closing it resets and releases the device

@@ -84,6 +84,9 @@ public:
 	// Eventfds for vectors 0..n-1 of @kind; empty turns the kind off.
 	virtual int set_irqs(unsigned kind, std::span<const int> fds) = 0;
 	virtual int unmask_intx() = 0;
+	// The eventfd the broker signals when the host wants the device back
+	// (its driver is being unbound); -1 removes it.
+	virtual int set_req_eventfd(int fd) = 0;
 };
 
 // Opens @dev_dir/@bdf (RINGVM_VFIO_DEV_DIR) and checks that it is a

@@ -116,5 +116,12 @@ struct ringvm_vfio_irq_set {
 #define RINGVM_VFIO_UNMASK_INTX		_IO(RINGVM_VFIO_IO, 0x07)
 /* Returns RINGVM_VFIO_RESET_FUNCTION or RINGVM_VFIO_RESET_RESTORE. */
 #define RINGVM_VFIO_RESET		_IO(RINGVM_VFIO_IO, 0x08)
+/*
+ * An eventfd (__s32; -1 removes it) the broker signals when the host
+ * wants the device back, i.e. its driver is being unbound while the node
+ * is open: the owner should stop using the device and close the node, which
+ * the unbind waits for.  vfio-pci's request interrupt.
+ */
+#define RINGVM_VFIO_SET_REQ_EVENTFD	_IOW(RINGVM_VFIO_IO, 0x09, __s32)
 
 #endif /* _UAPI_LINUX_RINGVM_VFIO_H */
