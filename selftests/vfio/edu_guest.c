@@ -20,26 +20,11 @@
  */
 #include <stdint.h>
 
+#include "edu_regs.h"
+
 #define COM1		0x3f8
 #define DEBUG_EXIT	0xf4
-#define EDU_VENDOR	0x1234
-#define EDU_DEVICE	0x11e8
-
-/* edu's registers (QEMU docs/specs/edu.rst) */
-#define EDU_ID		0x00
-#define EDU_LIVENESS	0x04
-#define EDU_IRQ_STATUS	0x24
-#define EDU_IRQ_RAISE	0x60
-#define EDU_IRQ_ACK	0x64
-#define EDU_DMA_SRC	0x80
-#define EDU_DMA_DST	0x88
-#define EDU_DMA_COUNT	0x90
-#define EDU_DMA_CMD	0x98
-#define EDU_CMD_RUN	0x1
-#define EDU_CMD_TO_RAM	0x2
-#define EDU_BUF		0x40000
-
-#define XFER		2048
+#define XFER		EDU_XFER
 #define SRC_GPA		0x400000ull	/* guest RAM, clear of the image and its tables */
 #define DST_GPA		0x500000ull
 #define FAR_GPA		0x7000000ull	/* 112 MiB: past the guest's 64 MiB, under edu's mask */

@@ -24,31 +24,7 @@
 
 #include "ringvm_selftest.h"
 
-#define EDU_VENDOR	0x1234
-#define EDU_DEVICE	0x11e8
-#define EDU_BAR_SIZE	(1u << 20)
-
-/* edu's registers in BAR0 (QEMU docs/specs/edu.rst). */
-#define EDU_ID		0x00
-#define EDU_LIVENESS	0x04
-#define EDU_IRQ_STATUS	0x24
-#define EDU_IRQ_RAISE	0x60
-#define EDU_IRQ_ACK	0x64
-#define EDU_DMA_SRC	0x80
-#define EDU_DMA_DST	0x88
-#define EDU_DMA_COUNT	0x90
-#define EDU_DMA_CMD	0x98
-#define EDU_CMD_RUN	0x1
-#define EDU_CMD_TO_RAM	0x2
-#define EDU_CMD_IRQ	0x4
-/* The device-side buffer: QEMU 7.2 aborts on any other device address. */
-#define EDU_BUF		0x40000
-#define EDU_BUF_SIZE	4096
-/*
- * QEMU 7.2's range check wants the end strictly inside the buffer, so a
- * full 4 KiB transfer from 0x40000 aborts QEMU: move half of it.
- */
-#define EDU_XFER	2048
+#include "edu_regs.h"
 
 #define PAGE		4096UL
 
