@@ -204,11 +204,7 @@ void VfioPci::setup_intx()
 
 void VfioPci::setup_req()
 {
-	int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (fd < 0)
-		throw sys_error("create an eventfd for requests about " + bdf(), errno);
-	req_fd_ = Fd(fd);
-	if (int err = broker_->set_req_eventfd(fd))
+	if (int err = broker_->set_req_eventfd(req_fd_.get()))
 		throw Error("cannot ask ringvm_vfio to tell when the host wants " + bdf() +
 			    " back (RINGVM_VFIO_SET_REQ_EVENTFD): " + std::strerror(err));
 }

@@ -30,6 +30,7 @@
 #include "devices/pci_bus.h"
 #include "vmm/fd.h"
 #include "vmm/vfio_broker.h"
+#include "vmm/vhost.h" // EventFd
 
 namespace ringvm {
 
@@ -103,7 +104,7 @@ private:
 	std::array<Bar, kPciNumBars> bars_;
 	Vm *vm_ = nullptr;
 	Fd intx_fd_;
-	Fd req_fd_;
+	EventFd req_fd_;
 	IrqLine intx_;
 	unsigned intx_line_ = ~0u;
 	bool intx_pending_ = false;
