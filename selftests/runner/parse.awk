@@ -1,18 +1,37 @@
 # Turns a test host's two serial logs into one verdict per test.
 #
-#   awk -v host=NAME -f parse.awk tests.log console.log
+#   awk -v host=NAME [-v guards_file=FILE] -f parse.awk tests.log console.log
 #
 # tests.log  (ttyS1): markers from init.sh, kselftest TAP, a dmesg dump.
 # console.log (ttyS0): the kernel console.
 #
 # Prints "PASS host/suite/test" or "FAIL host/suite/test: why" per test and
-# "RESULT passed failed" last. A skipped test is a failure: the suites run on
-# the host they were written for, so a skip means something is missing.
-# Any kernel BUG/WARNING/Oops/GPF/Call Trace in either log fails the run
-# even when every test said ok.
+# "RESULT passed failed guards" last.
+#
+# A suite passes only when it printed a plan and exactly that many results.
+# A skipped test, or any other TAP directive (TODO, XFAIL, any case), is a
+# failure: the suites run on the host they were written for, so a skip
+# means something is missing. Any kernel BUG/WARNING/Oops/GPF/Call Trace in
+# either log fails the run even when every test said ok.
+#
+# A test named in FILE (one "suite/test" a line) is a guard: it checks the
+# test host rather than the product (VMX present, /dev/kvm there) or repeats
+# another verdict. Its pass prints "PASS ... [guard]" and is counted in
+# "passed" and again in "guards", so the product count is the difference; a
+# failing guard fails the run like any test.
+
+function is_guard(name,    first) {
+	first = name
+	sub(/ .*/, "", first)
+	return (first in guard)
+}
 
 function verdict(ok, name, why) {
-	if (ok) {
+	if (ok && is_guard(name)) {
+		print "PASS " host "/" name " [guard]"
+		passed++
+		guards++
+	} else if (ok) {
 		print "PASS " host "/" name
 		passed++
 	} else {
@@ -32,6 +51,8 @@ function end_suite(why) {
 		verdict(0, suite, "ran no tests (skipped as a whole)")
 	else if (seen < planned)
 		verdict(0, suite, "reported " seen " of " planned " tests (crashed or timed out)")
+	else if (seen > planned)
+		verdict(0, suite, "reported " seen " results for a plan of " planned " tests")
 	else if (rc != 0 && suite_failed == 0)
 		verdict(0, suite, "exited with status " rc " but reported no failure")
 	suite = ""
@@ -42,8 +63,14 @@ function kernel_trouble(line) {
 }
 
 BEGIN {
-	passed = 0; failed = 0; suite = ""; up = 0; done = 0; in_dmesg = 0
+	passed = 0; failed = 0; guards = 0; suite = ""; up = 0; done = 0; in_dmesg = 0
 	trouble = ""
+	if (guards_file != "") {
+		while ((getline line < guards_file) > 0)
+			if (line !~ /^(#|$)/)
+				guard[line] = 1
+		close(guards_file)
+	}
 }
 
 { file = (FILENAME == ARGV[1]) ? 1 : 2 }
@@ -88,8 +115,12 @@ file == 1 && suite != "" && /^(not )?ok [0-9]+ / {
 	name = $0
 	sub(/^(not )?ok [0-9]+ /, "", name)
 	why = "not ok"
-	if (name ~ /# SKIP/) {
-		why = "skipped: " substr(name, index(name, "# SKIP") + 7)
+	# A TAP directive (SKIP, TODO, kselftest's XFAIL/XPASS, in any case)
+	# means the test did not show what it is for: never a pass.
+	if (index(name, "#")) {
+		directive = substr(name, index(name, "#") + 1)
+		sub(/^[ \t]*/, "", directive)
+		why = "directive: " directive
 		ok = 0
 	}
 	sub(/ *#.*/, "", name)
@@ -119,5 +150,5 @@ END {
 	}
 	if (trouble != "")
 		verdict(0, "kernel-log", "kernel reported trouble: " trouble)
-	print "RESULT " passed " " failed
+	print "RESULT " passed " " failed " " guards
 }

@@ -10,7 +10,8 @@
 # (q35, intel-iommu, edu) or Bochs (corei7_skylake_x: VMX with EPT), reads
 # the serial logs back and prints one PASS/FAIL line per test and a summary.
 # Exit status 0 only when every test passed and the kernel log is clean.
-# Results: build/testhost/NAME/{tests.log,console.log,results.txt,summary}.
+# Results: build/testhost/NAME/{tests.log,console.log,results.txt,summary};
+# summary holds "passed failed guards" (see parse.awk).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -36,18 +37,22 @@ done
 [ -n "$host" ] && [ -n "$abi" ] && [ -n "$plan" ] && [ -n "$name" ] ||
 	{ echo "testhost: --host, --abi, --plan and --name are required" >&2; exit 2; }
 
+out=$build/testhost/$name
+# Whatever an earlier run left is gone before anything can fail: a host that
+# did not run must never be judged by an old summary. From here on every
+# exit leaves a summary, "0 1 0" unless the host ran and was judged.
+rm -rf "$out"
+mkdir -p "$out"
+echo "0 1 0" >"$out/summary"
+
 die() { echo "testhost[$name]: $*" >&2; exit 2; }
 
 kernel=$build/kernels/$abi/boot/vmlinuz-$abi
 # RINGVM_KMOD_ROOT / RINGVM_SELFTEST_DIR let a developer test a private build.
 kmods=${RINGVM_KMOD_ROOT:-$build/kmod}/$abi
 tests=${RINGVM_SELFTEST_DIR:-$build/selftests}
-out=$build/testhost/$name
 [ -f "$kernel" ] || die "no kernel $kernel (run scripts/deps.sh)"
 ls "$kmods"/*/*.ko >/dev/null 2>&1 || die "modules for $abi are not built ($kmods)"
-
-rm -rf "$out"
-mkdir -p "$out"
 root=$out/root
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,tests,lib/modules/ringvm,lib/modules/inject}
 
@@ -188,8 +193,9 @@ esac
 elapsed=$(( $(date +%s) - start ))
 touch "$out/tests.log" "$out/console.log"
 
-awk -v host="$name" -f "$runner/parse.awk" "$out/tests.log" "$out/console.log" >"$out/results.txt"
-read -r _ passed failed < <(tail -n 1 "$out/results.txt")
+awk -v host="$name" -v guards_file="$runner/guards" -f "$runner/parse.awk" \
+	"$out/tests.log" "$out/console.log" >"$out/results.txt"
+read -r _ passed failed guards < <(tail -n 1 "$out/results.txt")
 if [ "$status" = 124 ] || [ "$status" = 137 ]; then
 	echo "testhost[$name]: killed after ${timeout}s" >>"$out/results.txt"
 fi
@@ -199,6 +205,6 @@ if [ "$failed" != 0 ] && [ "$host" = bochs ] && [ -f "$out/bochs.log" ]; then
 	# Bochs names the exact VMX check that failed: the one-line diagnosis.
 	grep -E 'VMFAIL|VMENTER FAIL|VMEXIT|VMX' "$out/bochs.log" | head -n 20 | sed 's/^/bochs: /' || true
 fi
-echo "$passed $failed" >"$out/summary"
-echo "testhost[$name]: $passed passed, $failed failed (boot and tests: ${elapsed}s; logs in ${out#"$top"/})"
+echo "$passed $failed $guards" >"$out/summary"
+echo "testhost[$name]: $passed passed ($guards of them guards), $failed failed (boot and tests: ${elapsed}s; logs in ${out#"$top"/})"
 [ "$failed" = 0 ]
