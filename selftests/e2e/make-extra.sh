@@ -12,6 +12,7 @@ rm -rf "$out"
 mkdir -p "$out/usr/bin" "$out/e2e"
 cp "$cli" "$out/usr/bin/ringvm"
 cp "$vmlinuz" "$out/e2e/vmlinuz"
+cp "$here/clock_checks.sh" "$out/e2e/"
 
 guest=$(mktemp -d)
 trap 'rm -rf "$guest"' EXIT

@@ -86,21 +86,87 @@ TEST_F(api, unknown_ioctls)
 	EXPECT_EQ(EFAULT, errno);
 }
 
+/* A /proc field in kB ("VmLck:" of /proc/self/status, "MemFree:" of /proc/meminfo). */
+static long proc_kb(const char *file, const char *field)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen(file, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)))
+			kb = strtol(line + strlen(field), NULL, 10);
+	fclose(f);
+	return kb;
+}
+
+/*
+ * One VM, and every other one with 64 KiB of memory and a vCPU that runs
+ * to HLT there, so that guest pages are pinned and EPT tables built.
+ * Returns the VmLck (kB) seen while the VM was alive.
+ */
+static long one_vm(struct __test_metadata *_metadata, int sys, bool with_guest)
+{
+	struct rv_vm vm = { .sys = sys, .mem_size = 16 * 4096 };
+	long locked = -1;
+
+	vm.fd = ioctl(sys, RINGVM_CREATE_VM, 0);
+	ASSERT_LE(0, vm.fd);
+	if (with_guest) {
+		vm.run_size = ioctl(sys, RINGVM_GET_VCPU_MMAP_SIZE, 0);
+		vm.mem = mmap(NULL, vm.mem_size, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, vm.mem);
+		vm.mem[0x7c00] = 0xf4;	/* hlt */
+		ASSERT_EQ(0, rv_set_slot(&vm, 0, 0, 0, vm.mem_size, vm.mem));
+		vm.vcpu[0] = ioctl(vm.fd, RINGVM_CREATE_VCPU, 0);
+		ASSERT_LE(0, vm.vcpu[0]);
+		vm.run[0] = mmap(NULL, vm.run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+				 vm.vcpu[0], 0);
+		ASSERT_NE(MAP_FAILED, vm.run[0]);
+		ASSERT_EQ(0, rv_real_mode(&vm, 0, 0x7c00));
+		ASSERT_EQ(RINGVM_EXIT_HLT, rv_run(&vm, 0));
+		locked = proc_kb("/proc/self/status", "VmLck:");
+	}
+	vm.sys = -1;		/* the caller's */
+	rv_vm_destroy(&vm);
+	return locked;
+}
+
 TEST_F(api, create_destroy_1000_vms)
 {
-	int i, fd;
+	long lck0, free0, free1, lck_alive = -1;
+	int i;
 
+	/* Warm the slab caches first, so that what follows measures leaks only. */
+	for (i = 0; i < 20; i++)
+		one_vm(_metadata, self->vm.sys, i % 2);
+	lck0 = proc_kb("/proc/self/status", "VmLck:");
+	free0 = proc_kb("/proc/meminfo", "MemFree:");
+	ASSERT_LE(0, lck0);
+	ASSERT_LT(0, free0);
 	for (i = 0; i < 1000; i++) {
-		fd = ioctl(self->vm.sys, RINGVM_CREATE_VM, 0);
-		ASSERT_LE(0, fd);
-		if (i % 2) {	/* half of them with a vCPU and memory */
-			int v = ioctl(fd, RINGVM_CREATE_VCPU, 0);
+		long l = one_vm(_metadata, self->vm.sys, i % 2);
 
-			ASSERT_LE(0, v);
-			close(v);
-		}
-		close(fd);
+		if (l > lck_alive)
+			lck_alive = l;
 	}
+	free1 = proc_kb("/proc/meminfo", "MemFree:");
+	TH_LOG("VmLck %ld kB before, %ld kB with a guest running, %ld kB after; "
+	       "MemFree %ld kB before, %ld kB after",
+	       lck0, lck_alive, proc_kb("/proc/self/status", "VmLck:"), free0, free1);
+	/* The guests pinned memory (charged to this process) ... */
+	EXPECT_LT(lck0, lck_alive);
+	/* ... and every pin went with its VM. */
+	EXPECT_EQ(lck0, proc_kb("/proc/self/status", "VmLck:"));
+	/*
+	 * Each VM holds at least a page of kernel memory (its EPT root) and half
+	 * of them 64 KiB of pinned guest memory: a leak of either in 1000 VMs is
+	 * 4 MiB or more, well above what per-CPU page lists hold back.
+	 */
+	EXPECT_GT(3 * 1024, free0 - free1);
 }
 
 TEST_F(api, memslots)
@@ -270,6 +336,7 @@ TEST_F(api, other_process_is_refused)
 		      0 : 1);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child ended by signal %d", WTERMSIG(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
