@@ -23,7 +23,9 @@ cc() { # OUT SOURCES...
 }
 cc ioapic_unit "$here/ioapic_unit.c" "$top/kmod/irqchip/ioapic.c"
 cc pic_unit "$here/pic_unit.c" "$top/kmod/irqchip/pic.c"
+cc lapic_unit "$here/lapic_unit.c" "$top/kmod/irqchip/lapic.c"
 rc=0
 "$out/ioapic_unit" || rc=1
 "$out/pic_unit" || rc=1
+"$out/lapic_unit" || rc=1
 exit $rc

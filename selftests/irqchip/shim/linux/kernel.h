@@ -15,4 +15,6 @@ static inline void __set_bit(unsigned int nr, unsigned long *addr)
 		if (!((addr)[(bit) / BITS_PER_LONG] & (1UL << ((bit) % BITS_PER_LONG)))) \
 			continue;					\
 		else
+#define min_t(t, a, b)	((t)(a) < (t)(b) ? (t)(a) : (t)(b))
+#define max(a, b)	((a) > (b) ? (a) : (b))
 #endif
