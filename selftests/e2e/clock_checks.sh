@@ -12,8 +12,9 @@
 # one-second resolution.
 rtc_matches_host() {
 	local out=$1 t0=$2 t1=$3 rtc secs
-	rtc=$(sed -n 's/^RINGVM-E2E-RTC0 //p' "$out" | head -n 1)
-	[ -n "$rtc" ] || rtc=$(sed -n 's/^RINGVM-E2E-DATE //p' "$out" | head -n 1)
+	# The guest's console ends its lines with CR LF.
+	rtc=$(tr -d '\r' <"$out" | sed -n 's/^RINGVM-E2E-RTC0 //p' | head -n 1)
+	[ -n "$rtc" ] || rtc=$(tr -d '\r' <"$out" | sed -n 's/^RINGVM-E2E-DATE //p' | head -n 1)
 	[ -n "$rtc" ] || { echo "# the guest printed no date"; return 1; }
 	secs=$(date -u -d "$rtc" +%s 2>/dev/null) || { echo "# cannot read '$rtc'"; return 1; }
 	echo "# guest rtc $rtc; host $(date -u -d "@$t0" '+%F %T') .. $(date -u -d "@$t1" '+%F %T')"
