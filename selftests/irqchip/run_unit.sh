@@ -24,8 +24,10 @@ cc() { # OUT SOURCES...
 cc ioapic_unit "$here/ioapic_unit.c" "$top/kmod/irqchip/ioapic.c"
 cc pic_unit "$here/pic_unit.c" "$top/kmod/irqchip/pic.c"
 cc lapic_unit "$here/lapic_unit.c" "$top/kmod/irqchip/lapic.c"
+cc irqchip_unit "$here/irqchip_unit.c" "$top"/kmod/irqchip/{irqchip,ioapic,pic,lapic}.c
 rc=0
 "$out/ioapic_unit" || rc=1
 "$out/pic_unit" || rc=1
 "$out/lapic_unit" || rc=1
+"$out/irqchip_unit" || rc=1
 exit $rc
