@@ -81,8 +81,13 @@ static int service(struct rv_ioapic *io, unsigned int pin)
 
 	int r = io->ops->deliver(io->ctx, &msg);
 
-	/* Accepted by some local APIC: a level interrupt now waits for its EOI. */
-	if (r > 0 && msg.level_trig)
+	/*
+	 * Accepted by some local APIC: a level interrupt now waits for its
+	 * EOI.  Only fixed and lowest-priority messages have one; an NMI,
+	 * INIT or ExtINT entry would hold its remote IRR forever.
+	 */
+	if (r > 0 && msg.level_trig &&
+	    (msg.delivery_mode == APIC_DM_FIXED || msg.delivery_mode == APIC_DM_LOWEST))
 		io->redir[pin] |= REDIR_REMOTE_IRR;
 	return r;
 }
@@ -100,10 +105,12 @@ static void service_if_pending(struct rv_ioapic *io, unsigned int pin)
 /*
  * Set the level of input @pin.  Returns, as RINGVM_IRQ_LINE_STATUS reports
  * it: > 0 the number of local APICs that took the interrupt; 0 when it
- * was not delivered because it is already in service (level, remote IRR
- * set) or no APIC accepted it (coalesced); -1 when the pin is masked; and
- * 1 for a de-assertion or a level that did not change, which deliver
- * nothing and lose nothing.
+ * was not delivered: already in service (level, remote IRR set), an edge
+ * pin already high (no new edge), or no APIC accepted it (coalesced); -1
+ * when the pin is masked; 1 for a de-assertion, which loses nothing.
+ *
+ * Not from hard-interrupt context: the lock is taken with interrupts on.
+ * An irqfd on an irqchip route defers to a workqueue, as KVM's does.
  */
 int rv_ioapic_set_irq(struct rv_ioapic *io, unsigned int pin, bool level)
 {
@@ -120,9 +127,11 @@ int rv_ioapic_set_irq(struct rv_ioapic *io, unsigned int pin, bool level)
 	else
 		io->line &= ~BIT(pin);
 	e = io->redir[pin];
-	if (!level || (old && !(e & REDIR_LEVEL)))
-		goto out;		/* de-assertion, or no new edge */
-	if (e & REDIR_MASKED)
+	if (!level)
+		goto out;
+	if (old && !(e & REDIR_LEVEL))
+		r = 0;			/* no new edge: coalesced */
+	else if (e & REDIR_MASKED)
 		r = -1;
 	else if ((e & REDIR_LEVEL) && (e & REDIR_REMOTE_IRR))
 		r = 0;
@@ -137,6 +146,10 @@ out:
  * A local APIC EOI'd a level-triggered @vector and broadcasts it: every
  * level entry of that vector with its remote IRR set is released, its
  * source told (irqfd resample), and a line still high delivers again.
+ *
+ * The source hears of it first, with the remote IRR still set, as KVM
+ * does: until it has lowered its line (or not), nothing else can deliver
+ * the pin again, so a resampled interrupt that is gone never comes twice.
  */
 void rv_ioapic_eoi(struct rv_ioapic *io, u8 vector)
 {
@@ -147,25 +160,24 @@ void rv_ioapic_eoi(struct rv_ioapic *io, u8 vector)
 	for (pin = 0; pin < RV_IOAPIC_PINS; pin++) {
 		u64 e = io->redir[pin];
 
-		if ((e & REDIR_VECTOR) != vector || !(e & REDIR_LEVEL) ||
-		    !(e & REDIR_REMOTE_IRR))
-			continue;
-		io->redir[pin] &= ~REDIR_REMOTE_IRR;
-		__set_bit(pin, &acked);
+		if ((e & REDIR_VECTOR) == vector && (e & REDIR_LEVEL) &&
+		    (e & REDIR_REMOTE_IRR))
+			__set_bit(pin, &acked);
 	}
 	spin_unlock(&io->lock);
 	if (!acked)
 		return;
 
-	/* The source may lower its line here (a resampled irqfd does). */
 	if (io->ops->acked) {
 		for_each_set_bit(pin, &acked, RV_IOAPIC_PINS)
 			io->ops->acked(io->ctx, pin);
 	}
 
 	spin_lock(&io->lock);
-	for_each_set_bit(pin, &acked, RV_IOAPIC_PINS)
+	for_each_set_bit(pin, &acked, RV_IOAPIC_PINS) {
+		io->redir[pin] &= ~REDIR_REMOTE_IRR;
 		service_if_pending(io, pin);
+	}
 	spin_unlock(&io->lock);
 }
 

@@ -38,6 +38,13 @@ static bool route_valid(const struct rv_route *r)
 			return r->irqchip.pin < RV_IOAPIC_PINS;
 		return r->irqchip.chip <= RV_IRQCHIP_PIC_SLAVE && r->irqchip.pin < 8;
 	case RV_ROUTE_MSI:
+		/*
+		 * All zeroes is a vector the guest has not programmed yet:
+		 * VMMs route every MSI-X vector up front, so it is taken, and
+		 * delivers nothing.
+		 */
+		if (!r->msi.address && !r->msi.data)
+			return true;
 		return rv_msi_to_msg(r->msi.address, r->msi.data, &msg);
 	default:
 		return false;
@@ -158,11 +165,49 @@ int rv_irqchip_add_lapic(struct rv_irqchip *chip, struct rv_lapic *apic)
 }
 
 /*
+ * The addressed, software-enabled APIC with the lowest PPR; among equals
+ * the vector picks one (KVM's vector hashing), so that devices spread.
+ */
+static struct rv_lapic *lowest_priority(struct rv_irqchip *chip, unsigned int n,
+					const struct rv_apic_msg *msg,
+					const struct rv_lapic *source)
+{
+	u32 best = ~0u, ties = 0, pick;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct rv_lapic *a = chip->lapic[i];
+		u32 ppr;
+
+		if (!rv_lapic_match_dest(a, msg, source) || !rv_lapic_sw_enabled(a))
+			continue;
+		ppr = rv_lapic_ppr(a) & 0xf0;
+		if (ppr < best) {
+			best = ppr;
+			ties = 0;
+		}
+		if (ppr == best)
+			ties++;
+	}
+	if (!ties)
+		return NULL;
+	pick = msg->vector % ties;
+	for (i = 0; i < n; i++) {
+		struct rv_lapic *a = chip->lapic[i];
+
+		if (rv_lapic_match_dest(a, msg, source) && rv_lapic_sw_enabled(a) &&
+		    (rv_lapic_ppr(a) & 0xf0) == best && !pick--)
+			return a;
+	}
+	return NULL;
+}
+
+/*
  * Put @msg on the APIC bus.  Returns the number of local APICs that took
- * it (0: all coalesced), or -1 when it addresses none.  Lowest-priority
- * delivery goes to the addressed APIC with the lowest PPR, the first one
- * on a tie; the PPR of another vCPU is read without its owner's
- * cooperation, which is the arbitration's nature and harmless.
+ * it, or -1 when it addresses none.  Lowest-priority delivery goes to one
+ * APIC (lowest_priority()); the PPR of another vCPU is read without its
+ * owner's cooperation, which is the arbitration's nature and harmless:
+ * a stale value only picks a busier CPU.
  */
 int rv_irqchip_deliver(struct rv_irqchip *chip, const struct rv_apic_msg *msg,
 		       struct rv_lapic *source)
@@ -173,13 +218,7 @@ int rv_irqchip_deliver(struct rv_irqchip *chip, const struct rv_apic_msg *msg,
 	int r = -1;
 
 	if (msg->delivery_mode == APIC_DM_LOWEST && msg->shorthand == RV_APIC_DEST_NOSHORT) {
-		for (i = 0; i < n; i++) {
-			struct rv_lapic *a = chip->lapic[i];
-
-			if (rv_lapic_match_dest(a, msg, source) &&
-			    (!best || rv_lapic_ppr(a) < rv_lapic_ppr(best)))
-				best = a;
-		}
+		best = lowest_priority(chip, n, msg, source);
 		return best ? rv_lapic_accept(best, msg) : -1;
 	}
 	for (i = 0; i < n; i++) {

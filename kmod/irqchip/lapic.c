@@ -7,6 +7,7 @@
  * periodic and TSC-deadline modes.  The timer counts a 1 GHz APIC bus
  * clock through the divide register, as KVM's does.
  */
+#include <linux/atomic.h>
 #include <linux/bitops.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
@@ -19,12 +20,13 @@
 #define LVT_TIMER_MODE	(3u << 17)
 #define LVT_POLARITY	(1u << 13)
 #define SVR_MASK	(APIC_SPIV_FOCUS_DISABLED | APIC_SPIV_APIC_ENABLED | 0xff)
-#define ESR_SEND_ILLEGAL_VECTOR		(1u << 5)
-#define ESR_RECEIVE_ILLEGAL_VECTOR	(1u << 6)
-#define ESR_ILLEGAL_REGISTER		(1u << 7)
 #define X2APIC_MSR_FIRST	0x800
 #define X2APIC_MSR_LAST		0x8ff
-#define APICBASE_ADDR_MASK	0xffffff000ULL	/* 36 physical address bits */
+#define ESR_SEND_ILLEGAL_VECTOR_BIT		5
+#define ESR_RECEIVE_ILLEGAL_VECTOR_BIT		6
+#define ESR_ILLEGAL_REGISTER_BIT		7
+/* A TSC deadline further than this (about 146 years) is as good as never. */
+#define MAX_DEADLINE_NS		(1ULL << 62)
 
 static const u32 lvt_regs[RV_LAPIC_NR_LVT] = {
 	APIC_LVTT, APIC_LVTTHMR, APIC_LVTPC, APIC_LVT0, APIC_LVT1, APIC_LVTERR,
@@ -77,9 +79,23 @@ bool rv_lapic_x2apic(const struct rv_lapic *apic)
 	       (RV_APICBASE_ENABLE | RV_APICBASE_X2APIC);
 }
 
-static bool sw_enabled(const struct rv_lapic *apic)
+bool rv_lapic_sw_enabled(const struct rv_lapic *apic)
 {
 	return reg(apic, APIC_SPIV) & APIC_SPIV_APIC_ENABLED;
+}
+
+/*
+ * Does the PIC's INT reach this vCPU?  Through LINT0 in ExtINT mode, or
+ * straight to the CPU when the APIC is hardware-disabled (KVM's rule).
+ * The vCPU samples it when it can take an interrupt, as it does its IRR.
+ */
+bool rv_lapic_accept_pic_intr(const struct rv_lapic *apic)
+{
+	u32 lvt0 = reg(apic, APIC_LVT0);
+
+	if (!rv_lapic_hw_enabled(apic))
+		return true;
+	return !(lvt0 & APIC_LVT_MASKED) && (lvt0 & APIC_MODE_MASK) == APIC_DM_EXTINT;
 }
 
 static u32 timer_mode(const struct rv_lapic *apic)
@@ -115,7 +131,7 @@ static void reset_registers(struct rv_lapic *apic)
 	timer_stop(apic);
 	memset(apic->regs, 0, RV_LAPIC_SIZE);
 	memset(&apic->timer, 0, sizeof(apic->timer));
-	apic->esr_pending = 0;
+	xchg(&apic->esr_pending, 0);
 	set_reg(apic, APIC_LVR, LVR_VALUE);
 	set_reg(apic, APIC_DFR, APIC_DFR_FLAT);
 	set_reg(apic, APIC_SPIV, 0xff);
@@ -130,15 +146,29 @@ void rv_lapic_init(struct rv_lapic *apic, u32 *page, u32 vcpu_id, bool bsp,
 	memset(apic, 0, sizeof(*apic));
 	apic->regs = page;
 	apic->vcpu_id = vcpu_id;
+	apic->x2apic_allowed = true;
+	apic->maxphyaddr = 36;
 	apic->ops = ops;
 	apic->ctx = ctx;
 	rv_lapic_reset(apic, bsp);
 }
 
-/* Power-up: xAPIC mode at the default base, registers reset. */
+/*
+ * Power-up: xAPIC mode at the default base, registers reset.  The boot
+ * CPU's LINT0 comes up as an unmasked ExtINT, as on KVM and QEMU (their
+ * LINT0_REENABLED quirk), so firmware and PIC-only guests get the PIC.
+ */
 void rv_lapic_reset(struct rv_lapic *apic, bool bsp)
 {
 	apic->base = RV_LAPIC_BASE | RV_APICBASE_ENABLE | (bsp ? RV_APICBASE_BSP : 0);
+	reset_registers(apic);
+	if (bsp)
+		set_reg(apic, APIC_LVT0, APIC_DM_EXTINT);
+}
+
+/* INIT: registers as at power-up; IA32_APIC_BASE, and so the mode, stay (SDM 10.4.7.3). */
+void rv_lapic_init_reset(struct rv_lapic *apic)
+{
 	reset_registers(apic);
 }
 
@@ -149,8 +179,9 @@ void rv_lapic_reset(struct rv_lapic *apic, bool bsp)
  */
 int rv_lapic_set_base(struct rv_lapic *apic, u64 value, bool host)
 {
-	u64 reserved = ~(APICBASE_ADDR_MASK | RV_APICBASE_BSP | RV_APICBASE_X2APIC |
-			 RV_APICBASE_ENABLE);
+	u64 addr_mask = ((1ULL << apic->maxphyaddr) - 1) & ~0xfffULL;
+	u64 reserved = ~(addr_mask | RV_APICBASE_BSP | RV_APICBASE_ENABLE |
+			 (apic->x2apic_allowed ? RV_APICBASE_X2APIC : 0));
 	u64 mode_bits = RV_APICBASE_ENABLE | RV_APICBASE_X2APIC;
 	u64 old = apic->base & mode_bits, new = value & mode_bits;
 
@@ -216,8 +247,8 @@ static void do_eoi(struct rv_lapic *apic)
 
 /*
  * Accept @msg, already matched to this APIC.  Returns 1 when it took the
- * interrupt, 0 when not (disabled, illegal vector, already pending: the
- * interrupt coalesced with one in the IRR, or a mode that is refused).
+ * interrupt (a fixed vector already pending merges with it), 0 when not
+ * (disabled, illegal vector, a level de-assert, or a refused mode).
  */
 int rv_lapic_accept(struct rv_lapic *apic, const struct rv_apic_msg *msg)
 {
@@ -226,18 +257,23 @@ int rv_lapic_accept(struct rv_lapic *apic, const struct rv_apic_msg *msg)
 	switch (msg->delivery_mode) {
 	case APIC_DM_FIXED:
 	case APIC_DM_LOWEST:
-		if (!rv_lapic_hw_enabled(apic) || !sw_enabled(apic))
+		if (!rv_lapic_hw_enabled(apic) || !rv_lapic_sw_enabled(apic))
 			return 0;
+		if (msg->level_trig && !msg->assert)
+			return 0;	/* a level de-assert carries no interrupt */
 		if (v < 16) {
-			apic->esr_pending |= ESR_RECEIVE_ILLEGAL_VECTOR;
+			set_bit(ESR_RECEIVE_ILLEGAL_VECTOR_BIT, &apic->esr_pending);
 			return 0;
 		}
 		if (msg->level_trig)
 			set_bit(v & 31, vec_word(apic, APIC_TMR, v));
 		else
 			clear_bit(v & 31, vec_word(apic, APIC_TMR, v));
-		if (test_and_set_bit(v & 31, vec_word(apic, APIC_IRR, v)))
-			return 0;
+		/*
+		 * Accepted even when the vector is pending already: the source
+		 * (a level pin's remote IRR) must wait for the EOI that comes.
+		 */
+		set_bit(v & 31, vec_word(apic, APIC_IRR, v));
 		apic->ops->kick(apic->ctx);
 		return 1;
 	case APIC_DM_NMI:
@@ -251,11 +287,13 @@ int rv_lapic_accept(struct rv_lapic *apic, const struct rv_apic_msg *msg)
 	case APIC_DM_STARTUP:
 		apic->ops->sipi(apic->ctx, v);
 		return 1;
-	case APIC_DM_EXTINT:
-		apic->ops->extint(apic->ctx);
-		return 1;
 	default:
-		return 0;	/* SMI and remote read are refused */
+		/*
+		 * SMI and remote read are refused.  ExtINT in a message (an I/O
+		 * APIC entry, an MSI, an IPI) is ignored as KVM does: the PIC is
+		 * reached through LINT0, see rv_lapic_accept_pic_intr().
+		 */
+		return 0;
 	}
 }
 
@@ -275,9 +313,16 @@ bool rv_lapic_match_dest(const struct rv_lapic *apic, const struct rv_apic_msg *
 	case APIC_DEST_ALLBUT:
 		return apic != source;
 	}
+	/*
+	 * An x2APIC takes 0xff as a broadcast only from a source with 8-bit
+	 * destinations (an I/O APIC entry or an MSI), as KVM does; another
+	 * x2APIC's IPI to 0xff means APIC 255.
+	 */
+	if (rv_lapic_x2apic(apic) && dest == 0xff && !source)
+		return true;
 	if (!msg->dest_logical) {
 		if (rv_lapic_x2apic(apic))
-			return dest == 0xffffffff || dest == 0xff || dest == apic->vcpu_id;
+			return dest == 0xffffffff || dest == apic->vcpu_id;
 		return (dest & 0xff) == 0xff || (dest & 0xff) == reg(apic, APIC_ID) >> 24;
 	}
 	if (rv_lapic_x2apic(apic))
@@ -292,7 +337,11 @@ bool rv_lapic_match_dest(const struct rv_lapic *apic, const struct rv_apic_msg *
 	return (ldr >> 4) == (dest >> 4) && (ldr & dest & 0xf);	/* cluster */
 }
 
-/* An edge or level change on LINT0 (the PIC's INT) or LINT1 (NMI). */
+/*
+ * A rising edge on LINT0 or LINT1 in fixed or NMI mode (LINT1 is the NMI
+ * pin).  LINT0 in ExtINT mode is not an edge: the vCPU samples the PIC's
+ * level with rv_lapic_accept_pic_intr().
+ */
 void rv_lapic_lint(struct rv_lapic *apic, unsigned int lint, bool level)
 {
 	u32 lvt = reg(apic, lint ? APIC_LVT1 : APIC_LVT0);
@@ -304,7 +353,8 @@ void rv_lapic_lint(struct rv_lapic *apic, unsigned int lint, bool level)
 
 	if (!level || !rv_lapic_hw_enabled(apic) || (lvt & APIC_LVT_MASKED))
 		return;
-	rv_lapic_accept(apic, &msg);
+	if (msg.delivery_mode == APIC_DM_FIXED || msg.delivery_mode == APIC_DM_NMI)
+		rv_lapic_accept(apic, &msg);
 }
 
 /* The ICR was written: send the IPI it describes (never SMI, never INIT de-assert). */
@@ -326,7 +376,7 @@ static void send_ipi(struct rv_lapic *apic, u32 icr, u32 dest)
 		return;
 	if ((msg.delivery_mode == APIC_DM_FIXED || msg.delivery_mode == APIC_DM_LOWEST) &&
 	    msg.vector < 16) {
-		apic->esr_pending |= ESR_SEND_ILLEGAL_VECTOR;
+		set_bit(ESR_SEND_ILLEGAL_VECTOR_BIT, &apic->esr_pending);
 		return;
 	}
 	apic->ops->send_ipi(apic->ctx, &msg);
@@ -367,7 +417,9 @@ static void timer_set_deadline(struct rv_lapic *apic, u64 deadline)
 		return;
 	now_tsc = apic->ops->guest_tsc(apic->ctx);
 	if (deadline > now_tsc)
-		ns = mul_u64_u32_div(deadline - now_tsc, 1000000, apic->tsc_khz);
+		ns = mul_u64_u32_div(min(deadline - now_tsc, MAX_DEADLINE_NS),
+				     1000000, apic->tsc_khz);
+	ns = min(ns, MAX_DEADLINE_NS);
 	apic->timer.expires_ns = apic->ops->now_ns(apic->ctx) + ns;
 	apic->timer.armed = true;
 	apic->ops->timer_arm(apic->ctx, apic->timer.expires_ns);
@@ -384,6 +436,24 @@ static u32 timer_current_count(struct rv_lapic *apic)
 		return 0;
 	return min_t(u64, div64_u64(apic->timer.expires_ns - now, timer_divide(apic)),
 		     reg(apic, APIC_TMICT));
+}
+
+/* A new divider: a running count goes on from where it is, at the new rate. */
+static void timer_set_divide(struct rv_lapic *apic, u32 tdcr)
+{
+	u32 left = timer_current_count(apic);
+	bool counting = apic->timer.armed && timer_mode(apic) != APIC_LVT_TIMER_TSCDEADLINE;
+
+	set_reg(apic, APIC_TDCR, tdcr);
+	if (!counting)
+		return;
+	timer_stop(apic);
+	apic->timer.period_ns = (u64)reg(apic, APIC_TMICT) * timer_divide(apic);
+	if (timer_mode(apic) == APIC_LVT_TIMER_PERIODIC)
+		apic->timer.period_ns = max(apic->timer.period_ns, RV_LAPIC_MIN_PERIOD_NS);
+	apic->timer.expires_ns = apic->ops->now_ns(apic->ctx) + (u64)left * timer_divide(apic);
+	apic->timer.armed = true;
+	apic->ops->timer_arm(apic->ctx, apic->timer.expires_ns);
 }
 
 /*
@@ -473,7 +543,7 @@ static void write_lvt(struct rv_lapic *apic, u32 off, u32 val)
 
 	val &= lvt_writable(off);
 	/* A software-disabled APIC keeps every LVT masked. */
-	if (!sw_enabled(apic))
+	if (!rv_lapic_sw_enabled(apic))
 		val |= APIC_LVT_MASKED;
 	set_reg(apic, off, (old & ~lvt_writable(off)) | val);
 	/* A new timer mode starts from a stopped timer, as KVM's does. */
@@ -505,6 +575,8 @@ static int write_register(struct rv_lapic *apic, u32 off, u32 val, bool x2apic)
 {
 	switch (off) {
 	case APIC_TASKPRI:
+		if (x2apic && (val & ~0xffu))
+			return -EINVAL;
 		set_reg(apic, off, val & 0xff);
 		return 0;
 	case APIC_EOI:
@@ -530,8 +602,7 @@ static int write_register(struct rv_lapic *apic, u32 off, u32 val, bool x2apic)
 	case APIC_ESR:
 		if (x2apic && val)
 			return -EINVAL;
-		set_reg(apic, off, apic->esr_pending);
-		apic->esr_pending = 0;
+		set_reg(apic, off, xchg(&apic->esr_pending, 0));
 		return 0;
 	case APIC_ICR:
 		set_reg(apic, off, val & ~APIC_ICR_BUSY);
@@ -551,11 +622,11 @@ static int write_register(struct rv_lapic *apic, u32 off, u32 val, bool x2apic)
 	case APIC_TDCR:
 		if (x2apic && (val & ~0xbu))
 			return -EINVAL;
-		set_reg(apic, off, val & 0xb);
+		timer_set_divide(apic, val & 0xb);
 		return 0;
 	case APIC_SELF_IPI:
 		if (!x2apic) {
-			apic->esr_pending |= ESR_ILLEGAL_REGISTER;
+			set_bit(ESR_ILLEGAL_REGISTER_BIT, &apic->esr_pending);
 			return 0;
 		}
 		if (val & ~APIC_VECTOR_MASK)
@@ -578,7 +649,7 @@ static int write_register(struct rv_lapic *apic, u32 off, u32 val, bool x2apic)
 		return -EINVAL;
 	/* ISR, TMR, IRR and the rest are read-only or absent. */
 	if (off < APIC_ISR || off >= APIC_ESR)
-		apic->esr_pending |= ESR_ILLEGAL_REGISTER;
+		set_bit(ESR_ILLEGAL_REGISTER_BIT, &apic->esr_pending);
 	return 0;
 }
 

@@ -6,8 +6,9 @@
  * clock) is reached through rv_lapic_ops.  The registers live in a page
  * laid out as the hardware's, so it can serve as a virtual-APIC page.
  *
- * Concurrency: IRR and TMR bits are set with atomic bitops from any
- * context (rv_lapic_accept); everything else belongs to the vCPU thread,
+ * Concurrency: IRR and TMR bits and ESR errors are set with atomic bitops
+ * from any context (rv_lapic_accept); everything else belongs to the vCPU
+ * thread,
  * and the timer's expiry runs only while armed, cancelled (and waited
  * for) by the glue before the vCPU thread changes the timer.
  */
@@ -33,11 +34,15 @@
 struct rv_lapic_ops {
 	/* An interrupt or event is pending for this vCPU: wake or IPI it. */
 	void (*kick)(void *ctx);
-	/* NMI, INIT, SIPI and ExtINT (the PIC's INTA is due) for this vCPU. */
+	/*
+	 * NMI, INIT and SIPI for this vCPU.  Like kick, these may run under
+	 * the I/O APIC's lock or from another vCPU: they record the event and
+	 * kick, and must not sleep or touch the APIC's registers (an INIT is
+	 * applied with rv_lapic_init_reset() on the vCPU thread).
+	 */
 	void (*nmi)(void *ctx);
 	void (*init)(void *ctx);
 	void (*sipi)(void *ctx, u8 vector);
-	void (*extint)(void *ctx);
 	/* A level-triggered vector was EOI'd: tell the I/O APIC. */
 	void (*eoi_broadcast)(void *ctx, u8 vector);
 	/* An IPI written to the ICR: deliver it on the APIC bus. */
@@ -54,7 +59,10 @@ struct rv_lapic {
 	u32 *regs;		/* one page, the hardware's layout */
 	u64 base;		/* IA32_APIC_BASE */
 	u32 vcpu_id;		/* the x2APIC ID; the xAPIC ID is its low byte */
-	u32 esr_pending;	/* errors since the last ESR write */
+	unsigned long esr_pending;	/* errors since the last ESR write (atomic) */
+	/* What the guest's CPUID offers: set by the glue, checked by APIC_BASE writes. */
+	bool x2apic_allowed;
+	u8 maxphyaddr;
 	u32 tsc_khz;
 	struct {
 		bool armed;
@@ -69,6 +77,9 @@ struct rv_lapic {
 void rv_lapic_init(struct rv_lapic *apic, u32 *page, u32 vcpu_id, bool bsp,
 		   const struct rv_lapic_ops *ops, void *ctx);
 void rv_lapic_reset(struct rv_lapic *apic, bool bsp);
+void rv_lapic_init_reset(struct rv_lapic *apic);
+bool rv_lapic_sw_enabled(const struct rv_lapic *apic);
+bool rv_lapic_accept_pic_intr(const struct rv_lapic *apic);
 int rv_lapic_set_base(struct rv_lapic *apic, u64 value, bool host);
 bool rv_lapic_hw_enabled(const struct rv_lapic *apic);
 bool rv_lapic_x2apic(const struct rv_lapic *apic);

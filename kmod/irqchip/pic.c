@@ -131,8 +131,10 @@ static void update(struct rv_pic *pic)
 /*
  * End a locked section: tell the sources of the pins it EOI'd first (a
  * resampled irqfd lowers its line there, so a level request that is gone
- * never raises INT again), then recompute INT and report it if it moved.
- * Called with the lock held; returns with it released.
+ * never raises INT again), then recompute INT and kick its owner if it
+ * moved.  Called with the lock held; returns with it released.
+ *
+ * Like the I/O APIC, the PIC is never driven from hard-interrupt context.
  */
 static void settle_and_unlock(struct rv_pic *pic, bool old_output)
 {
@@ -151,7 +153,7 @@ static void settle_and_unlock(struct rv_pic *pic, bool old_output)
 	output = pic->output;
 	spin_unlock(&pic->lock);
 	if (output != old_output)
-		pic->ops->output(pic->ctx, output);
+		pic->ops->output(pic->ctx);
 }
 
 void rv_pic_init(struct rv_pic *pic, const struct rv_pic_ops *ops, void *ctx)

@@ -16,11 +16,13 @@
 
 struct rv_pic_ops {
 	/*
-	 * The master's INT output changed to @level.  Called without the
-	 * lock held, after the change; it may call rv_pic_ack().  A level
-	 * may be reported twice when sources race.
+	 * The master's INT output may have changed: the vCPU that takes the
+	 * PIC's interrupts should look again (rv_pic_output(), and the INTA
+	 * cycle rv_pic_ack() on its own thread when it can take one).  Only a
+	 * kick: the level is sampled, never passed, so racing sources cannot
+	 * report it out of order.  Called without the lock.
 	 */
-	void (*output)(void *ctx, bool level);
+	void (*output)(void *ctx);
 	/*
 	 * The guest EOI'd @pin (0-15), the resample point of an irqfd.
 	 * Called without the lock; it may set the pin's level.  May be NULL.

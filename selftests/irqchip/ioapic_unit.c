@@ -21,6 +21,7 @@ static struct {
 	unsigned int acked[MAX_MSGS];
 	int nr_acked;
 	bool lower_on_ack;	/* the acked() source lowers its line */
+	bool rewrite_on_ack;	/* and the entry is rewritten before it does */
 } fake;
 
 static int fake_deliver(void *ctx, const struct rv_apic_msg *msg)
@@ -32,11 +33,17 @@ static int fake_deliver(void *ctx, const struct rv_apic_msg *msg)
 	return fake.accept;
 }
 
+static void redir(struct rv_ioapic *io, unsigned int pin, u64 e);
+static u64 redir_read(struct rv_ioapic *io, unsigned int pin);
+
 static void fake_acked(void *ctx, unsigned int pin)
 {
 	assert(!spin_is_locked(&fake.io->lock));
 	if (fake.nr_acked < MAX_MSGS)
 		fake.acked[fake.nr_acked++] = pin;
+	/* Another vCPU rewrites the entry (an affinity change) meanwhile. */
+	if (fake.rewrite_on_ack)
+		redir(fake.io, pin, redir_read(fake.io, pin));
 	if (fake.lower_on_ack)
 		rv_ioapic_set_irq(fake.io, pin, false);
 }
@@ -122,8 +129,8 @@ TEST(edge_pin_delivers_on_rising_edge_only)
 	EXPECT_EQ(APIC_DM_FIXED, fake.msg[0].delivery_mode);
 	EXPECT_FALSE(fake.msg[0].dest_logical);
 	EXPECT_FALSE(fake.msg[0].level_trig);
-	/* Still high: no new edge. */
-	EXPECT_EQ(1, rv_ioapic_set_irq(io, 4, true));
+	/* Still high: no new edge (coalesced). */
+	EXPECT_EQ(0, rv_ioapic_set_irq(io, 4, true));
 	EXPECT_EQ(1, fake.nr);
 	/* A pulse is an edge. */
 	EXPECT_EQ(1, rv_ioapic_set_irq(io, 4, false));
@@ -184,6 +191,29 @@ TEST(resample_lowering_the_line_stops_redelivery)
 	EXPECT_EQ(1, fake.nr);
 	EXPECT_EQ(1, fake.nr_acked);
 	EXPECT_EQ(0, redir_read(io, 11) & REMOTE_IRR);
+}
+
+TEST(resample_races_an_entry_rewrite)
+{
+	struct rv_ioapic *io = new_ioapic();
+
+	redir(io, 12, 0x61 | LEVEL);
+	rv_ioapic_set_irq(io, 12, true);
+	fake.lower_on_ack = true;
+	fake.rewrite_on_ack = true;
+	rv_ioapic_eoi(io, 0x61);
+	/* The rewrite saw the remote IRR still set: no second delivery. */
+	EXPECT_EQ(1, fake.nr);
+	EXPECT_EQ(0, redir_read(io, 12) & REMOTE_IRR);
+}
+
+TEST(level_nmi_entry_holds_no_remote_irr)
+{
+	struct rv_ioapic *io = new_ioapic();
+
+	redir(io, 13, LEVEL | APIC_DM_NMI);
+	EXPECT_EQ(1, rv_ioapic_set_irq(io, 13, true));
+	EXPECT_EQ(0, redir_read(io, 13) & REMOTE_IRR);
 }
 
 TEST(level_masked_then_unmasked_delivers)

@@ -32,7 +32,7 @@ static int ioapic_deliver(void *ctx, const struct rv_apic_msg *msg)
 	return rv_irqchip_deliver(&chip, msg, NULL);
 }
 
-static void pic_output(void *ctx, bool level) { }
+static void pic_output(void *ctx) { }
 
 static const struct rv_ioapic_ops ioapic_ops = { .deliver = ioapic_deliver };
 static const struct rv_pic_ops pic_ops = { .output = pic_output };
@@ -63,7 +63,7 @@ static u64 zero(void *ctx) { return 0; }
 static void nop_arm(void *ctx, u64 t) { }
 
 static const struct rv_lapic_ops lapic_ops = {
-	.kick = kick, .nmi = nop, .init = nop, .sipi = nop_sipi, .extint = nop,
+	.kick = kick, .nmi = nop, .init = nop, .sipi = nop_sipi,
 	.eoi_broadcast = eoi_broadcast, .send_ipi = send_ipi, .now_ns = zero,
 	.guest_tsc = zero, .timer_arm = nop_arm, .timer_cancel = nop,
 };
@@ -230,6 +230,32 @@ TEST(lowest_priority_picks_the_lowest_ppr)
 	EXPECT_EQ(1, rv_irqchip_signal_msi(&chip, 0xfee03004, APIC_DM_LOWEST | 0x90));
 	EXPECT_EQ(0x90, rv_lapic_pending_vector(&vcpus[1].apic));
 	EXPECT_EQ(0, vcpus[0].kicks);
+	/* A software-disabled APIC is never chosen, however idle. */
+	assert(!rv_lapic_mmio_write(&vcpus[1].apic, APIC_SPIV, 4, 0xff));
+	EXPECT_EQ(1, rv_irqchip_signal_msi(&chip, 0xfee03004, APIC_DM_LOWEST | 0x91));
+	EXPECT_EQ(0x91, rv_lapic_pending_vector(&vcpus[0].apic));
+	teardown();
+}
+
+TEST(lowest_priority_ties_spread_by_vector)
+{
+	setup(rv_routing_default());
+	assert(!rv_lapic_mmio_write(&vcpus[0].apic, APIC_LDR, 4, 0x01000000));
+	assert(!rv_lapic_mmio_write(&vcpus[1].apic, APIC_LDR, 4, 0x02000000));
+	EXPECT_EQ(1, rv_irqchip_signal_msi(&chip, 0xfee03004, APIC_DM_LOWEST | 0x80));
+	EXPECT_EQ(1, rv_irqchip_signal_msi(&chip, 0xfee03004, APIC_DM_LOWEST | 0x71));
+	EXPECT_EQ(0x80, rv_lapic_pending_vector(&vcpus[0].apic));
+	EXPECT_EQ(0x71, rv_lapic_pending_vector(&vcpus[1].apic));
+	teardown();
+}
+
+TEST(unprogrammed_msi_route_is_taken_and_silent)
+{
+	struct rv_route r = msi_route(40, 0, 0);
+
+	setup(rv_routing_build(&r, 1));
+	EXPECT_EQ(-1, rv_irqchip_set_irq(&chip, 40, true));
+	EXPECT_EQ(0, vcpus[0].kicks + vcpus[1].kicks);
 	teardown();
 }
 

@@ -15,7 +15,7 @@
 #include "../../kmod/irqchip/lapic.h"
 
 static struct {
-	int kicks, nmis, inits, extints;
+	int kicks, nmis, inits;
 	int sipi_vector;
 	int eoi_vector;		/* last broadcast, -1 for none */
 	struct rv_apic_msg ipi[8];
@@ -31,7 +31,6 @@ static void f_kick(void *c) { fake.kicks++; }
 static void f_nmi(void *c) { fake.nmis++; }
 static void f_init(void *c) { fake.inits++; }
 static void f_sipi(void *c, u8 v) { fake.sipi_vector = v; }
-static void f_extint(void *c) { fake.extints++; }
 static void f_eoi(void *c, u8 v) { fake.eoi_vector = v; }
 static void f_ipi(void *c, const struct rv_apic_msg *m) { fake.ipi[fake.nr_ipi++ & 7] = *m; }
 static u64 f_now(void *c) { return fake.now; }
@@ -40,7 +39,7 @@ static void f_arm(void *c, u64 at) { fake.armed_at = at; }
 static void f_cancel(void *c) { fake.armed_at = 0; fake.cancels++; }
 
 static const struct rv_lapic_ops ops = {
-	.kick = f_kick, .nmi = f_nmi, .init = f_init, .sipi = f_sipi, .extint = f_extint,
+	.kick = f_kick, .nmi = f_nmi, .init = f_init, .sipi = f_sipi,
 	.eoi_broadcast = f_eoi, .send_ipi = f_ipi, .now_ns = f_now, .guest_tsc = f_tsc,
 	.timer_arm = f_arm, .timer_cancel = f_cancel,
 };
@@ -99,7 +98,23 @@ TEST(reset_state)
 	EXPECT_EQ(APIC_LVT_MASKED, rd(a, APIC_LVT0));
 	EXPECT_EQ(APIC_LVT_MASKED, rd(a, APIC_LVTERR));
 	EXPECT_EQ(0xfee00800ULL, a->base);
-	EXPECT_EQ(0xfee00900ULL, new_apic(0)->base);
+	EXPECT_FALSE(rv_lapic_accept_pic_intr(a));
+	/* The boot CPU's LINT0 is an unmasked ExtINT: the PIC reaches it. */
+	a = new_apic(0);
+	EXPECT_EQ(0xfee00900ULL, a->base);
+	EXPECT_EQ(APIC_DM_EXTINT, rd(a, APIC_LVT0));
+	EXPECT_TRUE(rv_lapic_accept_pic_intr(a));
+}
+
+TEST(level_deassert_carries_no_interrupt)
+{
+	struct rv_lapic *a = enabled_apic(0);
+	struct rv_apic_msg m = {
+		.vector = 0x50, .delivery_mode = APIC_DM_FIXED, .level_trig = true,
+	};
+
+	EXPECT_EQ(0, rv_lapic_accept(a, &m));
+	EXPECT_EQ(-1, rv_lapic_pending_vector(a));
 }
 
 TEST(software_disabled_accepts_no_fixed_interrupts)
@@ -160,7 +175,8 @@ TEST(coalescing_and_illegal_vectors)
 	struct rv_lapic *a = enabled_apic(0);
 
 	EXPECT_EQ(1, fixed(a, 0x33, false));
-	EXPECT_EQ(0, fixed(a, 0x33, false));
+	/* Already pending: merged, but accepted (a level source waits for the EOI). */
+	EXPECT_EQ(1, fixed(a, 0x33, false));
 	EXPECT_EQ(0, fixed(a, 0x0f, false));
 	wr(a, APIC_ESR, 0);
 	EXPECT_EQ(1u << 6, rd(a, APIC_ESR));
@@ -246,6 +262,12 @@ TEST(destination_matching)
 	EXPECT_TRUE(rv_lapic_match_dest(&b, &m, NULL));
 	m.dest_id = (1u << 16) | (1u << 5);
 	EXPECT_FALSE(rv_lapic_match_dest(&b, &m, NULL));
+	/* 0xff: a broadcast from an I/O APIC or MSI, APIC 255 from another x2APIC. */
+	m.dest_logical = false;
+	m.dest_id = 0xff;
+	EXPECT_TRUE(rv_lapic_match_dest(&b, &m, NULL));
+	EXPECT_FALSE(rv_lapic_match_dest(&b, &m, a));
+	m.dest_logical = true;
 	/* A hardware-disabled APIC is not on the bus. */
 	ASSERT_EQ(0, rv_lapic_set_base(a, 0xfee00000, false));
 	m.dest_logical = false;
@@ -278,6 +300,14 @@ TEST(apic_base_mode_transitions)
 	/* Disabled -> x2APIC directly is #GP; via xAPIC it is fine. */
 	ASSERT_EQ(0, rv_lapic_set_base(a, 0xfee00000, false));
 	EXPECT_EQ(-EINVAL, rv_lapic_set_base(a, x2apic, false));
+	/* Without x2APIC in the guest's CPUID, or past MAXPHYADDR: #GP. */
+	ASSERT_EQ(0, rv_lapic_set_base(a, 0xfee00000 | RV_APICBASE_ENABLE, false));
+	a->x2apic_allowed = false;
+	EXPECT_EQ(-EINVAL, rv_lapic_set_base(a, x2apic, false));
+	a->maxphyaddr = 32;
+	EXPECT_EQ(-EINVAL, rv_lapic_set_base(a, xapic | (1ULL << 33), false));
+	a->x2apic_allowed = true;
+	ASSERT_EQ(0, rv_lapic_set_base(a, 0xfee00000, false));
 	/* The guest cannot change the BSP flag. */
 	ASSERT_EQ(0, rv_lapic_set_base(a, 0xfee00000 | RV_APICBASE_ENABLE, false));
 	EXPECT_TRUE(a->base & RV_APICBASE_BSP);
@@ -360,22 +390,42 @@ TEST(svr_disable_masks_lvts)
 	EXPECT_EQ(APIC_DM_NMI, rd(a, APIC_LVT1));
 }
 
-TEST(lint_pins)
+TEST(lint_pins_and_the_pic)
 {
-	struct rv_lapic *a = enabled_apic(0);
+	struct rv_lapic *a = enabled_apic(1);
 
-	rv_lapic_lint(a, 0, true);
-	EXPECT_EQ(0, fake.extints);	/* masked after reset */
+	EXPECT_FALSE(rv_lapic_accept_pic_intr(a));	/* masked after reset */
 	wr(a, APIC_LVT0, APIC_DM_EXTINT);
+	EXPECT_TRUE(rv_lapic_accept_pic_intr(a));
+	wr(a, APIC_LVT0, APIC_DM_EXTINT | APIC_LVT_MASKED);
+	EXPECT_FALSE(rv_lapic_accept_pic_intr(a));
+	/* A hardware-disabled APIC passes the PIC straight through. */
+	ASSERT_EQ(0, rv_lapic_set_base(a, 0xfee00000, false));
+	EXPECT_TRUE(rv_lapic_accept_pic_intr(a));
+	a = enabled_apic(1);
 	wr(a, APIC_LVT1, APIC_DM_NMI);
-	rv_lapic_lint(a, 0, true);
 	rv_lapic_lint(a, 1, true);
-	rv_lapic_lint(a, 0, false);
-	EXPECT_EQ(1, fake.extints);
+	rv_lapic_lint(a, 1, false);
 	EXPECT_EQ(1, fake.nmis);
 	wr(a, APIC_LVT0, 0x38);		/* fixed vector 0x38 */
 	rv_lapic_lint(a, 0, true);
 	EXPECT_EQ(0x38, rv_lapic_pending_vector(a));
+}
+
+TEST(init_keeps_the_mode)
+{
+	struct rv_lapic *a = enabled_apic(6);
+	u64 v = 1;
+
+	ASSERT_EQ(0, rv_lapic_set_base(a, 0xfee00000 | RV_APICBASE_ENABLE | RV_APICBASE_X2APIC,
+				       false));
+	ASSERT_EQ(0, rv_lapic_wrmsr(a, 0x808, 0x40));
+	rv_lapic_init_reset(a);
+	EXPECT_TRUE(rv_lapic_x2apic(a));
+	ASSERT_EQ(0, rv_lapic_rdmsr(a, 0x808, &v));
+	EXPECT_EQ(0, v);
+	ASSERT_EQ(0, rv_lapic_rdmsr(a, 0x802, &v));
+	EXPECT_EQ(6, v);
 }
 
 TEST(accepting_system_messages)
@@ -391,6 +441,8 @@ TEST(accepting_system_messages)
 	m.delivery_mode = APIC_DM_NMI;
 	EXPECT_EQ(1, rv_lapic_accept(a, &m));
 	m.delivery_mode = APIC_DM_SMI;
+	EXPECT_EQ(0, rv_lapic_accept(a, &m));
+	m.delivery_mode = APIC_DM_EXTINT;	/* the PIC comes through LINT0 only */
 	EXPECT_EQ(0, rv_lapic_accept(a, &m));
 	EXPECT_EQ(1, fake.inits);
 	EXPECT_EQ(0x9f, fake.sipi_vector);
@@ -413,6 +465,12 @@ TEST(timer_one_shot)
 	EXPECT_EQ(0, rd(a, APIC_TMCCT));
 	/* A stopped timer fires no more. */
 	EXPECT_EQ(0, rv_lapic_timer_expired(a));
+	/* A new divider mid-count keeps the count, at the new rate. */
+	wr(a, APIC_TMICT, 1000);
+	fake.now += 200;
+	wr(a, APIC_TDCR, 0x0);		/* divide by 2 */
+	EXPECT_EQ(fake.now + 1600, fake.armed_at);
+	EXPECT_EQ(800, rd(a, APIC_TMCCT));
 	/* TMICT 0 stops it. */
 	wr(a, APIC_TMICT, 5000);
 	wr(a, APIC_TMICT, 0);
@@ -469,6 +527,9 @@ TEST(timer_tsc_deadline)
 	EXPECT_EQ(0xd0, rv_lapic_pending_vector(a));
 	ASSERT_EQ(0, rv_lapic_rdmsr(a, RV_MSR_TSC_DEADLINE, &v));
 	EXPECT_EQ(0, v);
+	/* A deadline centuries away does not wrap into "now". */
+	ASSERT_EQ(0, rv_lapic_wrmsr(a, RV_MSR_TSC_DEADLINE, ~0ULL));
+	EXPECT_LT(fake.now + 1000000000000ULL, fake.armed_at);
 	/* A deadline in the past fires at once; a mode change disarms. */
 	ASSERT_EQ(0, rv_lapic_wrmsr(a, RV_MSR_TSC_DEADLINE, 5));
 	EXPECT_EQ(fake.now, fake.armed_at);

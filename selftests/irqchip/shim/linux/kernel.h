@@ -17,4 +17,5 @@ static inline void __set_bit(unsigned int nr, unsigned long *addr)
 		else
 #define min_t(t, a, b)	((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 #define max(a, b)	((a) > (b) ? (a) : (b))
+#define min(a, b)	((a) < (b) ? (a) : (b))
 #endif
