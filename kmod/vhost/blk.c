@@ -144,7 +144,8 @@ static bool rv_blk_handle(struct rv_vq *vq)
 	return rv_vq_serve(vq, rv_blk_one);
 }
 
-static int rv_blk_set_backend(struct rv_dev *dev, struct file *file)
+static int rv_blk_set_backend(struct rv_dev *dev, struct file *file,
+			      struct socket **sockp)
 {
 	umode_t mode = file_inode(file)->i_mode;
 

@@ -21,6 +21,7 @@
 
 struct rv_dev;
 struct rv_vq;
+struct socket;
 
 /* Split virtqueue descriptor, as laid out in guest memory. */
 struct rv_desc {
@@ -46,6 +47,7 @@ struct rv_poll {
 	poll_table table;
 	wait_queue_entry_t wait;
 	wait_queue_head_t *wqh;
+	bool refused;			/* the file wanted a second queue */
 	struct rv_dev *dev;
 	unsigned long bit;	/* pending bit set on wakeup */
 	atomic64_t *counter;	/* bumped on each wakeup, may be NULL */
@@ -92,7 +94,9 @@ struct rv_vq {
 struct rv_dev_ops {
 	/* Serves up to RV_BATCH chains; true when more work is left. */
 	bool (*handle)(struct rv_vq *vq);
-	int (*set_backend)(struct rv_dev *dev, struct file *file);
+	/* Checks @file; net also finds its socket (*@sockp, else NULL). */
+	int (*set_backend)(struct rv_dev *dev, struct file *file,
+			   struct socket **sockp);
 	unsigned int nqueues;
 	u64 features;
 };
@@ -108,6 +112,7 @@ struct rv_dev {
 	u64 features;
 	struct rv_mem *mem;
 	struct file *backend;
+	struct socket *backend_sock;	/* net: the tap's, inside @backend */
 	struct rv_poll backend_poll;	/* net: tap readable -> RX pending */
 	void *bounce;			/* net: one frame */
 	struct rv_vq vqs[RINGVM_VHOST_MAX_QUEUES];
@@ -137,7 +142,7 @@ void rv_worker_stop(struct rv_dev *dev);
 void rv_worker_queue(struct rv_dev *dev, unsigned long bit);
 void rv_poll_init(struct rv_poll *p, struct rv_dev *dev, unsigned long bit,
 		  atomic64_t *counter);
-void rv_poll_start(struct rv_poll *p, struct file *file);
+int rv_poll_start(struct rv_poll *p, struct file *file);
 void rv_poll_stop(struct rv_poll *p);
 
 /* io.c */

@@ -94,6 +94,14 @@ static void rv_poll_queue(struct file *file, wait_queue_head_t *wqh,
 {
 	struct rv_poll *p = container_of(pt, struct rv_poll, table);
 
+	/*
+	 * One entry links into one queue: adding it to a second would corrupt
+	 * both lists (a pty's poll registers two).  Such a file is refused.
+	 */
+	if (p->wqh) {
+		p->refused = true;
+		return;
+	}
 	p->wqh = wqh;
 	add_wait_queue(wqh, &p->wait);
 }
@@ -105,17 +113,26 @@ void rv_poll_init(struct rv_poll *p, struct rv_dev *dev, unsigned long bit,
 	p->bit = bit;
 	p->counter = counter;
 	p->wqh = NULL;
+	p->refused = false;
 	init_waitqueue_func_entry(&p->wait, rv_poll_wakeup);
 	init_poll_funcptr(&p->table, rv_poll_queue);
 }
 
-void rv_poll_start(struct rv_poll *p, struct file *file)
+/* -EINVAL for a file that waits on more than one queue. */
+int rv_poll_start(struct rv_poll *p, struct file *file)
 {
-	__poll_t mask = vfs_poll(file, &p->table);
+	__poll_t mask;
 
+	p->refused = false;
+	mask = vfs_poll(file, &p->table);
+	if (p->refused) {
+		rv_poll_stop(p);
+		return -EINVAL;
+	}
 	/* Readiness from before we listened would otherwise go unnoticed. */
 	if (mask & EPOLLIN)
 		rv_worker_queue(p->dev, p->bit);
+	return 0;
 }
 
 void rv_poll_stop(struct rv_poll *p)

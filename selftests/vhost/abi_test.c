@@ -4,8 +4,11 @@
  * features, device type, vring arguments, backends, and the lifetime rules
  * (unload refused while a device is open, owner exit releases everything).
  */
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 
 #include "kselftest_harness.h"
 #include "ringvm_selftest.h"
@@ -307,19 +310,78 @@ TEST_F(abi, backend_kinds)
 	b.fd = -1;
 	EXPECT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_BACKEND, &b));
 
-	/* net wants a frame device, not a file or a pipe */
+	/* net wants a tap: a file, a pipe or a plain socket is not one */
 	type = RINGVM_VHOST_DEV_NET;
 	ASSERT_EQ(0, ioctl(net, RINGVM_VHOST_SET_OWNER));
 	ASSERT_EQ(0, ioctl(net, RINGVM_VHOST_SET_DEVICE_TYPE, &type));
 	b.fd = file;
-	EXPECT_ERRNO(EINVAL, ioctl(net, RINGVM_VHOST_SET_BACKEND, &b));
+	EXPECT_ERRNO(ENOTSOCK, ioctl(net, RINGVM_VHOST_SET_BACKEND, &b));
 	b.fd = pipefd[1];
-	EXPECT_ERRNO(EINVAL, ioctl(net, RINGVM_VHOST_SET_BACKEND, &b));
+	EXPECT_ERRNO(ENOTSOCK, ioctl(net, RINGVM_VHOST_SET_BACKEND, &b));
+	b.fd = sock;
+	EXPECT_ERRNO(ENOTSOCK, ioctl(net, RINGVM_VHOST_SET_BACKEND, &b));
 	close(net);
 	close(file);
 	close(sock);
 	close(pipefd[0]);
 	close(pipefd[1]);
+}
+
+/*
+ * A pty has read_iter, write_iter and poll, but its poll waits on two
+ * queues: it must be refused, and a write to its other end (which would
+ * walk a corrupted wait list if the worker had listened) must be harmless.
+ */
+/* A pty pair; the test host's initramfs has no devpts until we mount one. */
+static int open_pty(int *slave)
+{
+	int master;
+
+	if (access("/dev/pts/ptmx", F_OK)) {
+		mkdir("/dev/pts", 0755);
+		if (mount("devpts", "/dev/pts", "devpts", 0, "ptmxmode=0666"))
+			return -errno;
+	}
+	master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return -errno;
+	if (unlockpt(master)) {
+		close(master);
+		return -errno;
+	}
+	*slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*slave < 0) {
+		close(master);
+		return -errno;
+	}
+	return master;
+}
+
+TEST_F(abi, net_backend_pty_is_refused)
+{
+	struct ringvm_vhost_backend b = { .fd = -1 };
+	uint32_t type = RINGVM_VHOST_DEV_NET;
+	int master, slave = -1;
+	char buf[16];
+
+	master = open_pty(&slave);
+	ASSERT_LE(0, master) {
+		TH_LOG("no pty: %s", strerror(-master));
+	}
+	ASSERT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_OWNER));
+	ASSERT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_DEVICE_TYPE, &type));
+	b.fd = master;
+	EXPECT_ERRNO(ENOTSOCK, ioctl(self->fd, RINGVM_VHOST_SET_BACKEND, &b));
+	b.fd = slave;
+	EXPECT_ERRNO(ENOTSOCK, ioctl(self->fd, RINGVM_VHOST_SET_BACKEND, &b));
+	/* The trigger of the old oops: data arriving on the pty. */
+	EXPECT_EQ(5, write(slave, "ping\n", 5));
+	EXPECT_LT(0, read(master, buf, sizeof(buf)));
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(5, write(slave, "pong\n", 5));
+	close(slave);
+	close(master);
 }
 
 /* An open, running device pins the module; closing it lets unload through. */
