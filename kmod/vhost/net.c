@@ -22,6 +22,8 @@
 #include <linux/socket.h>
 #include <linux/if_tun.h>
 #include <linux/if_tap.h>
+#include <linux/mman.h>
+#include <linux/security.h>
 
 #include "vhost.h"
 
@@ -144,10 +146,42 @@ static struct socket *rv_net_tap_socket(struct file *file)
 	return IS_ERR(sock) ? NULL : sock;
 }
 
+/*
+ * The tap's IFF_* flags, asked of the tap itself with TUNGETIFF (tun and
+ * tap both answer it) as its owner would.  Its answer goes to user memory,
+ * so a scratch page is mapped in the caller's mm for the call: the ioctl
+ * runs in the owner's context.
+ */
+static int rv_net_tap_flags(struct file *file, unsigned int *flags)
+{
+	struct ifreq __user *ifr;
+	unsigned long addr;
+	short f;
+	long r;
+
+	addr = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(addr))
+		return (int)addr;
+	ifr = (struct ifreq __user *)addr;
+	r = security_file_ioctl(file, TUNGETIFF, addr);
+	if (!r)
+		r = vfs_ioctl(file, TUNGETIFF, addr);
+	if (!r && get_user(f, &ifr->ifr_flags))
+		r = -EFAULT;
+	vm_munmap(addr, PAGE_SIZE);
+	if (r)
+		return r;
+	*flags = (unsigned short)f;
+	return 0;
+}
+
 static int rv_net_set_backend(struct rv_dev *dev, struct file *file,
 			      struct socket **sockp)
 {
 	struct socket *sock = rv_net_tap_socket(file);
+	unsigned int flags;
+	int r;
 
 	if (!sock)
 		return -ENOTSOCK;
@@ -155,6 +189,17 @@ static int rv_net_set_backend(struct rv_dev *dev, struct file *file,
 	if ((file->f_mode & (FMODE_READ | FMODE_WRITE)) !=
 	    (FMODE_READ | FMODE_WRITE))
 		return -EBADF;
+	/*
+	 * Frames are plain Ethernet both ways: no packet-info prefix, no
+	 * virtio_net_hdr (the tap would read one from each frame we send).
+	 * A tun fd not yet attached to an interface fails here too (EBADFD).
+	 */
+	r = rv_net_tap_flags(file, &flags);
+	if (r)
+		return r;
+	if ((flags & (IFF_TUN | IFF_TAP)) != IFF_TAP || !(flags & IFF_NO_PI) ||
+	    (flags & IFF_VNET_HDR))
+		return -EINVAL;
 	if (!dev->bounce) {
 		dev->bounce = kvmalloc(RV_NET_FRAME_MAX, GFP_KERNEL);
 		if (!dev->bounce)
