@@ -8,6 +8,7 @@
 
 #include <linux/version.h>
 #include <linux/eventfd.h>
+#include <linux/fs.h>
 
 /* 6.8 dropped the count argument: every signal adds one. */
 static inline void rv_eventfd_signal(struct eventfd_ctx *ctx)
@@ -16,6 +17,25 @@ static inline void rv_eventfd_signal(struct eventfd_ctx *ctx)
 	eventfd_signal(ctx);
 #else
 	eventfd_signal(ctx, 1);
+#endif
+}
+
+/*
+ * Freeze protection around vfs_iter_write(): the caller's job until 6.8,
+ * which moved file_start_write() inside it (taking it twice could deadlock
+ * against a freeze).
+ */
+static inline void rv_file_start_write(struct file *file)
+{
+#if KERNEL_VERSION(6, 8, 0) > LINUX_VERSION_CODE
+	file_start_write(file);
+#endif
+}
+
+static inline void rv_file_end_write(struct file *file)
+{
+#if KERNEL_VERSION(6, 8, 0) > LINUX_VERSION_CODE
+	file_end_write(file);
 #endif
 }
 

@@ -147,7 +147,7 @@ void rv_poll_stop(struct rv_poll *p);
 
 /* io.c */
 ssize_t rv_file_io(struct file *file, int dir, struct iov_iter *iter,
-		   loff_t pos, bool nowait);
+		   loff_t pos);
 
 /* blk.c, net.c */
 extern const struct rv_dev_ops rv_blk_ops;
