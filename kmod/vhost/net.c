@@ -190,15 +190,15 @@ static int rv_net_set_backend(struct rv_dev *dev, struct file *file,
 	    (FMODE_READ | FMODE_WRITE))
 		return -EBADF;
 	/*
-	 * Frames are plain Ethernet both ways: no packet-info prefix, no
-	 * virtio_net_hdr (the tap would read one from each frame we send).
-	 * A tun fd not yet attached to an interface fails here too (EBADFD).
+	 * Frames are Ethernet (a tap, not a tun) without a virtio_net_hdr (the
+	 * tap would read one from each frame we send).  IFF_NO_PI cannot be
+	 * checked this way: tun's TUNGETIFF reports IFF_NOFILTER in the same
+	 * bit.  A tun fd not yet attached to an interface fails here (EBADFD).
 	 */
 	r = rv_net_tap_flags(file, &flags);
 	if (r)
 		return r;
-	if ((flags & (IFF_TUN | IFF_TAP)) != IFF_TAP || !(flags & IFF_NO_PI) ||
-	    (flags & IFF_VNET_HDR))
+	if ((flags & (IFF_TUN | IFF_TAP)) != IFF_TAP || (flags & IFF_VNET_HDR))
 		return -EINVAL;
 	if (!dev->bounce) {
 		dev->bounce = kvmalloc(RV_NET_FRAME_MAX, GFP_KERNEL);
