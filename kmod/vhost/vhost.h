@@ -16,6 +16,7 @@
 #include <linux/ringvm_vhost.h>
 
 #define RV_BATCH		64	/* chains per queue per worker pass */
+#define RV_WEIGHT_BYTES		0x80000	/* chain bytes per queue per pass (vhost's) */
 #define RV_MAX_IOV		UIO_MAXIOV
 #define RV_NET_FRAME_MAX	65550	/* largest frame a tap hands out */
 
@@ -163,7 +164,10 @@ extern const struct rv_dev_ops rv_net_ops;
 #define RV_STOP		1
 #define RV_RETRY	2
 
-/* Serves up to RV_BATCH chains of @vq; true when more are waiting. */
+/*
+ * Serves up to RV_BATCH chains or RV_WEIGHT_BYTES of chain buffers of @vq;
+ * true when more are waiting.
+ */
 bool rv_vq_serve(struct rv_vq *vq, int (*one)(struct rv_vq *vq, u32 *written));
 
 #endif /* RINGVM_VHOST_H */
