@@ -39,4 +39,13 @@ static inline void rv_file_end_write(struct file *file)
 #endif
 }
 
+/*
+ * vhost_task (kernel/vhost_task.c, exported to GPL modules) with the
+ * SIGKILL callback it gained in 6.11: the worker becomes a thread of the
+ * owner's process, inheriting its cgroups, credentials and limits.
+ */
+#if IS_ENABLED(CONFIG_VHOST_TASK) && KERNEL_VERSION(6, 11, 0) <= LINUX_VERSION_CODE
+#define RV_HAVE_VHOST_TASK 1
+#endif
+
 #endif /* RINGVM_VHOST_COMPAT_H */

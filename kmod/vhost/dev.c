@@ -43,7 +43,7 @@ static void rv_queue_all(struct rv_dev *dev)
 		return;
 	for (i = 0; i < dev->ops->nqueues; i++)
 		set_bit(i, &dev->pending);
-	wake_up_process(dev->worker);
+	rv_worker_wake(dev);
 }
 
 static u64 rv_offered_features(struct rv_dev *dev)
@@ -411,6 +411,7 @@ int rv_dev_open(struct inode *inode, struct file *file)
 	if (!dev)
 		return -ENOMEM;
 	mutex_init(&dev->mutex);
+	spin_lock_init(&dev->worker_lock);
 	dev->id = atomic_inc_return(&rv_next_id);
 	for (i = 0; i < RINGVM_VHOST_MAX_QUEUES; i++) {
 		struct rv_vq *vq = &dev->vqs[i];

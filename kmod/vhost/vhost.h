@@ -23,6 +23,8 @@
 struct rv_dev;
 struct rv_vq;
 struct socket;
+struct vhost_task;
+struct cred;
 
 /* Split virtqueue descriptor, as laid out in guest memory. */
 struct rv_desc {
@@ -106,7 +108,16 @@ struct rv_dev {
 	struct mutex mutex;		/* serialises ioctls */
 	u32 id;				/* names the device in traces */
 	struct mm_struct *mm;		/* owner; NULL until SET_OWNER */
+	/*
+	 * The worker runs as the owner: a vhost_task (a thread of the owner's
+	 * process) where the kernel offers one, else a kthread moved into the
+	 * owner's cgroups that does its work with the owner's credentials.
+	 */
+	struct vhost_task *vtsk;
 	struct task_struct *worker;
+	const struct cred *owner_cred;	/* kthread only */
+	spinlock_t worker_lock;		/* wakeups against a killed vhost_task */
+	bool worker_dead;
 	unsigned long pending;		/* a bit per queue with work */
 	u32 type;
 	const struct rv_dev_ops *ops;
@@ -141,6 +152,7 @@ void rv_vq_signal(struct eventfd_ctx *ctx);
 int rv_worker_start(struct rv_dev *dev);
 void rv_worker_stop(struct rv_dev *dev);
 void rv_worker_queue(struct rv_dev *dev, unsigned long bit);
+void rv_worker_wake(struct rv_dev *dev);
 void rv_poll_init(struct rv_poll *p, struct rv_dev *dev, unsigned long bit,
 		  atomic64_t *counter);
 int rv_poll_start(struct rv_poll *p, struct file *file);
