@@ -405,17 +405,45 @@ TEST_F(abi, unload_refused_while_device_open)
 	EXPECT_EQ(0, rv_load_module("ringvm_vhost"));
 }
 
+/* A /proc/meminfo field, in kB; -1 when missing. */
+static long meminfo_kb(const char *field)
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	char line[128];
+	size_t n = strlen(field);
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':')
+			v = atol(line + n + 1);
+	fclose(f);
+	return v;
+}
+
+#define OWNER_MEM	(64 << 20)
+
 /*
  * An owner that exits with a busy device (requests in flight, backend,
- * eventfds) leaves nothing behind: the module unloads afterwards.
+ * eventfds, 64 MiB of guest memory in use) leaves nothing behind: once it
+ * is reaped its worker is gone, the anonymous memory of its guest is free
+ * again (the device's reference on the owner's mm is dropped), and the
+ * module unloads.
  */
 TEST_F(abi, owner_exit_releases_everything)
 {
-	int status;
-	pid_t pid;
+	int status, ready[2], go[2];
+	long before, during, after;
+	pid_t pid, w;
+	char c;
 
 	close(self->fd);
 	self->fd = -1;
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	before = meminfo_kb("AnonPages");
+	ASSERT_LT(0, before);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -425,20 +453,44 @@ TEST_F(abi, owner_exit_releases_everything)
 
 		if (file < 0 ||
 		    rvd_open(&d, RINGVM_VHOST_DEV_BLK, RVD_BASE_FEATURES, 2, 64,
-			     1 << 20) ||
+			     OWNER_MEM) ||
 		    rvd_set_backend(&d, file) ||
 		    rvb_req_alloc(&d, &r, 512) ||
 		    rvb_get_id_sync(&d, &d.vq[0], &r))
 			_exit(1);
+		/* Guest RAM the guest has touched, past the rings and buffers. */
+		memset(d.mem.base + d.mem.brk, 0x5a, d.mem.size - d.mem.brk);
 		for (i = 0; i < 20; i++)
 			rvb_queue(&d, &d.vq[1], &r, RVB_T_IN, 0, 512);
 		rvd_publish(&d.vq[1]);
 		rvd_kick(&d.vq[1]);
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(2);
 		_exit(0);	/* no close, no teardown */
 	}
+	close(ready[1]);
+	close(go[0]);
+	ASSERT_EQ(1, read(ready[0], &c, 1)) {
+		TH_LOG("the owner failed to set its device up");
+	}
+	during = meminfo_kb("AnonPages");
+	w = rvd_find_worker(pid);
+	ASSERT_EQ(1, write(go[1], "g", 1));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
+	after = meminfo_kb("AnonPages");
+	/* The test itself is valid: the owner had its worker and its memory. */
+	EXPECT_LT(0, w);
+	EXPECT_LE(before + (OWNER_MEM >> 10) * 3 / 4, during);
+	/* And both are gone with it. */
+	EXPECT_EQ(0, rvd_find_worker(pid));
+	EXPECT_GT(before + (OWNER_MEM >> 10) / 4, after) {
+		TH_LOG("AnonPages %ld kB before, %ld with the owner, %ld after it",
+		       before, during, after);
+	}
+	close(ready[0]);
+	close(go[1]);
 	EXPECT_EQ(0, rv_unload_module("ringvm_vhost"));
 	EXPECT_EQ(0, rv_load_module("ringvm_vhost"));
 }

@@ -314,6 +314,66 @@ TEST_F(blk, write_to_read_only_backend_is_ioerr)
 	close(ro);
 }
 
+#define TRACING		"/sys/kernel/tracing"
+
+static int put_str(const char *path, const char *str, int flags)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | flags), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, str, strlen(str)) != (ssize_t)strlen(str))
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* Trace lines of event @event written by a ringvm_vhost worker. */
+static int worker_events(const char *event)
+{
+	FILE *f = fopen(TRACING "/trace", "re");
+	char line[1024];
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "ringvm-vhost-") && strstr(line, event))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/*
+ * FLUSH reaches the backing file's fsync, from the worker: a kprobe on
+ * tmpfs's fsync method (noop_fsync, which does nothing one could see
+ * otherwise) counts exactly one call per FLUSH, and the status byte,
+ * poisoned before each request, reads OK.
+ */
+TEST_F(blk, flush_calls_fsync)
+{
+	struct slot *s = &self->slot[0];
+	uint32_t id, len;
+	int i;
+
+	put_str(TRACING "/kprobe_events", "-:rvfsync", O_APPEND);
+	ASSERT_EQ(0, put_str(TRACING "/kprobe_events", "p:rvfsync noop_fsync",
+			     O_APPEND));
+	ASSERT_EQ(0, put_str(TRACING "/tracing_on", "1", 0));
+	ASSERT_EQ(0, put_str(TRACING "/trace", "", O_TRUNC));
+	ASSERT_EQ(0, put_str(TRACING "/events/kprobes/rvfsync/enable", "1", 0));
+	for (i = 0; i < 3; i++) {
+		blk_queue(&self->d, s, BLK_T_FLUSH, 0, 0, 0, 0);
+		ASSERT_EQ(0xee, *s->status);
+		ASSERT_EQ(0, blk_run(&self->d, 1, &id, &len));
+		EXPECT_EQ(BLK_S_OK, *s->status);
+		EXPECT_EQ(1, len);
+	}
+	ASSERT_EQ(0, put_str(TRACING "/events/kprobes/rvfsync/enable", "0", 0));
+	EXPECT_EQ(3, worker_events("rvfsync:"));
+	put_str(TRACING "/kprobe_events", "-:rvfsync", O_APPEND);
+}
+
 /*
  * An O_APPEND backend would put every OUT request at the end of the file:
  * refused at SET_BACKEND, and a write fails if O_APPEND is set afterwards
