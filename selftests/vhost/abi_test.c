@@ -495,4 +495,94 @@ TEST_F(abi, owner_exit_releases_everything)
 	EXPECT_EQ(0, rv_load_module("ringvm_vhost"));
 }
 
+/* Sends @n fds over the socket @s. */
+static int send_fds(int s, const int *fds, int n)
+{
+	char c = 'f', ctl[CMSG_SPACE(4 * sizeof(int))];
+	struct iovec iov = { &c, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctl,
+			    .msg_controllen = CMSG_SPACE(n * sizeof(int)) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
+	return sendmsg(s, &m, 0) == 1 ? 0 : -errno;
+}
+
+static int recv_fds(int s, int *fds, int n)
+{
+	char c, ctl[CMSG_SPACE(4 * sizeof(int))];
+	struct iovec iov = { &c, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *cm;
+
+	if (recvmsg(s, &m, 0) != 1)
+		return -errno;
+	cm = CMSG_FIRSTHDR(&m);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS ||
+	    cm->cmsg_len != CMSG_LEN(n * sizeof(int)))
+		return -EPROTO;
+	memcpy(fds, CMSG_DATA(cm), n * sizeof(int));
+	return 0;
+}
+
+/*
+ * The owner dies while another process holds the device and its kick
+ * eventfd: kicks after its death (whose worker, a thread of the dead
+ * process where vhost_task is used, may already be reaped) are harmless,
+ * and the last close releases the device.
+ */
+TEST_F(abi, kicks_after_the_owner_died)
+{
+	int sv[2], fds[2], status, i;
+	uint64_t one = 1;
+	pid_t pid;
+
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct rvd_dev d;
+		struct rvb_req r;
+		int file = rvb_backing_file();
+
+		if (file < 0 ||
+		    rvd_open(&d, RINGVM_VHOST_DEV_BLK, RVD_BASE_FEATURES, 1, 64,
+			     1 << 20) ||
+		    rvd_set_backend(&d, file) ||
+		    rvb_req_alloc(&d, &r, 512) ||
+		    rvb_get_id_sync(&d, &d.vq[0], &r))
+			_exit(1);
+		fds[0] = d.fd;
+		fds[1] = d.vq[0].kick;
+		if (send_fds(sv[1], fds, 2))
+			_exit(2);
+		_exit(0);
+	}
+	ASSERT_EQ(0, recv_fds(sv[0], fds, 2));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	/* The device outlives its owner here; its worker may not. */
+	EXPECT_EQ(-EWOULDBLOCK, rv_unload_module("ringvm_vhost"));
+	for (i = 0; i < 100; i++)
+		EXPECT_EQ(8, write(fds[1], &one, 8));
+	EXPECT_EQ(-1, ioctl(fds[0], RINGVM_VHOST_SET_OWNER));
+	EXPECT_EQ(EBUSY, errno);
+	close(fds[0]);
+	for (i = 0; i < 100; i++)
+		EXPECT_EQ(8, write(fds[1], &one, 8));
+	close(fds[1]);
+	close(sv[0]);
+	close(sv[1]);
+	EXPECT_EQ(0, rv_unload_module("ringvm_vhost"));
+	EXPECT_EQ(0, rv_load_module("ringvm_vhost"));
+}
+
 TEST_HARNESS_MAIN
