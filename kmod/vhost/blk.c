@@ -69,7 +69,7 @@ static u8 rv_blk_rw(struct rv_vq *vq, bool write, u64 sector, size_t *moved)
 		return RV_BLK_S_IOERR;
 	if (!len)
 		return RV_BLK_S_OK;
-	r = rv_file_io(file, write ? ITER_SOURCE : ITER_DEST, &it, pos, false);
+	r = rv_file_io(file, write ? ITER_SOURCE : ITER_DEST, &it, pos);
 	if (r != len)
 		return RV_BLK_S_IOERR;
 	*moved = len;
@@ -144,7 +144,8 @@ static bool rv_blk_handle(struct rv_vq *vq)
 	return rv_vq_serve(vq, rv_blk_one);
 }
 
-static int rv_blk_set_backend(struct rv_dev *dev, struct file *file)
+static int rv_blk_set_backend(struct rv_dev *dev, struct file *file,
+			      struct socket **sockp)
 {
 	umode_t mode = file_inode(file)->i_mode;
 
@@ -152,6 +153,9 @@ static int rv_blk_set_backend(struct rv_dev *dev, struct file *file)
 		return -EINVAL;
 	if (!(file->f_mode & FMODE_READ))
 		return -EBADF;
+	/* Requests write at their sector, never at the end of the file. */
+	if (file->f_flags & O_APPEND)
+		return -EINVAL;
 	return 0;
 }
 

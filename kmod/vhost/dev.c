@@ -43,7 +43,7 @@ static void rv_queue_all(struct rv_dev *dev)
 		return;
 	for (i = 0; i < dev->ops->nqueues; i++)
 		set_bit(i, &dev->pending);
-	wake_up_process(dev->worker);
+	rv_worker_wake(dev);
 }
 
 static u64 rv_offered_features(struct rv_dev *dev)
@@ -129,8 +129,9 @@ static int rv_set_backend(struct rv_dev *dev, void __user *argp)
 {
 	struct ringvm_vhost_backend b;
 	struct file *file = NULL, *old;
+	struct socket *sock = NULL;
 	bool net = dev->type == RINGVM_VHOST_DEV_NET;
-	int r;
+	int r = 0;
 
 	if (copy_from_user(&b, argp, sizeof(b)))
 		return -EFAULT;
@@ -140,7 +141,7 @@ static int rv_set_backend(struct rv_dev *dev, void __user *argp)
 		file = fget(b.fd);
 		if (!file)
 			return -EBADF;
-		r = dev->ops->set_backend(dev, file);
+		r = dev->ops->set_backend(dev, file, &sock);
 		if (r) {
 			fput(file);
 			return r;
@@ -151,13 +152,23 @@ static int rv_set_backend(struct rv_dev *dev, void __user *argp)
 	rv_lock_vqs(dev);
 	old = dev->backend;
 	dev->backend = file;
+	dev->backend_sock = sock;
 	rv_unlock_vqs(dev);
 	if (old)
 		fput(old);
-	if (file && net)
-		rv_poll_start(&dev->backend_poll, file);
+	if (file && net) {
+		r = rv_poll_start(&dev->backend_poll, file);
+		if (r) {
+			/* Not reached for a tap (one queue); detach all the same. */
+			rv_lock_vqs(dev);
+			dev->backend = NULL;
+			dev->backend_sock = NULL;
+			rv_unlock_vqs(dev);
+			fput(file);
+		}
+	}
 	rv_queue_all(dev);
-	return 0;
+	return r;
 }
 
 static int rv_set_vring_kick(struct rv_vq *vq, s32 fd)
@@ -183,8 +194,14 @@ static int rv_set_vring_kick(struct rv_vq *vq, s32 fd)
 	mutex_unlock(&vq->mutex);
 	if (old)
 		fput(old);
-	if (file)
-		rv_poll_start(&vq->kick_poll, file);
+	/* An eventfd waits on one queue; refusal would detach the kick. */
+	if (file && rv_poll_start(&vq->kick_poll, file)) {
+		mutex_lock(&vq->mutex);
+		vq->kick_file = NULL;
+		mutex_unlock(&vq->mutex);
+		fput(file);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -394,6 +411,7 @@ int rv_dev_open(struct inode *inode, struct file *file)
 	if (!dev)
 		return -ENOMEM;
 	mutex_init(&dev->mutex);
+	spin_lock_init(&dev->worker_lock);
 	dev->id = atomic_inc_return(&rv_next_id);
 	for (i = 0; i < RINGVM_VHOST_MAX_QUEUES; i++) {
 		struct rv_vq *vq = &dev->vqs[i];

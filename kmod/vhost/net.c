@@ -8,11 +8,22 @@
  * Frames go through a bounce buffer so that a receive buffer is only taken
  * once a frame is known to exist, and a frame larger than the buffer is
  * dropped without consuming it.
+ *
+ * Only a tun/tap file is a backend, reached through the socket tun.ko or
+ * tap.ko hands out for it, as vhost-net does: an arbitrary pollable file
+ * (a pty, say) can register several wait queues and has no frame semantics.
  */
 #include <linux/fs.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/net.h>
 #include <linux/poll.h>
+#include <linux/socket.h>
+#include <linux/if_tun.h>
+#include <linux/if_tap.h>
+#include <linux/mman.h>
+#include <linux/security.h>
 
 #include "vhost.h"
 
@@ -22,13 +33,28 @@ static size_t rv_net_hdr_len(struct rv_dev *dev)
 	return rv_has_feature(dev, RINGVM_VHOST_F_VERSION_1) ? 12 : 10;
 }
 
+/*
+ * One frame between the bounce buffer and the tap's socket, never blocking;
+ * on receive, the frame's whole length even when it did not fit.
+ */
+static ssize_t rv_net_xfer(struct rv_dev *dev, int dir, size_t len)
+{
+	struct socket *sock = dev->backend_sock;
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	struct kvec kv = { .iov_base = dev->bounce, .iov_len = len };
+
+	iov_iter_kvec(&msg.msg_iter, dir, &kv, 1, len);
+	if (dir == ITER_SOURCE)
+		return sock->ops->sendmsg(sock, &msg, len);
+	return sock->ops->recvmsg(sock, &msg, len, MSG_DONTWAIT | MSG_TRUNC);
+}
+
 static int rv_net_tx_one(struct rv_vq *vq, u32 *written)
 {
 	struct rv_dev *dev = vq->dev;
 	struct rv_chain *c = &vq->chain;
 	size_t hlen = rv_net_hdr_len(dev), len;
 	struct iov_iter it;
-	struct kvec kv;
 
 	if (c->out_len < hlen || c->nin) {
 		rv_vq_fail(vq, RINGVM_VHOST_ERR_LAYOUT);
@@ -45,10 +71,7 @@ static int rv_net_tx_one(struct rv_vq *vq, u32 *written)
 		rv_vq_fail(vq, RINGVM_VHOST_ERR_ACCESS);
 		return -EFAULT;
 	}
-	kv.iov_base = dev->bounce;
-	kv.iov_len = len;
-	iov_iter_kvec(&it, ITER_SOURCE, &kv, 1, len);
-	if (rv_file_io(dev->backend, ITER_SOURCE, &it, 0, true) == len)
+	if (rv_net_xfer(dev, ITER_SOURCE, len) == len)
 		vq->bytes += len;
 	return RV_DONE;
 }
@@ -60,7 +83,6 @@ static int rv_net_rx_one(struct rv_vq *vq, u32 *written)
 	size_t hlen = rv_net_hdr_len(dev);
 	u8 hdr[12] = { 0 };
 	struct iov_iter it;
-	struct kvec kv;
 	ssize_t len;
 
 	if (c->nout) {
@@ -70,13 +92,11 @@ static int rv_net_rx_one(struct rv_vq *vq, u32 *written)
 	/* Never block the worker, whether or not the tap honours NOWAIT. */
 	if (!(vfs_poll(dev->backend, NULL) & EPOLLIN))
 		return RV_STOP;
-	kv.iov_base = dev->bounce;
-	kv.iov_len = RV_NET_FRAME_MAX;
-	iov_iter_kvec(&it, ITER_DEST, &kv, 1, RV_NET_FRAME_MAX);
-	len = rv_file_io(dev->backend, ITER_DEST, &it, 0, true);
+	len = rv_net_xfer(dev, ITER_DEST, RV_NET_FRAME_MAX);
 	if (len <= 0)
 		return RV_STOP;
-	if (c->in_len < hlen + len)
+	/* Consumed but unusable: too big for us or for the buffer. */
+	if (len > RV_NET_FRAME_MAX || c->in_len < hlen + len)
 		return RV_RETRY;
 	if (hlen == 12)
 		hdr[10] = 1;	/* num_buffers, little endian */
@@ -100,24 +120,92 @@ static bool rv_net_handle(struct rv_vq *vq)
 	return rv_vq_serve(vq, rv_net_tx_one);
 }
 
-/*
- * Any character device with read_iter, write_iter and poll that moves one
- * frame per call fits; the tap must be IFF_TAP | IFF_NO_PI without
- * IFF_VNET_HDR.
- */
-static int rv_net_set_backend(struct rv_dev *dev, struct file *file)
+/* The socket behind a tun or tap file, as vhost-net finds it; NULL otherwise. */
+static struct socket *rv_net_tap_socket(struct file *file)
 {
-	if (!S_ISCHR(file_inode(file)->i_mode) || !file->f_op->read_iter ||
-	    !file->f_op->write_iter || !file->f_op->poll)
-		return -EINVAL;
+	struct socket *(*get)(struct file *file);
+	struct socket *sock = ERR_PTR(-ENOTSOCK);
+
+	/*
+	 * Looked up at run time so that ringvm_vhost loads without tun.ko and
+	 * tap.ko; a file of theirs pins its module, so the socket outlives
+	 * symbol_put().
+	 */
+	get = symbol_get(tun_get_socket);
+	if (get) {
+		sock = get(file);
+		symbol_put(tun_get_socket);
+	}
+	if (IS_ERR(sock)) {
+		get = symbol_get(tap_get_socket);
+		if (get) {
+			sock = get(file);
+			symbol_put(tap_get_socket);
+		}
+	}
+	return IS_ERR(sock) ? NULL : sock;
+}
+
+/*
+ * The tap's IFF_* flags, asked of the tap itself with TUNGETIFF (tun and
+ * tap both answer it) as its owner would.  Its answer goes to user memory,
+ * so a scratch page is mapped in the caller's mm for the call: the ioctl
+ * runs in the owner's context.
+ */
+static int rv_net_tap_flags(struct file *file, unsigned int *flags)
+{
+	struct ifreq __user *ifr;
+	unsigned long addr;
+	short f;
+	long r;
+
+	addr = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(addr))
+		return (int)addr;
+	ifr = (struct ifreq __user *)addr;
+	r = security_file_ioctl(file, TUNGETIFF, addr);
+	if (!r)
+		r = vfs_ioctl(file, TUNGETIFF, addr);
+	if (!r && get_user(f, &ifr->ifr_flags))
+		r = -EFAULT;
+	vm_munmap(addr, PAGE_SIZE);
+	if (r)
+		return r;
+	*flags = (unsigned short)f;
+	return 0;
+}
+
+static int rv_net_set_backend(struct rv_dev *dev, struct file *file,
+			      struct socket **sockp)
+{
+	struct socket *sock = rv_net_tap_socket(file);
+	unsigned int flags;
+	int r;
+
+	if (!sock)
+		return -ENOTSOCK;
+	/* The fd's own access, as a read(2) or write(2) on it would need. */
 	if ((file->f_mode & (FMODE_READ | FMODE_WRITE)) !=
 	    (FMODE_READ | FMODE_WRITE))
 		return -EBADF;
+	/*
+	 * Frames are Ethernet (a tap, not a tun) without a virtio_net_hdr (the
+	 * tap would read one from each frame we send).  IFF_NO_PI cannot be
+	 * checked this way: tun's TUNGETIFF reports IFF_NOFILTER in the same
+	 * bit.  A tun fd not yet attached to an interface fails here (EBADFD).
+	 */
+	r = rv_net_tap_flags(file, &flags);
+	if (r)
+		return r;
+	if ((flags & (IFF_TUN | IFF_TAP)) != IFF_TAP || (flags & IFF_VNET_HDR))
+		return -EINVAL;
 	if (!dev->bounce) {
 		dev->bounce = kvmalloc(RV_NET_FRAME_MAX, GFP_KERNEL);
 		if (!dev->bounce)
 			return -ENOMEM;
 	}
+	*sockp = sock;
 	return 0;
 }
 

@@ -16,11 +16,15 @@
 #include <linux/ringvm_vhost.h>
 
 #define RV_BATCH		64	/* chains per queue per worker pass */
+#define RV_WEIGHT_BYTES		0x80000	/* chain bytes per queue per pass (vhost's) */
 #define RV_MAX_IOV		UIO_MAXIOV
 #define RV_NET_FRAME_MAX	65550	/* largest frame a tap hands out */
 
 struct rv_dev;
 struct rv_vq;
+struct socket;
+struct vhost_task;
+struct cred;
 
 /* Split virtqueue descriptor, as laid out in guest memory. */
 struct rv_desc {
@@ -46,6 +50,7 @@ struct rv_poll {
 	poll_table table;
 	wait_queue_entry_t wait;
 	wait_queue_head_t *wqh;
+	bool refused;			/* the file wanted a second queue */
 	struct rv_dev *dev;
 	unsigned long bit;	/* pending bit set on wakeup */
 	atomic64_t *counter;	/* bumped on each wakeup, may be NULL */
@@ -92,7 +97,9 @@ struct rv_vq {
 struct rv_dev_ops {
 	/* Serves up to RV_BATCH chains; true when more work is left. */
 	bool (*handle)(struct rv_vq *vq);
-	int (*set_backend)(struct rv_dev *dev, struct file *file);
+	/* Checks @file; net also finds its socket (*@sockp, else NULL). */
+	int (*set_backend)(struct rv_dev *dev, struct file *file,
+			   struct socket **sockp);
 	unsigned int nqueues;
 	u64 features;
 };
@@ -101,13 +108,23 @@ struct rv_dev {
 	struct mutex mutex;		/* serialises ioctls */
 	u32 id;				/* names the device in traces */
 	struct mm_struct *mm;		/* owner; NULL until SET_OWNER */
+	/*
+	 * The worker runs as the owner: a vhost_task (a thread of the owner's
+	 * process) where the kernel offers one, else a kthread moved into the
+	 * owner's cgroups that does its work with the owner's credentials.
+	 */
+	struct vhost_task *vtsk;
 	struct task_struct *worker;
+	const struct cred *owner_cred;	/* kthread only */
+	spinlock_t worker_lock;		/* wakeups against a killed vhost_task */
+	bool worker_dead;
 	unsigned long pending;		/* a bit per queue with work */
 	u32 type;
 	const struct rv_dev_ops *ops;
 	u64 features;
 	struct rv_mem *mem;
 	struct file *backend;
+	struct socket *backend_sock;	/* net: the tap's, inside @backend */
 	struct rv_poll backend_poll;	/* net: tap readable -> RX pending */
 	void *bounce;			/* net: one frame */
 	struct rv_vq vqs[RINGVM_VHOST_MAX_QUEUES];
@@ -135,14 +152,15 @@ void rv_vq_signal(struct eventfd_ctx *ctx);
 int rv_worker_start(struct rv_dev *dev);
 void rv_worker_stop(struct rv_dev *dev);
 void rv_worker_queue(struct rv_dev *dev, unsigned long bit);
+void rv_worker_wake(struct rv_dev *dev);
 void rv_poll_init(struct rv_poll *p, struct rv_dev *dev, unsigned long bit,
 		  atomic64_t *counter);
-void rv_poll_start(struct rv_poll *p, struct file *file);
+int rv_poll_start(struct rv_poll *p, struct file *file);
 void rv_poll_stop(struct rv_poll *p);
 
 /* io.c */
 ssize_t rv_file_io(struct file *file, int dir, struct iov_iter *iter,
-		   loff_t pos, bool nowait);
+		   loff_t pos);
 
 /* blk.c, net.c */
 extern const struct rv_dev_ops rv_blk_ops;
@@ -158,7 +176,10 @@ extern const struct rv_dev_ops rv_net_ops;
 #define RV_STOP		1
 #define RV_RETRY	2
 
-/* Serves up to RV_BATCH chains of @vq; true when more are waiting. */
+/*
+ * Serves up to RV_BATCH chains or RV_WEIGHT_BYTES of chain buffers of @vq;
+ * true when more are waiting.
+ */
 bool rv_vq_serve(struct rv_vq *vq, int (*one)(struct rv_vq *vq, u32 *written));
 
 #endif /* RINGVM_VHOST_H */

@@ -333,6 +333,7 @@ static void rv_vq_disable_notify(struct rv_vq *vq)
 bool rv_vq_serve(struct rv_vq *vq, int (*one)(struct rv_vq *vq, u32 *written))
 {
 	unsigned int count = 0, tries = 0;
+	u64 weight = 0;
 	bool more = false;
 	u16 old;
 	u32 written;
@@ -343,7 +344,12 @@ bool rv_vq_serve(struct rv_vq *vq, int (*one)(struct rv_vq *vq, u32 *written))
 	old = vq->used_idx;
 	rv_vq_disable_notify(vq);
 	while (!vq->error) {
-		if (tries++ >= RV_BATCH) {
+		/*
+		 * Both bounds, as vhost's weight: 64 tiny chains or a few huge
+		 * ones (a chain may name up to 4 GiB) end the pass alike, so the
+		 * vq mutex is given up and the other queues run in between.
+		 */
+		if (tries++ >= RV_BATCH || weight >= RV_WEIGHT_BYTES) {
 			more = true;
 			break;
 		}
@@ -371,6 +377,8 @@ bool rv_vq_serve(struct rv_vq *vq, int (*one)(struct rv_vq *vq, u32 *written))
 		if (rv_vq_push(vq, vq->chain.head, written))
 			break;
 		count++;
+		/* What the chain offered, whatever the request did with it. */
+		weight += (u64)vq->chain.out_len + vq->chain.in_len;
 	}
 	/* Chains finished before a failure still reach the driver. */
 	if (count)

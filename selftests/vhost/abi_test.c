@@ -4,8 +4,11 @@
  * features, device type, vring arguments, backends, and the lifetime rules
  * (unload refused while a device is open, owner exit releases everything).
  */
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 
 #include "kselftest_harness.h"
 #include "ringvm_selftest.h"
@@ -307,19 +310,78 @@ TEST_F(abi, backend_kinds)
 	b.fd = -1;
 	EXPECT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_BACKEND, &b));
 
-	/* net wants a frame device, not a file or a pipe */
+	/* net wants a tap: a file, a pipe or a plain socket is not one */
 	type = RINGVM_VHOST_DEV_NET;
 	ASSERT_EQ(0, ioctl(net, RINGVM_VHOST_SET_OWNER));
 	ASSERT_EQ(0, ioctl(net, RINGVM_VHOST_SET_DEVICE_TYPE, &type));
 	b.fd = file;
-	EXPECT_ERRNO(EINVAL, ioctl(net, RINGVM_VHOST_SET_BACKEND, &b));
+	EXPECT_ERRNO(ENOTSOCK, ioctl(net, RINGVM_VHOST_SET_BACKEND, &b));
 	b.fd = pipefd[1];
-	EXPECT_ERRNO(EINVAL, ioctl(net, RINGVM_VHOST_SET_BACKEND, &b));
+	EXPECT_ERRNO(ENOTSOCK, ioctl(net, RINGVM_VHOST_SET_BACKEND, &b));
+	b.fd = sock;
+	EXPECT_ERRNO(ENOTSOCK, ioctl(net, RINGVM_VHOST_SET_BACKEND, &b));
 	close(net);
 	close(file);
 	close(sock);
 	close(pipefd[0]);
 	close(pipefd[1]);
+}
+
+/*
+ * A pty has read_iter, write_iter and poll, but its poll waits on two
+ * queues: it must be refused, and a write to its other end (which would
+ * walk a corrupted wait list if the worker had listened) must be harmless.
+ */
+/* A pty pair; the test host's initramfs has no devpts until we mount one. */
+static int open_pty(int *slave)
+{
+	int master;
+
+	if (access("/dev/pts/ptmx", F_OK)) {
+		mkdir("/dev/pts", 0755);
+		if (mount("devpts", "/dev/pts", "devpts", 0, "ptmxmode=0666"))
+			return -errno;
+	}
+	master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return -errno;
+	if (unlockpt(master)) {
+		close(master);
+		return -errno;
+	}
+	*slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*slave < 0) {
+		close(master);
+		return -errno;
+	}
+	return master;
+}
+
+TEST_F(abi, net_backend_pty_is_refused)
+{
+	struct ringvm_vhost_backend b = { .fd = -1 };
+	uint32_t type = RINGVM_VHOST_DEV_NET;
+	int master, slave = -1;
+	char buf[16];
+
+	master = open_pty(&slave);
+	ASSERT_LE(0, master) {
+		TH_LOG("no pty: %s", strerror(-master));
+	}
+	ASSERT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_OWNER));
+	ASSERT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_DEVICE_TYPE, &type));
+	b.fd = master;
+	EXPECT_ERRNO(ENOTSOCK, ioctl(self->fd, RINGVM_VHOST_SET_BACKEND, &b));
+	b.fd = slave;
+	EXPECT_ERRNO(ENOTSOCK, ioctl(self->fd, RINGVM_VHOST_SET_BACKEND, &b));
+	/* The trigger of the old oops: data arriving on the pty. */
+	EXPECT_EQ(5, write(slave, "ping\n", 5));
+	EXPECT_LT(0, read(master, buf, sizeof(buf)));
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(5, write(slave, "pong\n", 5));
+	close(slave);
+	close(master);
 }
 
 /* An open, running device pins the module; closing it lets unload through. */
@@ -343,17 +405,45 @@ TEST_F(abi, unload_refused_while_device_open)
 	EXPECT_EQ(0, rv_load_module("ringvm_vhost"));
 }
 
+/* A /proc/meminfo field, in kB; -1 when missing. */
+static long meminfo_kb(const char *field)
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	char line[128];
+	size_t n = strlen(field);
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':')
+			v = atol(line + n + 1);
+	fclose(f);
+	return v;
+}
+
+#define OWNER_MEM	(64 << 20)
+
 /*
  * An owner that exits with a busy device (requests in flight, backend,
- * eventfds) leaves nothing behind: the module unloads afterwards.
+ * eventfds, 64 MiB of guest memory in use) leaves nothing behind: once it
+ * is reaped its worker is gone, the anonymous memory of its guest is free
+ * again (the device's reference on the owner's mm is dropped), and the
+ * module unloads.
  */
 TEST_F(abi, owner_exit_releases_everything)
 {
-	int status;
-	pid_t pid;
+	int status, ready[2], go[2];
+	long before, during, after;
+	pid_t pid, w;
+	char c;
 
 	close(self->fd);
 	self->fd = -1;
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	before = meminfo_kb("AnonPages");
+	ASSERT_LT(0, before);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -363,20 +453,134 @@ TEST_F(abi, owner_exit_releases_everything)
 
 		if (file < 0 ||
 		    rvd_open(&d, RINGVM_VHOST_DEV_BLK, RVD_BASE_FEATURES, 2, 64,
+			     OWNER_MEM) ||
+		    rvd_set_backend(&d, file) ||
+		    rvb_req_alloc(&d, &r, 512) ||
+		    rvb_get_id_sync(&d, &d.vq[0], &r))
+			_exit(1);
+		/* Guest RAM the guest has touched, past the rings and buffers. */
+		memset(d.mem.base + d.mem.brk, 0x5a, d.mem.size - d.mem.brk);
+		for (i = 0; i < 20; i++)
+			rvb_queue(&d, &d.vq[1], &r, RVB_T_IN, 0, 512);
+		rvd_publish(&d.vq[1]);
+		rvd_kick(&d.vq[1]);
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(2);
+		_exit(0);	/* no close, no teardown */
+	}
+	close(ready[1]);
+	close(go[0]);
+	ASSERT_EQ(1, read(ready[0], &c, 1)) {
+		TH_LOG("the owner failed to set its device up");
+	}
+	during = meminfo_kb("AnonPages");
+	w = rvd_find_worker(pid);
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	after = meminfo_kb("AnonPages");
+	/* The test itself is valid: the owner had its worker and its memory. */
+	EXPECT_LT(0, w);
+	EXPECT_LE(before + (OWNER_MEM >> 10) * 3 / 4, during);
+	/* And both are gone with it. */
+	EXPECT_EQ(0, rvd_find_worker(pid));
+	EXPECT_GT(before + (OWNER_MEM >> 10) / 4, after) {
+		TH_LOG("AnonPages %ld kB before, %ld with the owner, %ld after it",
+		       before, during, after);
+	}
+	close(ready[0]);
+	close(go[1]);
+	EXPECT_EQ(0, rv_unload_module("ringvm_vhost"));
+	EXPECT_EQ(0, rv_load_module("ringvm_vhost"));
+}
+
+/* Sends @n fds over the socket @s. */
+static int send_fds(int s, const int *fds, int n)
+{
+	char c = 'f', ctl[CMSG_SPACE(4 * sizeof(int))];
+	struct iovec iov = { &c, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctl,
+			    .msg_controllen = CMSG_SPACE(n * sizeof(int)) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
+	return sendmsg(s, &m, 0) == 1 ? 0 : -errno;
+}
+
+static int recv_fds(int s, int *fds, int n)
+{
+	char c, ctl[CMSG_SPACE(4 * sizeof(int))];
+	struct iovec iov = { &c, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *cm;
+
+	if (recvmsg(s, &m, 0) != 1)
+		return -errno;
+	cm = CMSG_FIRSTHDR(&m);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS ||
+	    cm->cmsg_len != CMSG_LEN(n * sizeof(int)))
+		return -EPROTO;
+	memcpy(fds, CMSG_DATA(cm), n * sizeof(int));
+	return 0;
+}
+
+/*
+ * The owner dies while another process holds the device and its kick
+ * eventfd: kicks after its death (whose worker, a thread of the dead
+ * process where vhost_task is used, may already be reaped) are harmless,
+ * and the last close releases the device.
+ */
+TEST_F(abi, kicks_after_the_owner_died)
+{
+	int sv[2], fds[2], status, i;
+	uint64_t one = 1;
+	pid_t pid;
+
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct rvd_dev d;
+		struct rvb_req r;
+		int file = rvb_backing_file();
+
+		if (file < 0 ||
+		    rvd_open(&d, RINGVM_VHOST_DEV_BLK, RVD_BASE_FEATURES, 1, 64,
 			     1 << 20) ||
 		    rvd_set_backend(&d, file) ||
 		    rvb_req_alloc(&d, &r, 512) ||
 		    rvb_get_id_sync(&d, &d.vq[0], &r))
 			_exit(1);
-		for (i = 0; i < 20; i++)
-			rvb_queue(&d, &d.vq[1], &r, RVB_T_IN, 0, 512);
-		rvd_publish(&d.vq[1]);
-		rvd_kick(&d.vq[1]);
-		_exit(0);	/* no close, no teardown */
+		fds[0] = d.fd;
+		fds[1] = d.vq[0].kick;
+		if (send_fds(sv[1], fds, 2))
+			_exit(2);
+		_exit(0);
 	}
+	ASSERT_EQ(0, recv_fds(sv[0], fds, 2));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
+	/* The device outlives its owner here; its worker may not. */
+	EXPECT_EQ(-EWOULDBLOCK, rv_unload_module("ringvm_vhost"));
+	for (i = 0; i < 100; i++)
+		EXPECT_EQ(8, write(fds[1], &one, 8));
+	EXPECT_EQ(-1, ioctl(fds[0], RINGVM_VHOST_SET_OWNER));
+	EXPECT_EQ(EBUSY, errno);
+	close(fds[0]);
+	for (i = 0; i < 100; i++)
+		EXPECT_EQ(8, write(fds[1], &one, 8));
+	close(fds[1]);
+	close(sv[0]);
+	close(sv[1]);
 	EXPECT_EQ(0, rv_unload_module("ringvm_vhost"));
 	EXPECT_EQ(0, rv_load_module("ringvm_vhost"));
 }

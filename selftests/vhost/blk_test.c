@@ -4,6 +4,7 @@
  * file on the host's tmpfs, every byte checked against a model; GET_ID;
  * bounds and request-type errors answered through the status byte.
  */
+#include <sys/inotify.h>
 #include <sys/stat.h>
 
 #include "kselftest_harness.h"
@@ -311,6 +312,142 @@ TEST_F(blk, write_to_read_only_backend_is_ioerr)
 	EXPECT_EQ(BLK_S_OK, *s->status);
 	EXPECT_EQ(0, memcmp(s->data, self->model + 3 * 512, 512));
 	close(ro);
+}
+
+#define TRACING		"/sys/kernel/tracing"
+
+static int put_str(const char *path, const char *str, int flags)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | flags), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, str, strlen(str)) != (ssize_t)strlen(str))
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* Trace lines of event @event written by a ringvm_vhost worker. */
+static int worker_events(const char *event)
+{
+	FILE *f = fopen(TRACING "/trace", "re");
+	char line[1024];
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "ringvm-vhost-") && strstr(line, event))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/*
+ * FLUSH reaches the backing file's fsync, from the worker: a kprobe on
+ * tmpfs's fsync method (noop_fsync, which does nothing one could see
+ * otherwise) counts exactly one call per FLUSH, and the status byte,
+ * poisoned before each request, reads OK.
+ */
+TEST_F(blk, flush_calls_fsync)
+{
+	struct slot *s = &self->slot[0];
+	uint32_t id, len;
+	int i;
+
+	put_str(TRACING "/kprobe_events", "-:rvfsync", O_APPEND);
+	ASSERT_EQ(0, put_str(TRACING "/kprobe_events", "p:rvfsync noop_fsync",
+			     O_APPEND));
+	ASSERT_EQ(0, put_str(TRACING "/tracing_on", "1", 0));
+	ASSERT_EQ(0, put_str(TRACING "/trace", "", O_TRUNC));
+	ASSERT_EQ(0, put_str(TRACING "/events/kprobes/rvfsync/enable", "1", 0));
+	for (i = 0; i < 3; i++) {
+		blk_queue(&self->d, s, BLK_T_FLUSH, 0, 0, 0, 0);
+		ASSERT_EQ(0xee, *s->status);
+		ASSERT_EQ(0, blk_run(&self->d, 1, &id, &len));
+		EXPECT_EQ(BLK_S_OK, *s->status);
+		EXPECT_EQ(1, len);
+	}
+	ASSERT_EQ(0, put_str(TRACING "/events/kprobes/rvfsync/enable", "0", 0));
+	EXPECT_EQ(3, worker_events("rvfsync:"));
+	put_str(TRACING "/kprobe_events", "-:rvfsync", O_APPEND);
+}
+
+/*
+ * An O_APPEND backend would put every OUT request at the end of the file:
+ * refused at SET_BACKEND, and a write fails if O_APPEND is set afterwards
+ * with fcntl() (nothing written, the file does not grow).
+ */
+TEST_F(blk, append_only_backend_is_refused)
+{
+	struct slot *s = &self->slot[0];
+	uint8_t back[512];
+	struct stat sb;
+	uint32_t id, len;
+	int app = open(self->path, O_RDWR | O_APPEND | O_CLOEXEC), fl;
+
+	ASSERT_LE(0, app);
+	EXPECT_EQ(-EINVAL, rvd_set_backend(&self->d, app));
+	close(app);
+
+	/* The fixture's backend, switched to append mode behind the device. */
+	fl = fcntl(self->file, F_GETFL);
+	ASSERT_LE(0, fl);
+	ASSERT_EQ(0, fcntl(self->file, F_SETFL, fl | O_APPEND));
+	memset(s->data, 0x77, 512);
+	blk_queue(&self->d, s, BLK_T_OUT, 5, 512, 0, 0);
+	ASSERT_EQ(0, blk_run(&self->d, 1, &id, &len));
+	EXPECT_EQ(BLK_S_IOERR, *s->status);
+	ASSERT_EQ(0, fstat(self->file, &sb));
+	EXPECT_EQ(DISK_BYTES, sb.st_size);
+	ASSERT_EQ(512, pread(self->file, back, 512, 5 * 512));
+	EXPECT_EQ(0, memcmp(back, self->model + 5 * 512, 512));
+	/* Reads are unaffected by O_APPEND. */
+	blk_queue(&self->d, s, BLK_T_IN, 5, 512, 0, 0);
+	ASSERT_EQ(0, blk_run(&self->d, 1, &id, &len));
+	EXPECT_EQ(BLK_S_OK, *s->status);
+	EXPECT_EQ(0, memcmp(s->data, self->model + 5 * 512, 512));
+}
+
+/*
+ * Requests go through the VFS as read(2) and write(2) do: an inotify
+ * watch on the backing file sees IN_ACCESS for a read and IN_MODIFY for a
+ * write (a direct ->read_iter / ->write_iter call would skip fsnotify, and
+ * with it rw_verify_area's LSM and fanotify permission checks).
+ */
+TEST_F(blk, io_is_seen_by_fsnotify)
+{
+	struct slot *s = &self->slot[0];
+	union {
+		struct inotify_event ev;
+		char buf[4096];
+	} u;
+	uint32_t id, len, mask = 0;
+	int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	ssize_t n;
+	char *p;
+
+	ASSERT_LE(0, in);
+	ASSERT_LE(0, inotify_add_watch(in, self->path, IN_ACCESS | IN_MODIFY));
+	blk_queue(&self->d, s, BLK_T_IN, 9, 1024, 0, 0);
+	ASSERT_EQ(0, blk_run(&self->d, 1, &id, &len));
+	ASSERT_EQ(BLK_S_OK, *s->status);
+	blk_queue(&self->d, s, BLK_T_OUT, 9, 1024, 0, 0);
+	ASSERT_EQ(0, blk_run(&self->d, 1, &id, &len));
+	ASSERT_EQ(BLK_S_OK, *s->status);
+	/* Both events were queued before the completions we waited for. */
+	n = read(in, u.buf, sizeof(u.buf));
+	ASSERT_LT(0, n);
+	for (p = u.buf; p < u.buf + n;) {
+		struct inotify_event *ev = (struct inotify_event *)p;
+
+		mask |= ev->mask;
+		p += sizeof(*ev) + ev->len;
+	}
+	EXPECT_TRUE(mask & IN_ACCESS);
+	EXPECT_TRUE(mask & IN_MODIFY);
+	close(in);
 }
 
 /*

@@ -20,7 +20,7 @@
 FIXTURE(bdev) {
 	struct rvd_dev d;
 	struct rvb_req req;
-	int file, loop;
+	int file, loop, loop_nr;
 	uint8_t model[DISK_BYTES];
 };
 
@@ -45,6 +45,7 @@ FIXTURE_SETUP(bdev)
 	n = ioctl(ctl, LOOP_CTL_GET_FREE);
 	close(ctl);
 	ASSERT_LE(0, n);
+	self->loop_nr = n;
 	snprintf(path, sizeof(path), "/dev/loop%d", n);
 	self->loop = open(path, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->loop) {
@@ -89,6 +90,41 @@ static int run_one(FIXTURE_DATA(bdev) *self, uint32_t type, uint64_t sector,
 	if (!r)
 		r = rvd_wait_used(q, ++q->used_seen);
 	return r ? r : *self->req.status;
+}
+
+/* Flush requests the loop device completed (field 16 of its stat). */
+static long loop_flushes(FIXTURE_DATA(bdev) *self)
+{
+	char path[64];
+	long v[17];
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/sys/block/loop%d/stat", self->loop_nr);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld",
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8],
+		   &v[9], &v[10], &v[11], &v[12], &v[13], &v[14], &v[15], &v[16]);
+	fclose(f);
+	return n == 17 ? v[15] : -EINVAL;
+}
+
+/*
+ * FLUSH is a cache flush of the block device: the loop device (write
+ * cache on, as for any writable loop) counts one more completed flush
+ * request, and the status byte, poisoned before the request, reads OK.
+ */
+TEST_F(bdev, flush_reaches_the_device)
+{
+	long before = loop_flushes(self), after;
+
+	ASSERT_LE(0, before);
+	ASSERT_EQ(RVB_S_OK, run_one(self, RVB_T_OUT, 0, 512));
+	ASSERT_EQ(RVB_S_OK, run_one(self, RVB_T_FLUSH, 0, 0));
+	after = loop_flushes(self);
+	EXPECT_LT(before, after);
 }
 
 TEST_F(bdev, random_io_matches_model)

@@ -345,4 +345,87 @@ TEST_F(net, rx_frame_too_big_is_dropped)
 	EXPECT_EQ(150, len);
 }
 
+/* A fresh tap (or tun) named @name with @flags; its fd. */
+static int tun_open(const char *name, short flags)
+{
+	struct ifreq ifr = { .ifr_flags = flags };
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (name) {
+		strcpy(ifr.ifr_name, name);
+		if (ioctl(fd, TUNSETIFF, &ifr)) {
+			int e = -errno;
+
+			close(fd);
+			return e;
+		}
+	}
+	return fd;
+}
+
+/*
+ * The documented rule, checked at SET_BACKEND: a tap (not a tun) without
+ * a virtio_net_hdr; anything else is refused, and the tap already attached
+ * keeps working.  (IFF_NO_PI cannot be told from TUNGETIFF: see
+ * Documentation/vhost-api.rst.)
+ */
+TEST_F(net, tap_flags_are_checked)
+{
+	static const struct { short flags; int err; } cases[] = {
+		{ IFF_TAP | IFF_NO_PI | IFF_VNET_HDR,	EINVAL },
+		{ IFF_TUN | IFF_NO_PI,			EINVAL },
+		{ IFF_TAP | IFF_NO_PI,			0 },
+	};
+	struct rvd_dev other;
+	unsigned int i;
+	int fd;
+
+	ASSERT_EQ(0, rvd_open(&other, RINGVM_VHOST_DEV_NET, RVD_BASE_FEATURES, 2,
+			      16, 1 << 20)) {
+		TH_LOG("device setup failed at %s", other.failed);
+	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char name[IFNAMSIZ];
+
+		snprintf(name, sizeof(name), "rvflags%u", i);
+		fd = tun_open(name, cases[i].flags);
+		ASSERT_LE(0, fd);
+		EXPECT_EQ(-cases[i].err, rvd_set_backend(&other, fd)) {
+			TH_LOG("flags 0x%x", cases[i].flags);
+		}
+		close(fd);
+	}
+	/* A tun fd that was never attached to an interface has no flags yet. */
+	fd = tun_open(NULL, 0);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EBADFD, rvd_set_backend(&other, fd));
+	close(fd);
+	rvd_close(&other);
+	/* The fixture's own tap still carries a frame after all that. */
+	{
+		struct rvd_vq *q = &self->d.vq[RINGVM_VHOST_NET_TX];
+		uint8_t *buf = rvd_alloc(&self->d.mem, HDR_LEN + 100, 8);
+		struct rvd_buf b = { buf, HDR_LEN + 100, 0 };
+		uint8_t got[2048];
+		ssize_t n;
+
+		ASSERT_NE(NULL, buf);
+		frame_fill(buf + HDR_LEN, 7, 100);
+		rvd_post(q, rvd_chain(&self->d, q, &b, 1));
+		rvd_publish(q);
+		ASSERT_EQ(0, rvd_kick(q));
+		ASSERT_EQ(0, rvd_wait_used(q, 1));
+		do {
+			struct pollfd p = { .fd = self->pkt, .events = POLLIN };
+
+			ASSERT_EQ(1, poll(&p, 1, RVD_WAIT_MS));
+			n = recv(self->pkt, got, sizeof(got), 0);
+			ASSERT_LT(0, n);
+		} while (frame_seq(got, n) != 7);
+		EXPECT_EQ(100, n);
+	}
+}
+
 TEST_HARNESS_MAIN

@@ -162,4 +162,76 @@ TEST_F(trace, busy_queue_does_not_starve_another)
 	close(file);
 }
 
+/*
+ * The byte bound, read from the order of batch events: queue 0 holds 32
+ * reads of 1 MiB each (two weights of 0x80000 bytes), queue 1 one GET_ID.
+ * Every pass of queue 0 ends after one such chain, and queue 1 completes
+ * while queue 0 still has most of its work; bounded by chain count alone
+ * (64), all 32 would run first.
+ */
+TEST_F(trace, huge_chains_do_not_starve_another_queue)
+{
+	const uint32_t chain = 16 + (1 << 20) + 1, weight = 0x80000;
+	unsigned int q0_done = 0, q0_at_q1 = 0;
+	struct rvd_dev d;
+	struct rvb_req r0, r1;
+	FILE *f;
+	char line[1024];
+	int i, q1_seen = 0, file = rvb_backing_file();	/* 1 MiB */
+
+	ASSERT_LE(0, file);
+	ASSERT_EQ(0, rvd_open(&d, RINGVM_VHOST_DEV_BLK, RVD_BASE_FEATURES, 2, 256,
+			      4 << 20)) {
+		TH_LOG("device setup failed at %s", d.failed);
+	}
+	ASSERT_EQ(0, rvb_req_alloc(&d, &r0, 1 << 20));
+	ASSERT_EQ(0, rvb_req_alloc(&d, &r1, 512));
+	for (i = 0; i < 32; i++)
+		rvb_queue(&d, &d.vq[0], &r0, RVB_T_IN, 0, 1 << 20);
+	rvb_queue(&d, &d.vq[1], &r1, RVB_T_GET_ID, 0, 20);
+	rvd_publish(&d.vq[0]);
+	rvd_publish(&d.vq[1]);
+	ASSERT_EQ(0, rvd_kick(&d.vq[0]));
+	ASSERT_EQ(0, rvd_kick(&d.vq[1]));
+
+	ASSERT_EQ(0, write_str(TRACING "/trace", "", O_TRUNC));
+	ASSERT_EQ(0, write_str(TRACING "/events/ringvm_vhost/batch/enable", "1", 0));
+	ASSERT_EQ(0, rvd_set_backend(&d, file));
+	ASSERT_EQ(0, rvd_wait_used(&d.vq[1], 1));
+	ASSERT_EQ(0, rvd_wait_used(&d.vq[0], 32));
+	ASSERT_EQ(0, write_str(TRACING "/events/ringvm_vhost/batch/enable", "0", 0));
+	EXPECT_EQ(RVB_S_OK, *r0.status);
+
+	f = fopen(TRACING "/trace", "re");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int dev, queue, count;
+		char *p = strstr(line, " batch: dev ");
+
+		if (!p || sscanf(p, " batch: dev %u queue %u count %u", &dev,
+				 &queue, &count) != 3)
+			continue;
+		if (queue == 1) {
+			q1_seen++;
+			q0_at_q1 = q0_done;
+			continue;
+		}
+		/* A pass stops at the first chain that reaches the weight. */
+		EXPECT_GT(weight, (uint64_t)(count - 1) * chain) {
+			TH_LOG("one pass of queue 0 ran %u chains of %u bytes",
+			       count, chain);
+		}
+		q0_done += count;
+	}
+	fclose(f);
+	EXPECT_EQ(1, q1_seen);
+	EXPECT_EQ(32, q0_done);
+	EXPECT_GE(1, q0_at_q1) {
+		TH_LOG("queue 1 completed after %u of queue 0's huge chains",
+		       q0_at_q1);
+	}
+	rvd_close(&d);
+	close(file);
+}
+
 TEST_HARNESS_MAIN

@@ -20,6 +20,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include <linux/ringvm_vhost.h>
@@ -428,6 +429,55 @@ static inline uint64_t rvd_efd_take(int fd)
 	if (read(fd, &v, 8) != 8)
 		return 0;
 	return v;
+}
+
+/*
+ * The worker of the device owned by @owner: the task named
+ * "ringvm-vhost-<owner>", a thread of the owner (vhost_task, its comm cut
+ * to 15 characters) or a kthread (/proc shows a kthread's full name); its
+ * tid, 0 when there is none, -1 when there are several.
+ */
+static inline pid_t rvd_find_worker(pid_t owner)
+{
+	char want[32], cut[16], path[600], comm[64];
+	struct dirent *p, *t;
+	DIR *procs, *tasks;
+	pid_t found = 0;
+
+	snprintf(want, sizeof(want), "ringvm-vhost-%d", (int)owner);
+	memcpy(cut, want, sizeof(cut) - 1);
+	cut[sizeof(cut) - 1] = 0;
+	procs = opendir("/proc");
+	if (!procs)
+		return -1;
+	while ((p = readdir(procs))) {
+		if (p->d_name[0] < '1' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/task", p->d_name);
+		tasks = opendir(path);
+		if (!tasks)
+			continue;
+		while ((t = readdir(tasks))) {
+			FILE *f;
+
+			if (t->d_name[0] < '1' || t->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/task/%s/comm",
+				 p->d_name, t->d_name);
+			f = fopen(path, "re");
+			if (!f)
+				continue;
+			if (fgets(comm, sizeof(comm), f)) {
+				comm[strcspn(comm, "\n")] = 0;
+				if (!strcmp(comm, want) || !strcmp(comm, cut))
+					found = found ? -1 : atoi(t->d_name);
+			}
+			fclose(f);
+		}
+		closedir(tasks);
+	}
+	closedir(procs);
+	return found;
 }
 
 /* A small deterministic PRNG so that a failure can be replayed. */
