@@ -11,6 +11,7 @@
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "compat.h"
 #include "rvfio.h"
@@ -183,10 +184,12 @@ static int rvfio_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
-static long rvfio_device_info(struct rvfio_dev *rdev, void __user *arg)
+static void rvfio_device_info(struct rvfio_dev *rdev,
+			      struct ringvm_vfio_device_info *info)
 {
 	struct pci_dev *pdev = rdev->pdev;
-	struct ringvm_vfio_device_info info = {
+
+	*info = (struct ringvm_vfio_device_info) {
 		.num_regions	= RINGVM_VFIO_NUM_REGIONS,
 		.num_irqs	= RINGVM_VFIO_NUM_IRQS,
 		.vendor		= pdev->vendor,
@@ -195,21 +198,16 @@ static long rvfio_device_info(struct rvfio_dev *rdev, void __user *arg)
 		.iova_start	= rdev->domain->geometry.aperture_start,
 		.iova_end	= rdev->domain->geometry.aperture_end,
 	};
-
 	if (pdev->reset_methods[0])
-		info.flags |= RINGVM_VFIO_DEVICE_FLAG_RESET;
+		info->flags |= RINGVM_VFIO_DEVICE_FLAG_RESET;
 	if (pci_intx_mask_supported(pdev))
-		info.flags |= RINGVM_VFIO_DEVICE_FLAG_INTX_MASK;
-	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+		info->flags |= RINGVM_VFIO_DEVICE_FLAG_INTX_MASK;
 }
 
-static long rvfio_set_req_eventfd(struct rvfio_dev *rdev, s32 __user *arg)
+static long rvfio_set_req_eventfd(struct rvfio_dev *rdev, s32 fd)
 {
 	struct eventfd_ctx *ctx = NULL;
-	s32 fd;
 
-	if (get_user(fd, arg))
-		return -EFAULT;
 	if (fd != -1) {
 		ctx = eventfd_ctx_fdget(fd);
 		if (IS_ERR(ctx))
@@ -221,88 +219,121 @@ static long rvfio_set_req_eventfd(struct rvfio_dev *rdev, s32 __user *arg)
 	return 0;
 }
 
+union rvfio_ioctl_arg {
+	struct ringvm_vfio_device_info dev;
+	struct ringvm_vfio_region_info region;
+	struct ringvm_vfio_irq_info irq;
+	struct ringvm_vfio_dma_map map;
+	struct ringvm_vfio_dma_unmap unmap;
+	struct ringvm_vfio_irq_set set;
+	s32 fd;
+};
+
+/* Under rdev->lock; @u is the argument, already copied in, copied out after. */
+static long rvfio_ioctl_locked(struct rvfio_dev *rdev, unsigned int ioctl,
+			       unsigned long arg, union rvfio_ioctl_arg *u,
+			       const s32 *fds)
+{
+	switch (ioctl) {
+	case RINGVM_VFIO_GET_DEVICE_INFO:
+		rvfio_device_info(rdev, &u->dev);
+		return 0;
+	case RINGVM_VFIO_GET_REGION_INFO:
+		return rvfio_region_info(rdev, &u->region);
+	case RINGVM_VFIO_GET_IRQ_INFO:
+		return rvfio_irq_info(rdev, &u->irq);
+	case RINGVM_VFIO_SET_IRQS:
+		return rvfio_set_irqs(rdev, &u->set, fds);
+	case RINGVM_VFIO_UNMASK_INTX:
+		return arg ? -EINVAL : rvfio_unmask_intx(rdev);
+	case RINGVM_VFIO_RESET:
+		if (arg)
+			return -EINVAL;
+		/* Interrupts set up before the reset would be stale after it. */
+		rvfio_irqs_off(rdev);
+		return rvfio_reset(rdev);
+	case RINGVM_VFIO_SET_REQ_EVENTFD:
+		return rvfio_set_req_eventfd(rdev, u->fd);
+	}
+	return -ENOTTY;
+}
+
+/*
+ * Every argument is copied in before any lock of ours is taken and copied
+ * out after it is dropped (see the lock order in rvfio.h).  MAP_DMA and
+ * UNMAP_DMA take only dma_lock: they pin pages and charge locked_vm, which
+ * take mmap_lock.
+ */
 static long rvfio_ioctl(struct file *filp, unsigned int ioctl,
 			unsigned long arg)
 {
 	struct rvfio_dev *rdev = file_rdev(filp);
 	void __user *argp = (void __user *)arg;
+	unsigned int size = _IOC_SIZE(ioctl);
+	union rvfio_ioctl_arg u;
+	s32 *fds = NULL;
 	long r;
 
-	mutex_lock(&rdev->lock);
 	switch (ioctl) {
 	case RINGVM_VFIO_GET_DEVICE_INFO:
-		r = rvfio_device_info(rdev, argp);
-		break;
 	case RINGVM_VFIO_GET_REGION_INFO:
-		r = rvfio_region_info(rdev, argp);
-		break;
 	case RINGVM_VFIO_GET_IRQ_INFO:
-		r = rvfio_irq_info(rdev, argp);
-		break;
 	case RINGVM_VFIO_MAP_DMA:
-		r = rvfio_map_dma(rdev, argp);
-		break;
 	case RINGVM_VFIO_UNMAP_DMA:
-		r = rvfio_unmap_dma(rdev, argp);
-		break;
 	case RINGVM_VFIO_SET_IRQS:
-		r = rvfio_set_irqs(rdev, argp);
-		break;
 	case RINGVM_VFIO_UNMASK_INTX:
-		r = arg ? -EINVAL : rvfio_unmask_intx(rdev);
-		break;
 	case RINGVM_VFIO_RESET:
-		if (arg) {
-			r = -EINVAL;
-			break;
-		}
-		/* Interrupts set up before the reset would be stale after it. */
-		rvfio_irqs_off(rdev);
-		r = rvfio_reset(rdev);
-		break;
 	case RINGVM_VFIO_SET_REQ_EVENTFD:
-		r = rvfio_set_req_eventfd(rdev, argp);
 		break;
 	default:
-		r = -ENOTTY;
+		return -ENOTTY;
 	}
+	BUILD_BUG_ON(sizeof(u) > 64);
+	if ((_IOC_DIR(ioctl) & _IOC_WRITE) && copy_from_user(&u, argp, size))
+		return -EFAULT;
+
+	if (ioctl == RINGVM_VFIO_MAP_DMA)
+		return rvfio_map_dma(rdev, &u.map);
+	if (ioctl == RINGVM_VFIO_UNMAP_DMA)
+		return rvfio_unmap_dma(rdev, &u.unmap);
+	if (ioctl == RINGVM_VFIO_SET_IRQS && u.set.count &&
+	    u.set.count <= RVFIO_MAX_VECTORS) {
+		fds = memdup_user(u64_to_user_ptr(u.set.fds),
+				  u.set.count * sizeof(*fds));
+		if (IS_ERR(fds))
+			return PTR_ERR(fds);
+	}
+
+	mutex_lock(&rdev->lock);
+	r = rvfio_ioctl_locked(rdev, ioctl, arg, &u, fds);
 	mutex_unlock(&rdev->lock);
+	kfree(fds);
+
+	if (!r && (_IOC_DIR(ioctl) & _IOC_READ) && copy_to_user(argp, &u, size))
+		return -EFAULT;
 	return r;
 }
 
 static ssize_t rvfio_read(struct file *filp, char __user *buf, size_t count,
 			  loff_t *ppos)
 {
-	struct rvfio_dev *rdev = file_rdev(filp);
-	ssize_t r;
-
-	mutex_lock(&rdev->lock);
-	r = rvfio_region_rw(rdev, buf, count, *ppos, false);
-	mutex_unlock(&rdev->lock);
-	return r;
+	return rvfio_region_rw(file_rdev(filp), buf, count, *ppos, false);
 }
 
 static ssize_t rvfio_write(struct file *filp, const char __user *buf,
 			   size_t count, loff_t *ppos)
 {
-	struct rvfio_dev *rdev = file_rdev(filp);
-	ssize_t r;
-
-	mutex_lock(&rdev->lock);
-	r = rvfio_region_rw(rdev, (char __user *)buf, count, *ppos, true);
-	mutex_unlock(&rdev->lock);
-	return r;
+	return rvfio_region_rw(file_rdev(filp), (char __user *)buf, count,
+			       *ppos, true);
 }
 
+/*
+ * No lock: mmap runs under mmap_lock, which MAP_DMA takes under ours.
+ * What it reads (the BAR's resource) is fixed while the device is bound.
+ */
 static int rvfio_mmap(struct file *filp, struct vm_area_struct *vma)
 {
-	struct rvfio_dev *rdev = file_rdev(filp);
-	int r;
-
-	mutex_lock(&rdev->lock);
-	r = rvfio_region_mmap(rdev, vma);
-	mutex_unlock(&rdev->lock);
-	return r;
+	return rvfio_region_mmap(file_rdev(filp), vma);
 }
 
 static const struct file_operations rvfio_dev_fops = {
@@ -327,6 +358,7 @@ int rvfio_dev_add(struct pci_dev *pdev)
 		return -ENOMEM;
 	rdev->pdev = pdev;
 	mutex_init(&rdev->lock);
+	mutex_init(&rdev->dma_lock);
 	init_completion(&rdev->released);
 	INIT_LIST_HEAD(&rdev->dmas);
 	spin_lock_init(&rdev->intx_lock);

@@ -26,32 +26,30 @@ static bool rvfio_bar_mmapable(struct pci_dev *pdev, int bar)
 	       PAGE_ALIGNED(pci_resource_len(pdev, bar));
 }
 
-long rvfio_region_info(struct rvfio_dev *rdev, void __user *arg)
+long rvfio_region_info(struct rvfio_dev *rdev,
+		       struct ringvm_vfio_region_info *info)
 {
 	struct pci_dev *pdev = rdev->pdev;
-	struct ringvm_vfio_region_info info;
 	unsigned long fl;
 
-	if (copy_from_user(&info, arg, sizeof(info)))
-		return -EFAULT;
-	if (info.index >= RINGVM_VFIO_NUM_REGIONS)
+	if (info->index >= RINGVM_VFIO_NUM_REGIONS)
 		return -EINVAL;
-	info.offset = RINGVM_VFIO_REGION_OFFSET(info.index);
-	info.flags = 0;
-	info.size = 0;
-	if (info.index == RINGVM_VFIO_REGION_CONFIG) {
-		info.size = pdev->cfg_size;
-		info.flags = RINGVM_VFIO_REGION_READ | RINGVM_VFIO_REGION_WRITE;
-	} else if (pci_resource_len(pdev, info.index)) {
-		fl = pci_resource_flags(pdev, info.index);
-		info.size = pci_resource_len(pdev, info.index);
-		info.flags = RINGVM_VFIO_REGION_READ | RINGVM_VFIO_REGION_WRITE;
+	info->offset = RINGVM_VFIO_REGION_OFFSET(info->index);
+	info->flags = 0;
+	info->size = 0;
+	if (info->index == RINGVM_VFIO_REGION_CONFIG) {
+		info->size = pdev->cfg_size;
+		info->flags = RINGVM_VFIO_REGION_READ | RINGVM_VFIO_REGION_WRITE;
+	} else if (pci_resource_len(pdev, info->index)) {
+		fl = pci_resource_flags(pdev, info->index);
+		info->size = pci_resource_len(pdev, info->index);
+		info->flags = RINGVM_VFIO_REGION_READ | RINGVM_VFIO_REGION_WRITE;
 		if (fl & IORESOURCE_IO)
-			info.flags |= RINGVM_VFIO_REGION_IO_PORT;
-		else if (rvfio_bar_mmapable(pdev, info.index))
-			info.flags |= RINGVM_VFIO_REGION_MMAP;
+			info->flags |= RINGVM_VFIO_REGION_IO_PORT;
+		else if (rvfio_bar_mmapable(pdev, info->index))
+			info->flags |= RINGVM_VFIO_REGION_MMAP;
 	}
-	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+	return 0;
 }
 
 /* Length of the MSI capability, which depends on its own flags. */
@@ -103,46 +101,44 @@ static int rvfio_config_write_allowed(struct pci_dev *pdev, unsigned int pos,
 	return 0;
 }
 
-static ssize_t rvfio_config_rw(struct rvfio_dev *rdev, char __user *buf,
-			       size_t count, u64 pos, bool write)
+/* @val: in for a write, out for a read; the caller copies it from/to the user. */
+static ssize_t rvfio_config_rw(struct rvfio_dev *rdev, u64 *val, size_t count,
+			       u64 pos, bool write)
 {
 	struct pci_dev *pdev = rdev->pdev;
-	u32 val = 0;
+	u32 v32 = 0;
 	int r;
 
 	if ((count != 1 && count != 2 && count != 4) || pos % count ||
 	    pos + count > pdev->cfg_size)
 		return -EINVAL;
 	if (write) {
-		if (copy_from_user(&val, buf, count))
-			return -EFAULT;
-		r = rvfio_config_write_allowed(pdev, pos, count, val);
+		r = rvfio_config_write_allowed(pdev, pos, count, *val);
 		if (r)
 			return r;
 		if (count == 1)
-			r = pci_user_write_config_byte(pdev, pos, val);
+			r = pci_user_write_config_byte(pdev, pos, *val);
 		else if (count == 2)
-			r = pci_user_write_config_word(pdev, pos, val);
+			r = pci_user_write_config_word(pdev, pos, *val);
 		else
-			r = pci_user_write_config_dword(pdev, pos, val);
+			r = pci_user_write_config_dword(pdev, pos, *val);
 		return r ? r : count;
 	}
 	if (count == 1) {
 		u8 v;
 
 		r = pci_user_read_config_byte(pdev, pos, &v);
-		val = v;
+		v32 = v;
 	} else if (count == 2) {
 		u16 v;
 
 		r = pci_user_read_config_word(pdev, pos, &v);
-		val = v;
+		v32 = v;
 	} else {
-		r = pci_user_read_config_dword(pdev, pos, &val);
+		r = pci_user_read_config_dword(pdev, pos, &v32);
 	}
-	if (r)
-		return r;
-	return copy_to_user(buf, &val, count) ? -EFAULT : count;
+	*val = v32;
+	return r ? r : count;
 }
 
 static void __iomem *rvfio_bar_iomap(struct rvfio_dev *rdev, int bar)
@@ -152,13 +148,12 @@ static void __iomem *rvfio_bar_iomap(struct rvfio_dev *rdev, int bar)
 	return rdev->bar_map[bar];
 }
 
-static ssize_t rvfio_bar_rw(struct rvfio_dev *rdev, int bar, char __user *buf,
+static ssize_t rvfio_bar_rw(struct rvfio_dev *rdev, int bar, u64 *val,
 			    size_t count, u64 pos, bool write)
 {
 	struct pci_dev *pdev = rdev->pdev;
 	bool mem = pci_resource_flags(pdev, bar) & IORESOURCE_MEM;
 	void __iomem *io;
-	u64 val = 0;
 
 	if (!pci_resource_len(pdev, bar))
 		return -EINVAL;
@@ -170,50 +165,63 @@ static ssize_t rvfio_bar_rw(struct rvfio_dev *rdev, int bar, char __user *buf,
 		return -ENOMEM;
 	io += pos;
 	if (write) {
-		if (copy_from_user(&val, buf, count))
-			return -EFAULT;
 		switch (count) {
 		case 1:
-			iowrite8(val, io);
+			iowrite8(*val, io);
 			break;
 		case 2:
-			iowrite16(val, io);
+			iowrite16(*val, io);
 			break;
 		case 4:
-			iowrite32(val, io);
+			iowrite32(*val, io);
 			break;
 		default:
-			writeq(val, io);
+			writeq(*val, io);
 		}
 		return count;
 	}
 	switch (count) {
 	case 1:
-		val = ioread8(io);
+		*val = ioread8(io);
 		break;
 	case 2:
-		val = ioread16(io);
+		*val = ioread16(io);
 		break;
 	case 4:
-		val = ioread32(io);
+		*val = ioread32(io);
 		break;
 	default:
-		val = readq(io);
+		*val = readq(io);
 	}
-	return copy_to_user(buf, &val, count) ? -EFAULT : count;
+	return count;
 }
 
+/*
+ * The user's bytes are copied in before rdev->lock is taken and out after
+ * it is dropped: a fault on @buf (which may even be this device's own BAR
+ * mapping) must never happen under a lock of ours.
+ */
 ssize_t rvfio_region_rw(struct rvfio_dev *rdev, char __user *buf,
 			size_t count, loff_t ppos, bool write)
 {
 	u64 index = (u64)ppos >> RINGVM_VFIO_REGION_SHIFT;
 	u64 pos = (u64)ppos & RVFIO_OFFSET_MASK;
+	u64 val = 0;
+	ssize_t r;
 
-	if (ppos < 0 || index >= RINGVM_VFIO_NUM_REGIONS)
+	if (ppos < 0 || index >= RINGVM_VFIO_NUM_REGIONS || count > sizeof(val))
 		return -EINVAL;
+	if (write && copy_from_user(&val, buf, count))
+		return -EFAULT;
+	mutex_lock(&rdev->lock);
 	if (index == RINGVM_VFIO_REGION_CONFIG)
-		return rvfio_config_rw(rdev, buf, count, pos, write);
-	return rvfio_bar_rw(rdev, index, buf, count, pos, write);
+		r = rvfio_config_rw(rdev, &val, count, pos, write);
+	else
+		r = rvfio_bar_rw(rdev, index, &val, count, pos, write);
+	mutex_unlock(&rdev->lock);
+	if (r > 0 && !write && copy_to_user(buf, &val, count))
+		return -EFAULT;
+	return r;
 }
 
 int rvfio_region_mmap(struct rvfio_dev *rdev, struct vm_area_struct *vma)

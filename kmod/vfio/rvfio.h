@@ -18,6 +18,8 @@
 
 #include <linux/ringvm_vfio.h>
 
+/* MSI-X allows at most 2048 vectors. */
+#define RVFIO_MAX_VECTORS	2048
 /* Bounds the kernel memory one open device can make us allocate. */
 #define RVFIO_MAX_MAPPINGS	4096
 /* One mapping's page array must stay far below kvmalloc's INT_MAX. */
@@ -28,6 +30,7 @@ struct rvfio_dma {
 	u64 iova;
 	u64 size;
 	unsigned long npages;
+	bool writable;		/* the device may write: unpin dirty */
 	struct page **pages;
 };
 
@@ -43,7 +46,15 @@ struct rvfio_dev {
 	struct miscdevice misc;
 	char name[48];		/* "ringvm-vfio-dev!<BDF>" */
 
-	/* Serialises open/release, every ioctl and region access. */
+	/*
+	 * Lock order: lock -> dma_lock -> mmap_lock.  Nothing here is taken
+	 * under mmap_lock (mmap takes no lock of ours), and no user memory is
+	 * copied while either is held: a fault on the copy would take
+	 * mmap_lock under it.
+	 *
+	 * lock serialises open/release, the ioctls other than the DMA ones
+	 * and region access.
+	 */
 	struct mutex lock;
 	bool opened;
 	bool removing;
@@ -53,6 +64,8 @@ struct rvfio_dev {
 	struct iommu_group *group;
 	struct iommu_domain *domain;
 	struct mm_struct *mm;	/* mmgrab'd: the mm that pays for pinned pages */
+	/* dma_lock: the mappings; taken alone by MAP_DMA / UNMAP_DMA. */
+	struct mutex dma_lock;
 	struct list_head dmas;
 	unsigned int ndmas;
 	struct pci_saved_state *saved;
@@ -75,20 +88,23 @@ int rvfio_dev_add(struct pci_dev *pdev);
 void rvfio_dev_remove(struct pci_dev *pdev);
 
 /* dma.c */
-long rvfio_map_dma(struct rvfio_dev *rdev, void __user *arg);
-long rvfio_unmap_dma(struct rvfio_dev *rdev, void __user *arg);
+long rvfio_map_dma(struct rvfio_dev *rdev, const struct ringvm_vfio_dma_map *m);
+long rvfio_unmap_dma(struct rvfio_dev *rdev,
+		     const struct ringvm_vfio_dma_unmap *u);
 void rvfio_unmap_all(struct rvfio_dev *rdev);
 
 /* region.c */
-long rvfio_region_info(struct rvfio_dev *rdev, void __user *arg);
+long rvfio_region_info(struct rvfio_dev *rdev,
+		       struct ringvm_vfio_region_info *info);
 ssize_t rvfio_region_rw(struct rvfio_dev *rdev, char __user *buf,
 			size_t count, loff_t pos, bool write);
 int rvfio_region_mmap(struct rvfio_dev *rdev, struct vm_area_struct *vma);
 void rvfio_unmap_bars(struct rvfio_dev *rdev);
 
 /* irq.c */
-long rvfio_irq_info(struct rvfio_dev *rdev, void __user *arg);
-long rvfio_set_irqs(struct rvfio_dev *rdev, void __user *arg);
+long rvfio_irq_info(struct rvfio_dev *rdev, struct ringvm_vfio_irq_info *info);
+long rvfio_set_irqs(struct rvfio_dev *rdev,
+		    const struct ringvm_vfio_irq_set *set, const s32 *fds);
 long rvfio_unmask_intx(struct rvfio_dev *rdev);
 void rvfio_irqs_off(struct rvfio_dev *rdev);
 

@@ -3,6 +3,9 @@
  * ringvm_vfio DMA: edu's DMA lands in mapped memory and nowhere else, and
  * every malformed MAP_DMA / UNMAP_DMA is refused without changing anything.
  */
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "kselftest_harness.h"
 #include "vfio_edu.h"
 
@@ -270,6 +273,90 @@ TEST_F(dma, map_from_another_mm_is_refused)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	EXPECT_EQ(-ENOENT, rv_unmap(self->fd, 0x100000, PAGE));
+}
+
+/*
+ * mmap takes mmap_lock and then (before the fix) the device lock; MAP_DMA
+ * took the device lock and then mmap_lock to charge locked_vm and pin.
+ * Two threads of one mm doing each in a loop deadlocked both for good.
+ * The loops are bounded by count (about 10 s in the TCG host); the main
+ * thread reports which one stopped moving if they do not finish.
+ */
+#define MMAP_LOOPS	20000
+#define DMA_LOOPS	3000
+
+struct lock_race {
+	int fd;
+	uint8_t *buf;
+	atomic_int mmaps, dmas;
+	atomic_int errors;
+};
+
+static void *mmap_loop(void *arg)
+{
+	struct lock_race *lr = arg;
+	int i;
+
+	for (i = 0; i < MMAP_LOOPS; i++) {
+		volatile uint8_t *bar = rv_map_bar0(lr->fd);
+
+		if (!bar || (edu_rd(bar, EDU_ID) & 0xff) != 0xed)
+			atomic_fetch_add(&lr->errors, 1);
+		if (bar)
+			munmap((void *)bar, EDU_BAR_SIZE);
+		atomic_fetch_add(&lr->mmaps, 1);
+	}
+	return NULL;
+}
+
+static void *dma_loop(void *arg)
+{
+	struct lock_race *lr = arg;
+	int i;
+
+	for (i = 0; i < DMA_LOOPS; i++) {
+		if (rv_map(lr->fd, 0x100000, lr->buf, 32 * PAGE, RW) ||
+		    rv_unmap(lr->fd, 0x100000, 32 * PAGE))
+			atomic_fetch_add(&lr->errors, 1);
+		atomic_fetch_add(&lr->dmas, 1);
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(dma, mmap_and_map_dma_race, 300)
+{
+	struct lock_race lr = { .fd = self->fd, .buf = rv_buf(32 * PAGE, 1) };
+	long pinned = rv_pinned_pages(), lck = rv_vmlck_kb();
+	int m = -1, d = -1, still = 0;
+	double start = rv_now();
+	pthread_t tm, td;
+
+	ASSERT_NE(NULL, lr.buf);
+	ASSERT_EQ(0, pthread_create(&tm, NULL, mmap_loop, &lr));
+	ASSERT_EQ(0, pthread_create(&td, NULL, dma_loop, &lr));
+	/* Progress, not time, decides: 30 s with neither loop moving is a deadlock. */
+	while (atomic_load(&lr.mmaps) < MMAP_LOOPS || atomic_load(&lr.dmas) < DMA_LOOPS) {
+		sleep(1);
+		if (m == atomic_load(&lr.mmaps) && d == atomic_load(&lr.dmas)) {
+			if (++still == 30)
+				break;
+		} else {
+			still = 0;
+		}
+		m = atomic_load(&lr.mmaps);
+		d = atomic_load(&lr.dmas);
+	}
+	ASSERT_GT(30, still) {
+		TH_LOG("deadlock: mmap loop stuck at %d/%d, MAP_DMA loop at %d/%d",
+		       m, MMAP_LOOPS, d, DMA_LOOPS);
+	}
+	pthread_join(tm, NULL);
+	pthread_join(td, NULL);
+	TH_LOG("%d mmaps and %d MAP_DMA/UNMAP_DMA in %.1f s", MMAP_LOOPS, DMA_LOOPS,
+	       rv_now() - start);
+	EXPECT_EQ(0, atomic_load(&lr.errors));
+	EXPECT_EQ(pinned, rv_pinned_pages());
+	EXPECT_EQ(lck, rv_vmlck_kb());
 }
 
 TEST_HARNESS_MAIN
