@@ -158,7 +158,7 @@ static int rvfio_open(struct inode *inode, struct file *filp)
 	rdev->mm = current->mm;
 	rdev->irq_kind = -1;
 	rdev->opened = true;
-	reinit_completion(&rdev->released);
+	kref_get(&rdev->ref);	/* the file's, dropped at the end of release */
 	mutex_unlock(&rdev->lock);
 	return 0;
 
@@ -171,16 +171,25 @@ out:
 	return r;
 }
 
+static void rvfio_dev_free(struct kref *ref)
+{
+	kfree(container_of(ref, struct rvfio_dev, ref));
+}
+
 static int rvfio_release(struct inode *inode, struct file *filp)
 {
 	struct rvfio_dev *rdev = file_rdev(filp);
 
 	mutex_lock(&rdev->lock);
 	rvfio_teardown(rdev);
-	rdev->opened = false;
+	WRITE_ONCE(rdev->opened, false);
 	mutex_unlock(&rdev->lock);
-	/* Last touch of rdev: a waiting remove frees it once this returns. */
-	complete_all(&rdev->released);
+	/*
+	 * remove may see opened false and drop the driver's reference before
+	 * this wake-up: the file's reference keeps rdev until after it.
+	 */
+	wake_up_all(&rdev->released);
+	kref_put(&rdev->ref, rvfio_dev_free);
 	return 0;
 }
 
@@ -359,7 +368,8 @@ int rvfio_dev_add(struct pci_dev *pdev)
 	rdev->pdev = pdev;
 	mutex_init(&rdev->lock);
 	mutex_init(&rdev->dma_lock);
-	init_completion(&rdev->released);
+	kref_init(&rdev->ref);
+	init_waitqueue_head(&rdev->released);
 	INIT_LIST_HEAD(&rdev->dmas);
 	spin_lock_init(&rdev->intx_lock);
 	rdev->irq_kind = -1;
@@ -375,7 +385,7 @@ int rvfio_dev_add(struct pci_dev *pdev)
 	r = misc_register(&rdev->misc);
 	if (r) {
 		pci_set_drvdata(pdev, NULL);
-		kfree(rdev);
+		kref_put(&rdev->ref, rvfio_dev_free);
 		return r;
 	}
 	pci_info(pdev, "bound: /dev/ringvm-vfio-dev/%s\n", pci_name(pdev));
@@ -411,9 +421,15 @@ void rvfio_dev_remove(struct pci_dev *pdev)
 	 */
 	if (rvfio_request(rdev)) {
 		pci_info(pdev, "unbind waits for the owner to close the device\n");
-		while (!wait_for_completion_timeout(&rdev->released, 10 * HZ))
+		/*
+		 * A condition, not a completion: no open can start once
+		 * misc_deregister returned, so a release that ran before we
+		 * looked cannot be taken for the one we wait for.
+		 */
+		while (!wait_event_timeout(rdev->released,
+					   !READ_ONCE(rdev->opened), 10 * HZ))
 			rvfio_request(rdev);
 	}
 	pci_set_drvdata(pdev, NULL);
-	kfree(rdev);
+	kref_put(&rdev->ref, rvfio_dev_free);
 }

@@ -6,15 +6,16 @@
 #ifndef RINGVM_VFIO_INTERNAL_H
 #define RINGVM_VFIO_INTERNAL_H
 
-#include <linux/completion.h>
 #include <linux/eventfd.h>
 #include <linux/interrupt.h>
 #include <linux/iommu.h>
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 
 #include <linux/ringvm_vfio.h>
 
@@ -58,7 +59,13 @@ struct rvfio_dev {
 	struct mutex lock;
 	bool opened;
 	bool removing;
-	struct completion released;
+	/*
+	 * The driver holds one reference and an open file another, so that
+	 * release can still wake remove (and touch rdev) after remove has
+	 * seen the device closed.
+	 */
+	struct kref ref;
+	wait_queue_head_t released;	/* woken when opened goes false */
 
 	/* Valid while opened. */
 	struct iommu_group *group;

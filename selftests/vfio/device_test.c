@@ -426,4 +426,88 @@ TEST_F(device, owner_killed_mid_dma_releases_everything)
 	EXPECT_EQ(pinned, rv_pinned_pages());
 }
 
+/*
+ * Release, remove and the next open race: before the kref, remove could
+ * free the device between release's unlock and its completion, or a new
+ * open's completion could be completed by the old release, after which
+ * unbind freed a device still open (leaking its group claim and pins).
+ * 1,000 unbind/bind rounds against two threads that open, map a page and
+ * close as fast as they can; then nothing is left pinned or charged and
+ * the group can be claimed again.
+ */
+#define RACE_ROUNDS	1000
+
+struct opener {
+	const char *bdf;
+	void *buf;
+	atomic_int stop;
+	int opens, errors;
+};
+
+static void *open_loop(void *arg)
+{
+	struct opener *o = arg;
+
+	while (!atomic_load(&o->stop)) {
+		int fd = rv_open_dev(o->bdf);
+
+		if (fd < 0) {
+			/* Unbound (no node), being removed, or not yet closed. */
+			if (errno != ENOENT && errno != ENODEV && errno != EBUSY)
+				o->errors++;
+			sched_yield();
+			continue;
+		}
+		o->opens++;
+		if (rv_map(fd, 0x100000, o->buf, PAGE,
+			   RINGVM_VFIO_DMA_READ | RINGVM_VFIO_DMA_WRITE))
+			o->errors++;
+		close(fd);
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(device, release_remove_open_race, 600)
+{
+	struct opener o = { .bdf = self->bdf }, o2 = { .bdf = self->bdf };
+	long lck, pinned;
+	int i, fail = 0;
+	pthread_t t, t2;
+
+	o.buf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, o.buf);
+	memset(o.buf, 0, PAGE);
+	o2.buf = o.buf;
+	lck = rv_vmlck_kb();
+	pinned = rv_pinned_pages();
+	ASSERT_EQ(0, rv_pci_bind(self->bdf, RINGVM_VFIO_DRIVER_NAME));
+	/* Two openers: one can open while the other's release is still running. */
+	ASSERT_EQ(0, pthread_create(&t, NULL, open_loop, &o));
+	ASSERT_EQ(0, pthread_create(&t2, NULL, open_loop, &o2));
+	for (i = 0; i < RACE_ROUNDS && !fail; i++)
+		fail = rv_pci_unbind(self->bdf) || rv_pci_bind(self->bdf, RINGVM_VFIO_DRIVER_NAME);
+	atomic_store(&o.stop, 1);
+	atomic_store(&o2.stop, 1);
+	pthread_join(t, NULL);
+	pthread_join(t2, NULL);
+	o.opens += o2.opens;
+	o.errors += o2.errors;
+	EXPECT_EQ(0, fail) {
+		TH_LOG("unbind/bind failed in round %d", i);
+	}
+	TH_LOG("%d rounds, %d opens in between", i, o.opens);
+	EXPECT_LT(0, o.opens);
+	EXPECT_EQ(0, o.errors);
+	EXPECT_EQ(lck, rv_vmlck_kb());
+	EXPECT_EQ(pinned, rv_pinned_pages());
+	/* The group was given back each time: it can be claimed again. */
+	self->fd = rv_open_dev(self->bdf);
+	ASSERT_LE(0, self->fd) {
+		TH_LOG("open after the race: %s", strerror(errno));
+	}
+	EXPECT_EQ(0, rv_map(self->fd, 0x100000, o.buf, PAGE, RINGVM_VFIO_DMA_READ));
+	EXPECT_EQ(lck + 4, rv_vmlck_kb());
+}
+
 TEST_HARNESS_MAIN
