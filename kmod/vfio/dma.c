@@ -23,11 +23,17 @@ static bool rvfio_overlaps(u64 a, u64 a_size, u64 b, u64 b_size)
 /*
  * Unpin and uncharge.  The owner may be gone (killed with the fd still in
  * its table): then there is no locked_vm left to give back.
+ *
+ * @dirty: the device may have written the pages.  Its writes bypass the
+ * CPU's page tables, so nothing else marks the pages dirty: unpinned
+ * clean, a page-cache page (a file or block device mapped shared, or
+ * shmem once swapped) could be dropped on reclaim and read back without
+ * what the device wrote.  type1 and iommufd unpin the same way.
  */
 static void rvfio_unpin(struct rvfio_dev *rdev, struct page **pages,
 			unsigned long npinned, unsigned long ncharged, bool dirty)
 {
-	unpin_user_pages(pages, npinned);
+	unpin_user_pages_dirty_lock(pages, npinned, dirty);
 	if (ncharged && mmget_not_zero(rdev->mm)) {
 		account_locked_vm(rdev->mm, ncharged, false);
 		mmput(rdev->mm);
