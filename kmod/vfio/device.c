@@ -152,6 +152,10 @@ static int rvfio_open(struct inode *inode, struct file *filp)
 		goto disable;
 	pci_save_state(pdev);
 	rdev->saved = pci_store_saved_state(pdev);
+	/* Without it no reset could put config space back: refuse the device. */
+	r = -ENOMEM;
+	if (!rdev->saved)
+		goto release_regions;
 	pci_set_master(pdev);
 
 	mmgrab(current->mm);
@@ -162,6 +166,8 @@ static int rvfio_open(struct inode *inode, struct file *filp)
 	mutex_unlock(&rdev->lock);
 	return 0;
 
+release_regions:
+	pci_release_regions(pdev);
 disable:
 	pci_disable_device(pdev);
 unclaim:

@@ -2,9 +2,9 @@
 /*
  * Regions: the six BARs and config space, reached with pread/pwrite at
  * RINGVM_VFIO_REGION_OFFSET(index) + offset, MMIO BARs also with mmap.
- * Config writes that would let userspace move a BAR, reprogram the MSI
- * or MSI-X capability, or take bus mastering / INTx masking away from
- * the broker are refused.
+ * Config writes that would let userspace move a BAR or reprogram the MSI
+ * or MSI-X capability are refused; bus mastering and INTx masking stay
+ * the broker's.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -76,8 +76,6 @@ static bool rvfio_in(unsigned int pos, unsigned int len, unsigned int start,
 static int rvfio_config_write_allowed(struct pci_dev *pdev, unsigned int pos,
 				      unsigned int len, u32 val)
 {
-	u16 cmd;
-
 	if (rvfio_in(pos, len, PCI_BASE_ADDRESS_0, 6 * 4) ||
 	    rvfio_in(pos, len, PCI_ROM_ADDRESS, 4))
 		return -EPERM;
@@ -87,18 +85,41 @@ static int rvfio_config_write_allowed(struct pci_dev *pdev, unsigned int pos,
 	if (pdev->msix_cap &&
 	    rvfio_in(pos, len, pdev->msix_cap, PCI_CAP_MSIX_SIZEOF))
 		return -EPERM;
-	if (rvfio_in(pos, len, PCI_COMMAND, 2)) {
-		/* Only the owned bits are refused, and only if they would change. */
-		pci_read_config_word(pdev, PCI_COMMAND, &cmd);
-		if (pos == PCI_COMMAND + 1)
-			val <<= 8;
-		if (len == 1)
-			val = (val & (pos == PCI_COMMAND ? 0xff : 0xff00)) |
-			      (cmd & (pos == PCI_COMMAND ? 0xff00 : 0xff));
-		if ((val ^ cmd) & RVFIO_CMD_OWNED)
-			return -EPERM;
-	}
 	return 0;
+}
+
+/*
+ * A write covering the command register (a byte or word of it, or the
+ * dword with status).  Bus master and INTx disable stay as the device
+ * has them: the broker keeps mastering on while open, and DisINTx is the
+ * INTx handler's mask.  Read, merge and write happen under intx_lock,
+ * which the handler holds while it sets DisINTx: otherwise a write
+ * merged from a value read just before an interrupt would unmask the
+ * line the handler had just masked, and the still-asserted level
+ * interrupt would storm until the kernel disabled the line.
+ */
+static int rvfio_config_write_cmd(struct rvfio_dev *rdev, unsigned int pos,
+				  unsigned int len, u32 val)
+{
+	struct pci_dev *pdev = rdev->pdev;
+	unsigned int shift = (pos - PCI_COMMAND) * 8;
+	u32 owned = RVFIO_CMD_OWNED >> shift;
+	unsigned long flags;
+	u16 cmd;
+	int r;
+
+	spin_lock_irqsave(&rdev->intx_lock, flags);
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	val = (val & ~owned) | ((cmd >> shift) & owned);
+	/* The plain accessors: the user ones may sleep on a blocked config space. */
+	if (len == 1)
+		r = pci_write_config_byte(pdev, pos, val);
+	else if (len == 2)
+		r = pci_write_config_word(pdev, pos, val);
+	else
+		r = pci_write_config_dword(pdev, pos, val);
+	spin_unlock_irqrestore(&rdev->intx_lock, flags);
+	return r ? pcibios_err_to_errno(r) : len;
 }
 
 /* @val: in for a write, out for a read; the caller copies it from/to the user. */
@@ -116,6 +137,8 @@ static ssize_t rvfio_config_rw(struct rvfio_dev *rdev, u64 *val, size_t count,
 		r = rvfio_config_write_allowed(pdev, pos, count, *val);
 		if (r)
 			return r;
+		if (rvfio_in(pos, count, PCI_COMMAND, 2))
+			return rvfio_config_write_cmd(rdev, pos, count, *val);
 		if (count == 1)
 			r = pci_user_write_config_byte(pdev, pos, *val);
 		else if (count == 2)

@@ -150,10 +150,15 @@ TEST_F(region, config_writes_to_protected_registers_refused)
 	EXPECT_EQ(-EPERM, cfg_write(self->fd, PCI_ROM_ADDRESS, 0xfffff801, 4));
 	EXPECT_EQ(-EPERM, cfg_write(self->fd, msi + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE, 2));
 	EXPECT_EQ(-EPERM, cfg_write(self->fd, msi + PCI_MSI_ADDRESS_LO, 0xfee00000, 4));
-	EXPECT_EQ(-EPERM, cfg_write(self->fd, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER, 2));
-	EXPECT_EQ(-EPERM, cfg_write(self->fd, PCI_COMMAND, cmd | PCI_COMMAND_INTX_DISABLE, 2));
-	EXPECT_EQ(-EPERM, cfg_write(self->fd, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER, 1));
-	EXPECT_EQ(-EPERM, cfg_write(self->fd, PCI_COMMAND + 1, (cmd | 0x400) >> 8, 1));
+	/* Bus master and INTx disable are the broker's: writes keep the device's. */
+	EXPECT_EQ(0, cfg_write(self->fd, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER, 2));
+	EXPECT_EQ(cmd, rv_cfg_read16(self->fd, PCI_COMMAND));
+	EXPECT_EQ(0, cfg_write(self->fd, PCI_COMMAND, cmd | PCI_COMMAND_INTX_DISABLE, 2));
+	EXPECT_EQ(cmd, rv_cfg_read16(self->fd, PCI_COMMAND));
+	EXPECT_EQ(0, cfg_write(self->fd, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER, 1));
+	EXPECT_EQ(0, cfg_write(self->fd, PCI_COMMAND + 1, (cmd | 0x400) >> 8, 1));
+	EXPECT_EQ(0, cfg_write(self->fd, PCI_COMMAND,
+			       (cmd & ~PCI_COMMAND_MASTER) | PCI_COMMAND_INTX_DISABLE, 4));
 	/* malformed accesses */
 	EXPECT_EQ(-EINVAL, cfg_write(self->fd, PCI_COMMAND + 1, 0, 2));
 	EXPECT_EQ(-1, pwrite(self->fd, &(uint64_t){ 0 }, 8, rv_cfg(0)));
