@@ -45,6 +45,28 @@ static int rvfio_reset(struct rvfio_dev *rdev)
 	return kind;
 }
 
+/*
+ * A reset userspace asked for (RESET, or initiate-FLR written to config
+ * space), under rdev->lock.  No BAR access runs during it and no BAR page
+ * stays mapped across it; afterwards the virtual registers follow the
+ * device again and INTx keeps the mask state the handler left.
+ */
+int rvfio_reset_device(struct rvfio_dev *rdev)
+{
+	int kind;
+
+	down_write(&rdev->memory_lock);
+	rdev->bars_enabled = false;
+	if (rdev->mapping)
+		unmap_mapping_range(rdev->mapping, 0, 0, true);
+	kind = rvfio_reset(rdev);
+	rvfio_config_init(rdev);
+	rvfio_intx_reapply(rdev);
+	rvfio_bars_update(rdev);
+	up_write(&rdev->memory_lock);
+	return kind;
+}
+
 static void rvfio_teardown(struct rvfio_dev *rdev)
 {
 	struct pci_dev *pdev = rdev->pdev;
@@ -54,6 +76,7 @@ static void rvfio_teardown(struct rvfio_dev *rdev)
 	rvfio_reset(rdev);
 	pci_clear_master(pdev);
 	rvfio_unmap_bars(rdev);
+	rdev->mapping = NULL;	/* no mapping is left: release runs after the last */
 	rvfio_unmap_all(rdev);
 	iommu_detach_group(rdev->domain, rdev->group);
 	iommu_domain_free(rdev->domain);
@@ -157,6 +180,11 @@ static int rvfio_open(struct inode *inode, struct file *filp)
 	if (!rdev->saved)
 		goto release_regions;
 	pci_set_master(pdev);
+	rvfio_config_init(rdev);
+	down_write(&rdev->memory_lock);
+	rdev->mapping = filp->f_mapping;
+	rvfio_bars_update(rdev);
+	up_write(&rdev->memory_lock);
 
 	mmgrab(current->mm);
 	rdev->mm = current->mm;
@@ -266,7 +294,7 @@ static long rvfio_ioctl_locked(struct rvfio_dev *rdev, unsigned int ioctl,
 			return -EINVAL;
 		/* Interrupts set up before the reset would be stale after it. */
 		rvfio_irqs_off(rdev);
-		return rvfio_reset(rdev);
+		return rvfio_reset_device(rdev);
 	case RINGVM_VFIO_SET_REQ_EVENTFD:
 		return rvfio_set_req_eventfd(rdev, u->fd);
 	}
@@ -374,6 +402,7 @@ int rvfio_dev_add(struct pci_dev *pdev)
 	rdev->pdev = pdev;
 	mutex_init(&rdev->lock);
 	mutex_init(&rdev->dma_lock);
+	init_rwsem(&rdev->memory_lock);
 	kref_init(&rdev->ref);
 	init_waitqueue_head(&rdev->released);
 	INIT_LIST_HEAD(&rdev->dmas);

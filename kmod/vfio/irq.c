@@ -89,6 +89,28 @@ long rvfio_unmask_intx(struct rvfio_dev *rdev)
 	return 0;
 }
 
+/*
+ * After a reset restored the command register: DisINTx as the handler
+ * left it, so that a line masked for userspace stays masked.
+ */
+void rvfio_intx_reapply(struct rvfio_dev *rdev)
+{
+	struct pci_dev *pdev = rdev->pdev;
+	unsigned long flags;
+	u16 cmd;
+
+	if (rdev->irq_kind != RINGVM_VFIO_IRQ_INTX)
+		return;
+	spin_lock_irqsave(&rdev->intx_lock, flags);
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	if (rdev->intx_masked)
+		cmd |= PCI_COMMAND_INTX_DISABLE;
+	else
+		cmd &= ~PCI_COMMAND_INTX_DISABLE;
+	pci_write_config_word(pdev, PCI_COMMAND, cmd);
+	spin_unlock_irqrestore(&rdev->intx_lock, flags);
+}
+
 static void rvfio_free_vectors(struct rvfio_dev *rdev, unsigned int n)
 {
 	unsigned int i;

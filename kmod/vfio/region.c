@@ -2,9 +2,8 @@
 /*
  * Regions: the six BARs and config space, reached with pread/pwrite at
  * RINGVM_VFIO_REGION_OFFSET(index) + offset, MMIO BARs also with mmap.
- * Config writes that would let userspace move a BAR or reprogram the MSI
- * or MSI-X capability are refused; bus mastering and INTx masking stay
- * the broker's.
+ * Config space goes through config.c's permission tables; memory BARs
+ * are reachable only while they decode.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -16,7 +15,6 @@
 #include "rvfio.h"
 
 #define RVFIO_OFFSET_MASK	(RINGVM_VFIO_REGION_OFFSET(1) - 1)
-#define RVFIO_CMD_OWNED		(PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE)
 
 static bool rvfio_bar_mmapable(struct pci_dev *pdev, int bar)
 {
@@ -52,114 +50,19 @@ long rvfio_region_info(struct rvfio_dev *rdev,
 	return 0;
 }
 
-/* Length of the MSI capability, which depends on its own flags. */
-static unsigned int rvfio_msi_cap_len(struct pci_dev *pdev)
-{
-	u16 ctrl;
-	unsigned int len = 10;
-
-	pci_read_config_word(pdev, pdev->msi_cap + PCI_MSI_FLAGS, &ctrl);
-	if (ctrl & PCI_MSI_FLAGS_64BIT)
-		len += 4;
-	if (ctrl & PCI_MSI_FLAGS_MASKBIT)
-		len += 10;
-	return len;
-}
-
-static bool rvfio_in(unsigned int pos, unsigned int len, unsigned int start,
-		     unsigned int size)
-{
-	return pos < start + size && start < pos + len;
-}
-
-/* -EPERM for a write the broker keeps for itself, 0 otherwise. */
-static int rvfio_config_write_allowed(struct pci_dev *pdev, unsigned int pos,
-				      unsigned int len, u32 val)
-{
-	if (rvfio_in(pos, len, PCI_BASE_ADDRESS_0, 6 * 4) ||
-	    rvfio_in(pos, len, PCI_ROM_ADDRESS, 4))
-		return -EPERM;
-	if (pdev->msi_cap &&
-	    rvfio_in(pos, len, pdev->msi_cap, rvfio_msi_cap_len(pdev)))
-		return -EPERM;
-	if (pdev->msix_cap &&
-	    rvfio_in(pos, len, pdev->msix_cap, PCI_CAP_MSIX_SIZEOF))
-		return -EPERM;
-	return 0;
-}
-
-/*
- * A write covering the command register (a byte or word of it, or the
- * dword with status).  Bus master and INTx disable stay as the device
- * has them: the broker keeps mastering on while open, and DisINTx is the
- * INTx handler's mask.  Read, merge and write happen under intx_lock,
- * which the handler holds while it sets DisINTx: otherwise a write
- * merged from a value read just before an interrupt would unmask the
- * line the handler had just masked, and the still-asserted level
- * interrupt would storm until the kernel disabled the line.
- */
-static int rvfio_config_write_cmd(struct rvfio_dev *rdev, unsigned int pos,
-				  unsigned int len, u32 val)
-{
-	struct pci_dev *pdev = rdev->pdev;
-	unsigned int shift = (pos - PCI_COMMAND) * 8;
-	u32 owned = RVFIO_CMD_OWNED >> shift;
-	unsigned long flags;
-	u16 cmd;
-	int r;
-
-	spin_lock_irqsave(&rdev->intx_lock, flags);
-	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
-	val = (val & ~owned) | ((cmd >> shift) & owned);
-	/* The plain accessors: the user ones may sleep on a blocked config space. */
-	if (len == 1)
-		r = pci_write_config_byte(pdev, pos, val);
-	else if (len == 2)
-		r = pci_write_config_word(pdev, pos, val);
-	else
-		r = pci_write_config_dword(pdev, pos, val);
-	spin_unlock_irqrestore(&rdev->intx_lock, flags);
-	return r ? pcibios_err_to_errno(r) : len;
-}
-
 /* @val: in for a write, out for a read; the caller copies it from/to the user. */
 static ssize_t rvfio_config_rw(struct rvfio_dev *rdev, u64 *val, size_t count,
 			       u64 pos, bool write)
 {
-	struct pci_dev *pdev = rdev->pdev;
 	u32 v32 = 0;
 	int r;
 
 	if ((count != 1 && count != 2 && count != 4) || pos % count ||
-	    pos + count > pdev->cfg_size)
+	    pos + count > rdev->pdev->cfg_size)
 		return -EINVAL;
-	if (write) {
-		r = rvfio_config_write_allowed(pdev, pos, count, *val);
-		if (r)
-			return r;
-		if (rvfio_in(pos, count, PCI_COMMAND, 2))
-			return rvfio_config_write_cmd(rdev, pos, count, *val);
-		if (count == 1)
-			r = pci_user_write_config_byte(pdev, pos, *val);
-		else if (count == 2)
-			r = pci_user_write_config_word(pdev, pos, *val);
-		else
-			r = pci_user_write_config_dword(pdev, pos, *val);
-		return r ? r : count;
-	}
-	if (count == 1) {
-		u8 v;
-
-		r = pci_user_read_config_byte(pdev, pos, &v);
-		v32 = v;
-	} else if (count == 2) {
-		u16 v;
-
-		r = pci_user_read_config_word(pdev, pos, &v);
-		v32 = v;
-	} else {
-		r = pci_user_read_config_dword(pdev, pos, &v32);
-	}
+	if (write)
+		return rvfio_config_write(rdev, pos, count, *val);
+	r = rvfio_config_read(rdev, pos, count, &v32);
 	*val = v32;
 	return r ? r : count;
 }
@@ -187,6 +90,16 @@ static ssize_t rvfio_bar_rw(struct rvfio_dev *rdev, int bar, u64 *val,
 	if (!io)
 		return -ENOMEM;
 	io += pos;
+	/*
+	 * MMIO to a function whose decode is off (or mid-reset) ends in an
+	 * Unsupported Request, which many platforms escalate to a machine
+	 * check: refuse it, as vfio-pci does.
+	 */
+	down_read(&rdev->memory_lock);
+	if (mem && !rdev->bars_enabled) {
+		up_read(&rdev->memory_lock);
+		return -EIO;
+	}
 	if (write) {
 		switch (count) {
 		case 1:
@@ -201,6 +114,7 @@ static ssize_t rvfio_bar_rw(struct rvfio_dev *rdev, int bar, u64 *val,
 		default:
 			writeq(*val, io);
 		}
+		up_read(&rdev->memory_lock);
 		return count;
 	}
 	switch (count) {
@@ -216,6 +130,7 @@ static ssize_t rvfio_bar_rw(struct rvfio_dev *rdev, int bar, u64 *val,
 	default:
 		*val = readq(io);
 	}
+	up_read(&rdev->memory_lock);
 	return count;
 }
 
@@ -247,6 +162,35 @@ ssize_t rvfio_region_rw(struct rvfio_dev *rdev, char __user *buf,
 	return r;
 }
 
+/*
+ * BAR pages are mapped on fault, and only while the BARs decode: zapped
+ * when decode goes off or the device resets, a later access faults here
+ * and gets SIGBUS until decode is back, as with vfio-pci.  Zapping goes
+ * through the MMU notifiers, so a VM's memory slot over the mapping (KVM,
+ * ringvm.ko) loses its EPT entries too and faults back through here.
+ */
+static vm_fault_t rvfio_bar_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct rvfio_dev *rdev = vma->vm_private_data;
+	u64 index = vma->vm_pgoff >> (RINGVM_VFIO_REGION_SHIFT - PAGE_SHIFT);
+	unsigned long pgoff = vmf->pgoff & (RVFIO_OFFSET_MASK >> PAGE_SHIFT);
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+
+	down_read(&rdev->memory_lock);
+	if (rdev->bars_enabled)
+		ret = vmf_insert_pfn(vma, vmf->address,
+				     (pci_resource_start(rdev->pdev, index) >> PAGE_SHIFT) +
+				     pgoff);
+	up_read(&rdev->memory_lock);
+	return ret;
+}
+
+static const struct vm_operations_struct rvfio_bar_vm_ops = {
+	.fault = rvfio_bar_fault,
+};
+
+/* Takes no lock: see rvfio_mmap. */
 int rvfio_region_mmap(struct rvfio_dev *rdev, struct vm_area_struct *vma)
 {
 	struct pci_dev *pdev = rdev->pdev;
@@ -263,9 +207,27 @@ int rvfio_region_mmap(struct rvfio_dev *rdev, struct vm_area_struct *vma)
 	if (off >= bar_len || len > bar_len - off)
 		return -EINVAL;
 	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-	return io_remap_pfn_range(vma, vma->vm_start,
-				  (pci_resource_start(pdev, index) + off) >> PAGE_SHIFT,
-				  len, vma->vm_page_prot);
+	vma->vm_private_data = rdev;
+	vma->vm_ops = &rvfio_bar_vm_ops;
+	rvfio_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	return 0;
+}
+
+/*
+ * Under memory_lock held for writing: reads whether the BARs decode now
+ * and, when they do not, takes every BAR page out of the owner's page
+ * tables so that no access can reach the device until they do again.
+ */
+void rvfio_bars_update(struct rvfio_dev *rdev)
+{
+	struct pci_dev *pdev = rdev->pdev;
+	u16 cmd = 0;
+
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	rdev->bars_enabled = (cmd & PCI_COMMAND_MEMORY) &&
+			     pdev->current_state == PCI_D0;
+	if (!rdev->bars_enabled && rdev->mapping)
+		unmap_mapping_range(rdev->mapping, 0, 0, true);
 }
 
 void rvfio_unmap_bars(struct rvfio_dev *rdev)

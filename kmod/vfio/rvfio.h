@@ -14,6 +14,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 
@@ -78,6 +79,24 @@ struct rvfio_dev {
 	struct pci_saved_state *saved;
 	void __iomem *bar_map[PCI_STD_NUM_BARS];
 
+	/*
+	 * BAR access.  memory_lock (read) covers every MMIO access we make
+	 * for userspace and every fault that maps a BAR page; it is held
+	 * for writing while memory decode changes or the device resets, and
+	 * the mappings are zapped then.  bars_enabled: decode on and in D0.
+	 * Order: mmap_lock -> memory_lock (faults), lock -> memory_lock.
+	 */
+	struct rw_semaphore memory_lock;
+	bool bars_enabled;
+	struct address_space *mapping;	/* the open file's: the owner's mmaps */
+
+	/* config.c: userspace's view of config space, per byte (see there). */
+	u8 cfg_wmask[PCI_CFG_SPACE_SIZE];
+	u8 cfg_vmask[PCI_CFG_SPACE_SIZE];
+	u8 cfg_virt[PCI_CFG_SPACE_SIZE];
+	DECLARE_BITMAP(cfg_owned, PCI_CFG_SPACE_SIZE);
+	u8 exp_cap;		/* PCI Express capability offset, or 0 */
+
 	/* Interrupts: one kind at a time. */
 	int irq_kind;		/* RINGVM_VFIO_IRQ_* or -1 */
 	unsigned int nvec;
@@ -93,6 +112,14 @@ extern bool rvfio_allow_unsafe_interrupts;
 /* device.c */
 int rvfio_dev_add(struct pci_dev *pdev);
 void rvfio_dev_remove(struct pci_dev *pdev);
+int rvfio_reset_device(struct rvfio_dev *rdev);
+
+/* config.c */
+void rvfio_config_init(struct rvfio_dev *rdev);
+int rvfio_config_read(struct rvfio_dev *rdev, unsigned int pos,
+		      unsigned int len, u32 *val);
+int rvfio_config_write(struct rvfio_dev *rdev, unsigned int pos,
+		       unsigned int len, u32 val);
 
 /* dma.c */
 long rvfio_map_dma(struct rvfio_dev *rdev, const struct ringvm_vfio_dma_map *m);
@@ -107,6 +134,7 @@ ssize_t rvfio_region_rw(struct rvfio_dev *rdev, char __user *buf,
 			size_t count, loff_t pos, bool write);
 int rvfio_region_mmap(struct rvfio_dev *rdev, struct vm_area_struct *vma);
 void rvfio_unmap_bars(struct rvfio_dev *rdev);
+void rvfio_bars_update(struct rvfio_dev *rdev);
 
 /* irq.c */
 long rvfio_irq_info(struct rvfio_dev *rdev, struct ringvm_vfio_irq_info *info);
@@ -114,5 +142,6 @@ long rvfio_set_irqs(struct rvfio_dev *rdev,
 		    const struct ringvm_vfio_irq_set *set, const s32 *fds);
 long rvfio_unmask_intx(struct rvfio_dev *rdev);
 void rvfio_irqs_off(struct rvfio_dev *rdev);
+void rvfio_intx_reapply(struct rvfio_dev *rdev);
 
 #endif /* RINGVM_VFIO_INTERNAL_H */
