@@ -26,23 +26,118 @@ static struct rvfio_dev *file_rdev(struct file *filp)
 /*
  * The best reset the device has.  Without a function reset (edu has none:
  * no FLR, no PM capability, on the root bus) the device is quiesced and
- * its config space put back as it was at bind time, which at least stops
- * DMA and interrupts and forgets what userspace programmed there.
+ * its config space put back as it was at open, which at least stops DMA
+ * and interrupts and forgets what userspace programmed there.
+ *
+ * pci_try_reset_function() only trylocks device_lock: while an unbind
+ * holds it (remove waiting for the owner to close) it fails with EAGAIN,
+ * and needs_reset tells remove to do the reset itself once the owner is
+ * gone (rvfio_remove_reset).
  */
 static int rvfio_reset(struct rvfio_dev *rdev)
 {
 	struct pci_dev *pdev = rdev->pdev;
 	int kind = RINGVM_VFIO_RESET_RESTORE;
+	int r;
 
 	pci_clear_master(pdev);
-	if (!pci_try_reset_function(pdev))
+	r = pci_try_reset_function(pdev);
+	if (!r)
 		kind = RINGVM_VFIO_RESET_FUNCTION;
+	rdev->needs_reset = r == -EAGAIN;
 	if (rdev->saved) {
 		pci_load_saved_state(pdev, rdev->saved);
 		pci_restore_state(pdev);
 	}
 	pci_set_master(pdev);
 	return kind;
+}
+
+/*
+ * A secondary bus (or slot) reset is fine when everything it hits is in
+ * our IOMMU group, which open has claimed: no host driver is using any
+ * of it.  On the root bus (edu) there is no bridge to reset it from.
+ */
+static int rvfio_try_bus_reset(struct rvfio_dev *rdev)
+{
+	struct pci_dev *pdev = rdev->pdev, *other;
+
+	if (pci_probe_reset_slot(pdev->slot) && pci_probe_reset_bus(pdev->bus))
+		return -ENOTTY;
+	list_for_each_entry(other, &pdev->bus->devices, bus_list) {
+		struct iommu_group *g = iommu_group_get(&other->dev);
+
+		iommu_group_put(g);
+		if (g != rdev->group)
+			return -EBUSY;
+	}
+	return pci_reset_bus(pdev);
+}
+
+/*
+ * pci_restore_state() leaves MSI and MSI-X control alone while the kernel
+ * has them off, so an enable bit someone else set would survive it.
+ */
+static void rvfio_msi_off(struct pci_dev *pdev)
+{
+	u16 ctrl;
+
+	if (pdev->msi_cap && !pdev->msi_enabled) {
+		pci_read_config_word(pdev, pdev->msi_cap + PCI_MSI_FLAGS, &ctrl);
+		pci_write_config_word(pdev, pdev->msi_cap + PCI_MSI_FLAGS,
+				      ctrl & ~PCI_MSI_FLAGS_ENABLE);
+	}
+	if (pdev->msix_cap && !pdev->msix_enabled) {
+		pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, &ctrl);
+		pci_write_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS,
+				      ctrl & ~PCI_MSIX_FLAGS_ENABLE);
+	}
+}
+
+/*
+ * At open, before the new owner's first access: whatever the host
+ * driver, an earlier owner or a write through sysfs left on the device
+ * goes.  A function reset if there is one, else a bus or slot reset our
+ * group covers, then the config space saved at bind time.  A reset that
+ * failed only because someone holds device_lock (an unbind, a sysfs
+ * reset) fails the open with EAGAIN, as vfio-pci's does.
+ */
+static int rvfio_open_reset(struct rvfio_dev *rdev)
+{
+	struct pci_dev *pdev = rdev->pdev;
+	int r;
+
+	pci_clear_master(pdev);
+	r = pci_try_reset_function(pdev);
+	if (r == -ENOTTY)
+		r = rvfio_try_bus_reset(rdev);
+	if (r == -EAGAIN)
+		return r;
+	pci_load_saved_state(pdev, rdev->probe_state);
+	pci_restore_state(pdev);
+	rvfio_msi_off(pdev);
+	pci_clear_master(pdev);
+	return 0;
+}
+
+/*
+ * Remove holds device_lock, which release's reset could not take while
+ * the owner closed: reset under it now, with __pci_reset_function_locked
+ * as pci_reset_function would, and leave the device as it was at bind.
+ */
+static void rvfio_remove_reset(struct rvfio_dev *rdev)
+{
+	struct pci_dev *pdev = rdev->pdev;
+
+	if (rdev->needs_reset) {
+		pci_cfg_access_lock(pdev);
+		__pci_reset_function_locked(pdev);
+		pci_cfg_access_unlock(pdev);
+		rdev->needs_reset = false;
+	}
+	pci_load_saved_state(pdev, rdev->probe_state);
+	pci_restore_state(pdev);
+	rvfio_msi_off(pdev);
 }
 
 /*
@@ -167,6 +262,9 @@ static int rvfio_open(struct inode *inode, struct file *filp)
 	r = rvfio_claim(rdev);
 	if (r)
 		goto out;
+	r = rvfio_open_reset(rdev);
+	if (r)
+		goto unclaim;
 	r = pci_enable_device(pdev);
 	if (r)
 		goto unclaim;
@@ -207,7 +305,10 @@ out:
 
 static void rvfio_dev_free(struct kref *ref)
 {
-	kfree(container_of(ref, struct rvfio_dev, ref));
+	struct rvfio_dev *rdev = container_of(ref, struct rvfio_dev, ref);
+
+	kfree(rdev->probe_state);
+	kfree(rdev);
 }
 
 static int rvfio_release(struct inode *inode, struct file *filp)
@@ -416,6 +517,13 @@ int rvfio_dev_add(struct pci_dev *pdev)
 	rdev->misc.fops = &rvfio_dev_fops;
 	rdev->misc.parent = &pdev->dev;
 	rdev->misc.mode = 0600;
+	/* What open puts back, whatever happened to the device since. */
+	pci_save_state(pdev);
+	rdev->probe_state = pci_store_saved_state(pdev);
+	if (!rdev->probe_state) {
+		kref_put(&rdev->ref, rvfio_dev_free);
+		return -ENOMEM;
+	}
 	pci_set_drvdata(pdev, rdev);
 	r = misc_register(&rdev->misc);
 	if (r) {
@@ -465,6 +573,7 @@ void rvfio_dev_remove(struct pci_dev *pdev)
 					   !READ_ONCE(rdev->opened), 10 * HZ))
 			rvfio_request(rdev);
 	}
+	rvfio_remove_reset(rdev);
 	pci_set_drvdata(pdev, NULL);
 	kref_put(&rdev->ref, rvfio_dev_free);
 }

@@ -67,6 +67,8 @@ struct rvfio_dev {
 	 */
 	struct kref ref;
 	wait_queue_head_t released;	/* woken when opened goes false */
+	struct pci_saved_state *probe_state;	/* config space at bind time */
+	bool needs_reset;	/* release could not reset: remove will */
 
 	/* Valid while opened. */
 	struct iommu_group *group;

@@ -510,4 +510,55 @@ TEST_F_TIMEOUT(device, release_remove_open_race, 600)
 	EXPECT_EQ(lck + 4, rv_vmlck_kb());
 }
 
+static int sysfs_cfg_write(const char *bdf, unsigned int off, const void *v, size_t len)
+{
+	char p[PATH_MAX];
+	int fd, r;
+
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/config", bdf);
+	fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = pwrite(fd, v, len, off) == (ssize_t)len ? 0 : -errno;
+	close(fd);
+	return r;
+}
+
+/*
+ * Whatever was done to the device between bind and open (here through
+ * sysfs, as a host tool or an earlier user of the PCI core could) is gone
+ * before the new owner's first access: config space is as it was at
+ * bind, MSI off.  edu has no reset method, so what the broker can do is
+ * put back the config space saved at bind; its registers in BAR0
+ * (liveness, factorial) survive any reset QEMU 7.2 offers for it.
+ */
+TEST_F(device, open_resets_what_others_left)
+{
+	uint8_t cls, dirty;
+	uint16_t cmd, flags;
+	unsigned int msi;
+
+	ASSERT_EQ(0, rv_pci_bind(self->bdf, RINGVM_VFIO_DRIVER_NAME));
+	msi = sysfs_msi_cap(self->bdf);
+	ASSERT_NE(0, msi);
+	cls = sysfs_cfg16(self->bdf, PCI_CACHE_LINE_SIZE) & 0xff;
+	flags = sysfs_cfg16(self->bdf, msi + PCI_MSI_FLAGS);
+	ASSERT_FALSE(flags & PCI_MSI_FLAGS_ENABLE);
+
+	dirty = cls ^ 0x20;
+	ASSERT_EQ(0, sysfs_cfg_write(self->bdf, PCI_CACHE_LINE_SIZE, &dirty, 1));
+	cmd = sysfs_cfg16(self->bdf, PCI_COMMAND) | PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY;
+	ASSERT_EQ(0, sysfs_cfg_write(self->bdf, PCI_COMMAND, &cmd, 2));
+	flags |= PCI_MSI_FLAGS_ENABLE;
+	ASSERT_EQ(0, sysfs_cfg_write(self->bdf, msi + PCI_MSI_FLAGS, &flags, 2));
+	ASSERT_EQ(dirty, sysfs_cfg16(self->bdf, PCI_CACHE_LINE_SIZE) & 0xff);
+
+	self->fd = rv_open_dev(self->bdf);
+	ASSERT_LE(0, self->fd);
+	EXPECT_EQ(cls, rv_cfg_read16(self->fd, PCI_CACHE_LINE_SIZE) & 0xff);
+	EXPECT_EQ(cls, sysfs_cfg16(self->bdf, PCI_CACHE_LINE_SIZE) & 0xff);
+	EXPECT_FALSE(rv_cfg_read16(self->fd, msi + PCI_MSI_FLAGS) & PCI_MSI_FLAGS_ENABLE);
+	EXPECT_FALSE(sysfs_cfg16(self->bdf, msi + PCI_MSI_FLAGS) & PCI_MSI_FLAGS_ENABLE);
+}
+
 TEST_HARNESS_MAIN
