@@ -54,4 +54,14 @@ static inline bool rvfio_msi_isolated(struct pci_dev *pdev,
 #endif
 }
 
+static inline void rvfio_vm_flags_set(struct vm_area_struct *vma,
+				      unsigned long flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
 #endif /* RINGVM_VFIO_COMPAT_H */

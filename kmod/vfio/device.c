@@ -11,6 +11,7 @@
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "compat.h"
 #include "rvfio.h"
@@ -25,22 +26,139 @@ static struct rvfio_dev *file_rdev(struct file *filp)
 /*
  * The best reset the device has.  Without a function reset (edu has none:
  * no FLR, no PM capability, on the root bus) the device is quiesced and
- * its config space put back as it was at bind time, which at least stops
- * DMA and interrupts and forgets what userspace programmed there.
+ * its config space put back as it was at open, which at least stops DMA
+ * and interrupts and forgets what userspace programmed there.
+ *
+ * pci_try_reset_function() only trylocks device_lock: while an unbind
+ * holds it (remove waiting for the owner to close) it fails with EAGAIN,
+ * and needs_reset tells remove to do the reset itself once the owner is
+ * gone (rvfio_remove_reset).
  */
 static int rvfio_reset(struct rvfio_dev *rdev)
 {
 	struct pci_dev *pdev = rdev->pdev;
 	int kind = RINGVM_VFIO_RESET_RESTORE;
+	int r;
 
 	pci_clear_master(pdev);
-	if (!pci_try_reset_function(pdev))
+	r = pci_try_reset_function(pdev);
+	if (!r)
 		kind = RINGVM_VFIO_RESET_FUNCTION;
+	rdev->needs_reset = r == -EAGAIN;
 	if (rdev->saved) {
 		pci_load_saved_state(pdev, rdev->saved);
 		pci_restore_state(pdev);
 	}
 	pci_set_master(pdev);
+	return kind;
+}
+
+/*
+ * A secondary bus (or slot) reset is fine when everything it hits is in
+ * our IOMMU group, which open has claimed: no host driver is using any
+ * of it.  On the root bus (edu) there is no bridge to reset it from.
+ */
+static int rvfio_try_bus_reset(struct rvfio_dev *rdev)
+{
+	struct pci_dev *pdev = rdev->pdev, *other;
+
+	if (pci_probe_reset_slot(pdev->slot) && pci_probe_reset_bus(pdev->bus))
+		return -ENOTTY;
+	list_for_each_entry(other, &pdev->bus->devices, bus_list) {
+		struct iommu_group *g = iommu_group_get(&other->dev);
+
+		iommu_group_put(g);
+		if (g != rdev->group)
+			return -EBUSY;
+	}
+	return pci_reset_bus(pdev);
+}
+
+/*
+ * pci_restore_state() leaves MSI and MSI-X control alone while the kernel
+ * has them off, so an enable bit someone else set would survive it.
+ */
+static void rvfio_msi_off(struct pci_dev *pdev)
+{
+	u16 ctrl;
+
+	if (pdev->msi_cap && !pdev->msi_enabled) {
+		pci_read_config_word(pdev, pdev->msi_cap + PCI_MSI_FLAGS, &ctrl);
+		pci_write_config_word(pdev, pdev->msi_cap + PCI_MSI_FLAGS,
+				      ctrl & ~PCI_MSI_FLAGS_ENABLE);
+	}
+	if (pdev->msix_cap && !pdev->msix_enabled) {
+		pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, &ctrl);
+		pci_write_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS,
+				      ctrl & ~PCI_MSIX_FLAGS_ENABLE);
+	}
+}
+
+/*
+ * At open, before the new owner's first access: whatever the host
+ * driver, an earlier owner or a write through sysfs left on the device
+ * goes.  A function reset if there is one, else a bus or slot reset our
+ * group covers, then the config space saved at bind time.  A reset that
+ * failed only because someone holds device_lock (an unbind, a sysfs
+ * reset) fails the open with EAGAIN, as vfio-pci's does.
+ */
+static int rvfio_open_reset(struct rvfio_dev *rdev)
+{
+	struct pci_dev *pdev = rdev->pdev;
+	int r;
+
+	pci_clear_master(pdev);
+	r = pci_try_reset_function(pdev);
+	if (r == -ENOTTY)
+		r = rvfio_try_bus_reset(rdev);
+	if (r == -EAGAIN)
+		return r;
+	pci_load_saved_state(pdev, rdev->probe_state);
+	pci_restore_state(pdev);
+	rvfio_msi_off(pdev);
+	pci_clear_master(pdev);
+	return 0;
+}
+
+/*
+ * Remove holds device_lock, which release's reset could not take while
+ * the owner closed: reset under it now, with __pci_reset_function_locked
+ * as pci_reset_function would, and leave the device as it was at bind.
+ */
+static void rvfio_remove_reset(struct rvfio_dev *rdev)
+{
+	struct pci_dev *pdev = rdev->pdev;
+
+	if (rdev->needs_reset) {
+		pci_cfg_access_lock(pdev);
+		__pci_reset_function_locked(pdev);
+		pci_cfg_access_unlock(pdev);
+		rdev->needs_reset = false;
+	}
+	pci_load_saved_state(pdev, rdev->probe_state);
+	pci_restore_state(pdev);
+	rvfio_msi_off(pdev);
+}
+
+/*
+ * A reset userspace asked for (RESET, or initiate-FLR written to config
+ * space), under rdev->lock.  No BAR access runs during it and no BAR page
+ * stays mapped across it; afterwards the virtual registers follow the
+ * device again and INTx keeps the mask state the handler left.
+ */
+int rvfio_reset_device(struct rvfio_dev *rdev)
+{
+	int kind;
+
+	down_write(&rdev->memory_lock);
+	rdev->bars_enabled = false;
+	if (rdev->mapping)
+		unmap_mapping_range(rdev->mapping, 0, 0, true);
+	kind = rvfio_reset(rdev);
+	rvfio_config_init(rdev);
+	rvfio_intx_reapply(rdev);
+	rvfio_bars_update(rdev);
+	up_write(&rdev->memory_lock);
 	return kind;
 }
 
@@ -53,6 +171,7 @@ static void rvfio_teardown(struct rvfio_dev *rdev)
 	rvfio_reset(rdev);
 	pci_clear_master(pdev);
 	rvfio_unmap_bars(rdev);
+	rdev->mapping = NULL;	/* no mapping is left: release runs after the last */
 	rvfio_unmap_all(rdev);
 	iommu_detach_group(rdev->domain, rdev->group);
 	iommu_domain_free(rdev->domain);
@@ -143,6 +262,9 @@ static int rvfio_open(struct inode *inode, struct file *filp)
 	r = rvfio_claim(rdev);
 	if (r)
 		goto out;
+	r = rvfio_open_reset(rdev);
+	if (r)
+		goto unclaim;
 	r = pci_enable_device(pdev);
 	if (r)
 		goto unclaim;
@@ -151,16 +273,27 @@ static int rvfio_open(struct inode *inode, struct file *filp)
 		goto disable;
 	pci_save_state(pdev);
 	rdev->saved = pci_store_saved_state(pdev);
+	/* Without it no reset could put config space back: refuse the device. */
+	r = -ENOMEM;
+	if (!rdev->saved)
+		goto release_regions;
 	pci_set_master(pdev);
+	rvfio_config_init(rdev);
+	down_write(&rdev->memory_lock);
+	rdev->mapping = filp->f_mapping;
+	rvfio_bars_update(rdev);
+	up_write(&rdev->memory_lock);
 
 	mmgrab(current->mm);
 	rdev->mm = current->mm;
 	rdev->irq_kind = -1;
 	rdev->opened = true;
-	reinit_completion(&rdev->released);
+	kref_get(&rdev->ref);	/* the file's, dropped at the end of release */
 	mutex_unlock(&rdev->lock);
 	return 0;
 
+release_regions:
+	pci_release_regions(pdev);
 disable:
 	pci_disable_device(pdev);
 unclaim:
@@ -170,23 +303,37 @@ out:
 	return r;
 }
 
+static void rvfio_dev_free(struct kref *ref)
+{
+	struct rvfio_dev *rdev = container_of(ref, struct rvfio_dev, ref);
+
+	kfree(rdev->probe_state);
+	kfree(rdev);
+}
+
 static int rvfio_release(struct inode *inode, struct file *filp)
 {
 	struct rvfio_dev *rdev = file_rdev(filp);
 
 	mutex_lock(&rdev->lock);
 	rvfio_teardown(rdev);
-	rdev->opened = false;
+	WRITE_ONCE(rdev->opened, false);
 	mutex_unlock(&rdev->lock);
-	/* Last touch of rdev: a waiting remove frees it once this returns. */
-	complete_all(&rdev->released);
+	/*
+	 * remove may see opened false and drop the driver's reference before
+	 * this wake-up: the file's reference keeps rdev until after it.
+	 */
+	wake_up_all(&rdev->released);
+	kref_put(&rdev->ref, rvfio_dev_free);
 	return 0;
 }
 
-static long rvfio_device_info(struct rvfio_dev *rdev, void __user *arg)
+static void rvfio_device_info(struct rvfio_dev *rdev,
+			      struct ringvm_vfio_device_info *info)
 {
 	struct pci_dev *pdev = rdev->pdev;
-	struct ringvm_vfio_device_info info = {
+
+	*info = (struct ringvm_vfio_device_info) {
 		.num_regions	= RINGVM_VFIO_NUM_REGIONS,
 		.num_irqs	= RINGVM_VFIO_NUM_IRQS,
 		.vendor		= pdev->vendor,
@@ -195,21 +342,16 @@ static long rvfio_device_info(struct rvfio_dev *rdev, void __user *arg)
 		.iova_start	= rdev->domain->geometry.aperture_start,
 		.iova_end	= rdev->domain->geometry.aperture_end,
 	};
-
 	if (pdev->reset_methods[0])
-		info.flags |= RINGVM_VFIO_DEVICE_FLAG_RESET;
+		info->flags |= RINGVM_VFIO_DEVICE_FLAG_RESET;
 	if (pci_intx_mask_supported(pdev))
-		info.flags |= RINGVM_VFIO_DEVICE_FLAG_INTX_MASK;
-	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+		info->flags |= RINGVM_VFIO_DEVICE_FLAG_INTX_MASK;
 }
 
-static long rvfio_set_req_eventfd(struct rvfio_dev *rdev, s32 __user *arg)
+static long rvfio_set_req_eventfd(struct rvfio_dev *rdev, s32 fd)
 {
 	struct eventfd_ctx *ctx = NULL;
-	s32 fd;
 
-	if (get_user(fd, arg))
-		return -EFAULT;
 	if (fd != -1) {
 		ctx = eventfd_ctx_fdget(fd);
 		if (IS_ERR(ctx))
@@ -221,88 +363,121 @@ static long rvfio_set_req_eventfd(struct rvfio_dev *rdev, s32 __user *arg)
 	return 0;
 }
 
+union rvfio_ioctl_arg {
+	struct ringvm_vfio_device_info dev;
+	struct ringvm_vfio_region_info region;
+	struct ringvm_vfio_irq_info irq;
+	struct ringvm_vfio_dma_map map;
+	struct ringvm_vfio_dma_unmap unmap;
+	struct ringvm_vfio_irq_set set;
+	s32 fd;
+};
+
+/* Under rdev->lock; @u is the argument, already copied in, copied out after. */
+static long rvfio_ioctl_locked(struct rvfio_dev *rdev, unsigned int ioctl,
+			       unsigned long arg, union rvfio_ioctl_arg *u,
+			       const s32 *fds)
+{
+	switch (ioctl) {
+	case RINGVM_VFIO_GET_DEVICE_INFO:
+		rvfio_device_info(rdev, &u->dev);
+		return 0;
+	case RINGVM_VFIO_GET_REGION_INFO:
+		return rvfio_region_info(rdev, &u->region);
+	case RINGVM_VFIO_GET_IRQ_INFO:
+		return rvfio_irq_info(rdev, &u->irq);
+	case RINGVM_VFIO_SET_IRQS:
+		return rvfio_set_irqs(rdev, &u->set, fds);
+	case RINGVM_VFIO_UNMASK_INTX:
+		return arg ? -EINVAL : rvfio_unmask_intx(rdev);
+	case RINGVM_VFIO_RESET:
+		if (arg)
+			return -EINVAL;
+		/* Interrupts set up before the reset would be stale after it. */
+		rvfio_irqs_off(rdev);
+		return rvfio_reset_device(rdev);
+	case RINGVM_VFIO_SET_REQ_EVENTFD:
+		return rvfio_set_req_eventfd(rdev, u->fd);
+	}
+	return -ENOTTY;
+}
+
+/*
+ * Every argument is copied in before any lock of ours is taken and copied
+ * out after it is dropped (see the lock order in rvfio.h).  MAP_DMA and
+ * UNMAP_DMA take only dma_lock: they pin pages and charge locked_vm, which
+ * take mmap_lock.
+ */
 static long rvfio_ioctl(struct file *filp, unsigned int ioctl,
 			unsigned long arg)
 {
 	struct rvfio_dev *rdev = file_rdev(filp);
 	void __user *argp = (void __user *)arg;
+	unsigned int size = _IOC_SIZE(ioctl);
+	union rvfio_ioctl_arg u;
+	s32 *fds = NULL;
 	long r;
 
-	mutex_lock(&rdev->lock);
 	switch (ioctl) {
 	case RINGVM_VFIO_GET_DEVICE_INFO:
-		r = rvfio_device_info(rdev, argp);
-		break;
 	case RINGVM_VFIO_GET_REGION_INFO:
-		r = rvfio_region_info(rdev, argp);
-		break;
 	case RINGVM_VFIO_GET_IRQ_INFO:
-		r = rvfio_irq_info(rdev, argp);
-		break;
 	case RINGVM_VFIO_MAP_DMA:
-		r = rvfio_map_dma(rdev, argp);
-		break;
 	case RINGVM_VFIO_UNMAP_DMA:
-		r = rvfio_unmap_dma(rdev, argp);
-		break;
 	case RINGVM_VFIO_SET_IRQS:
-		r = rvfio_set_irqs(rdev, argp);
-		break;
 	case RINGVM_VFIO_UNMASK_INTX:
-		r = arg ? -EINVAL : rvfio_unmask_intx(rdev);
-		break;
 	case RINGVM_VFIO_RESET:
-		if (arg) {
-			r = -EINVAL;
-			break;
-		}
-		/* Interrupts set up before the reset would be stale after it. */
-		rvfio_irqs_off(rdev);
-		r = rvfio_reset(rdev);
-		break;
 	case RINGVM_VFIO_SET_REQ_EVENTFD:
-		r = rvfio_set_req_eventfd(rdev, argp);
 		break;
 	default:
-		r = -ENOTTY;
+		return -ENOTTY;
 	}
+	BUILD_BUG_ON(sizeof(u) > 64);
+	if ((_IOC_DIR(ioctl) & _IOC_WRITE) && copy_from_user(&u, argp, size))
+		return -EFAULT;
+
+	if (ioctl == RINGVM_VFIO_MAP_DMA)
+		return rvfio_map_dma(rdev, &u.map);
+	if (ioctl == RINGVM_VFIO_UNMAP_DMA)
+		return rvfio_unmap_dma(rdev, &u.unmap);
+	if (ioctl == RINGVM_VFIO_SET_IRQS && u.set.count &&
+	    u.set.count <= RVFIO_MAX_VECTORS) {
+		fds = memdup_user(u64_to_user_ptr(u.set.fds),
+				  u.set.count * sizeof(*fds));
+		if (IS_ERR(fds))
+			return PTR_ERR(fds);
+	}
+
+	mutex_lock(&rdev->lock);
+	r = rvfio_ioctl_locked(rdev, ioctl, arg, &u, fds);
 	mutex_unlock(&rdev->lock);
+	kfree(fds);
+
+	if (!r && (_IOC_DIR(ioctl) & _IOC_READ) && copy_to_user(argp, &u, size))
+		return -EFAULT;
 	return r;
 }
 
 static ssize_t rvfio_read(struct file *filp, char __user *buf, size_t count,
 			  loff_t *ppos)
 {
-	struct rvfio_dev *rdev = file_rdev(filp);
-	ssize_t r;
-
-	mutex_lock(&rdev->lock);
-	r = rvfio_region_rw(rdev, buf, count, *ppos, false);
-	mutex_unlock(&rdev->lock);
-	return r;
+	return rvfio_region_rw(file_rdev(filp), buf, count, *ppos, false);
 }
 
 static ssize_t rvfio_write(struct file *filp, const char __user *buf,
 			   size_t count, loff_t *ppos)
 {
-	struct rvfio_dev *rdev = file_rdev(filp);
-	ssize_t r;
-
-	mutex_lock(&rdev->lock);
-	r = rvfio_region_rw(rdev, (char __user *)buf, count, *ppos, true);
-	mutex_unlock(&rdev->lock);
-	return r;
+	return rvfio_region_rw(file_rdev(filp), (char __user *)buf, count,
+			       *ppos, true);
 }
 
+/*
+ * No lock: mmap runs under mmap_lock, which MAP_DMA takes under ours.
+ * What it reads (the BAR's resource) is fixed while the device is bound.
+ */
 static int rvfio_mmap(struct file *filp, struct vm_area_struct *vma)
 {
-	struct rvfio_dev *rdev = file_rdev(filp);
-	int r;
-
-	mutex_lock(&rdev->lock);
-	r = rvfio_region_mmap(rdev, vma);
-	mutex_unlock(&rdev->lock);
-	return r;
+	return rvfio_region_mmap(file_rdev(filp), vma);
 }
 
 static const struct file_operations rvfio_dev_fops = {
@@ -327,7 +502,10 @@ int rvfio_dev_add(struct pci_dev *pdev)
 		return -ENOMEM;
 	rdev->pdev = pdev;
 	mutex_init(&rdev->lock);
-	init_completion(&rdev->released);
+	mutex_init(&rdev->dma_lock);
+	init_rwsem(&rdev->memory_lock);
+	kref_init(&rdev->ref);
+	init_waitqueue_head(&rdev->released);
 	INIT_LIST_HEAD(&rdev->dmas);
 	spin_lock_init(&rdev->intx_lock);
 	rdev->irq_kind = -1;
@@ -339,11 +517,18 @@ int rvfio_dev_add(struct pci_dev *pdev)
 	rdev->misc.fops = &rvfio_dev_fops;
 	rdev->misc.parent = &pdev->dev;
 	rdev->misc.mode = 0600;
+	/* What open puts back, whatever happened to the device since. */
+	pci_save_state(pdev);
+	rdev->probe_state = pci_store_saved_state(pdev);
+	if (!rdev->probe_state) {
+		kref_put(&rdev->ref, rvfio_dev_free);
+		return -ENOMEM;
+	}
 	pci_set_drvdata(pdev, rdev);
 	r = misc_register(&rdev->misc);
 	if (r) {
 		pci_set_drvdata(pdev, NULL);
-		kfree(rdev);
+		kref_put(&rdev->ref, rvfio_dev_free);
 		return r;
 	}
 	pci_info(pdev, "bound: /dev/ringvm-vfio-dev/%s\n", pci_name(pdev));
@@ -379,9 +564,16 @@ void rvfio_dev_remove(struct pci_dev *pdev)
 	 */
 	if (rvfio_request(rdev)) {
 		pci_info(pdev, "unbind waits for the owner to close the device\n");
-		while (!wait_for_completion_timeout(&rdev->released, 10 * HZ))
+		/*
+		 * A condition, not a completion: no open can start once
+		 * misc_deregister returned, so a release that ran before we
+		 * looked cannot be taken for the one we wait for.
+		 */
+		while (!wait_event_timeout(rdev->released,
+					   !READ_ONCE(rdev->opened), 10 * HZ))
 			rvfio_request(rdev);
 	}
+	rvfio_remove_reset(rdev);
 	pci_set_drvdata(pdev, NULL);
-	kfree(rdev);
+	kref_put(&rdev->ref, rvfio_dev_free);
 }

@@ -14,8 +14,6 @@
 #include "compat.h"
 #include "rvfio.h"
 
-/* MSI-X allows at most 2048 vectors. */
-#define RVFIO_MAX_VECTORS	2048
 
 static unsigned int rvfio_irq_count(struct pci_dev *pdev, u32 index)
 {
@@ -34,16 +32,12 @@ static unsigned int rvfio_irq_count(struct pci_dev *pdev, u32 index)
 	return 0;
 }
 
-long rvfio_irq_info(struct rvfio_dev *rdev, void __user *arg)
+long rvfio_irq_info(struct rvfio_dev *rdev, struct ringvm_vfio_irq_info *info)
 {
-	struct ringvm_vfio_irq_info info;
-
-	if (copy_from_user(&info, arg, sizeof(info)))
-		return -EFAULT;
-	if (info.index >= RINGVM_VFIO_NUM_IRQS)
+	if (info->index >= RINGVM_VFIO_NUM_IRQS)
 		return -EINVAL;
-	info.count = rvfio_irq_count(rdev->pdev, info.index);
-	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+	info->count = rvfio_irq_count(rdev->pdev, info->index);
+	return 0;
 }
 
 static irqreturn_t rvfio_msi_handler(int irq, void *data)
@@ -93,6 +87,28 @@ long rvfio_unmask_intx(struct rvfio_dev *rdev)
 	if (again)
 		rvfio_eventfd_signal(rdev->vec[0].trigger);
 	return 0;
+}
+
+/*
+ * After a reset restored the command register: DisINTx as the handler
+ * left it, so that a line masked for userspace stays masked.
+ */
+void rvfio_intx_reapply(struct rvfio_dev *rdev)
+{
+	struct pci_dev *pdev = rdev->pdev;
+	unsigned long flags;
+	u16 cmd;
+
+	if (rdev->irq_kind != RINGVM_VFIO_IRQ_INTX)
+		return;
+	spin_lock_irqsave(&rdev->intx_lock, flags);
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	if (rdev->intx_masked)
+		cmd |= PCI_COMMAND_INTX_DISABLE;
+	else
+		cmd &= ~PCI_COMMAND_INTX_DISABLE;
+	pci_write_config_word(pdev, PCI_COMMAND, cmd);
+	spin_unlock_irqrestore(&rdev->intx_lock, flags);
 }
 
 static void rvfio_free_vectors(struct rvfio_dev *rdev, unsigned int n)
@@ -202,35 +218,26 @@ free:
 	return r;
 }
 
-long rvfio_set_irqs(struct rvfio_dev *rdev, void __user *arg)
+/* @fds: the set's count eventfds, copied in by the caller before it locked. */
+long rvfio_set_irqs(struct rvfio_dev *rdev,
+		    const struct ringvm_vfio_irq_set *set, const s32 *fds)
 {
-	struct ringvm_vfio_irq_set set;
-	s32 *fds;
-	long r;
-
-	if (copy_from_user(&set, arg, sizeof(set)))
-		return -EFAULT;
-	if (set.index >= RINGVM_VFIO_NUM_IRQS)
+	if (set->index >= RINGVM_VFIO_NUM_IRQS)
 		return -EINVAL;
-	if (!set.count) {
-		if (rdev->irq_kind != set.index)
+	if (!set->count) {
+		if (rdev->irq_kind != set->index)
 			return -EINVAL;
 		rvfio_irqs_off(rdev);
 		return 0;
 	}
-	if (set.count > RVFIO_MAX_VECTORS ||
-	    set.count > rvfio_irq_count(rdev->pdev, set.index))
+	if (set->count > RVFIO_MAX_VECTORS ||
+	    set->count > rvfio_irq_count(rdev->pdev, set->index))
 		return -EINVAL;
-	if (set.index == RINGVM_VFIO_IRQ_INTX &&
+	if (set->index == RINGVM_VFIO_IRQ_INTX &&
 	    !pci_intx_mask_supported(rdev->pdev))
 		return -EOPNOTSUPP;
 	/* One kind at a time, as with vfio-pci: the device cannot mix them. */
 	if (rdev->irq_kind >= 0)
 		return -EBUSY;
-	fds = memdup_user(u64_to_user_ptr(set.fds), set.count * sizeof(*fds));
-	if (IS_ERR(fds))
-		return PTR_ERR(fds);
-	r = rvfio_irqs_on(rdev, set.index, fds, set.count);
-	kfree(fds);
-	return r;
+	return rvfio_irqs_on(rdev, set->index, fds, set->count);
 }

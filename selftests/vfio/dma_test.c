@@ -3,6 +3,12 @@
  * ringvm_vfio DMA: edu's DMA lands in mapped memory and nowhere else, and
  * every malformed MAP_DMA / UNMAP_DMA is refused without changing anything.
  */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/utsname.h>
+#include <linux/fs.h>
+#include <linux/loop.h>
+
 #include "kselftest_harness.h"
 #include "vfio_edu.h"
 
@@ -270,6 +276,191 @@ TEST_F(dma, map_from_another_mm_is_refused)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	EXPECT_EQ(-ENOENT, rv_unmap(self->fd, 0x100000, PAGE));
+}
+
+/*
+ * mmap takes mmap_lock and then (before the fix) the device lock; MAP_DMA
+ * took the device lock and then mmap_lock to charge locked_vm and pin.
+ * Two threads of one mm doing each in a loop deadlocked both for good.
+ * The loops are bounded by count (about 10 s in the TCG host); the main
+ * thread reports which one stopped moving if they do not finish.
+ */
+#define MMAP_LOOPS	20000
+#define DMA_LOOPS	3000
+
+struct lock_race {
+	int fd;
+	uint8_t *buf;
+	atomic_int mmaps, dmas;
+	atomic_int errors;
+};
+
+static void *mmap_loop(void *arg)
+{
+	struct lock_race *lr = arg;
+	int i;
+
+	for (i = 0; i < MMAP_LOOPS; i++) {
+		volatile uint8_t *bar = rv_map_bar0(lr->fd);
+
+		if (!bar || (edu_rd(bar, EDU_ID) & 0xff) != 0xed)
+			atomic_fetch_add(&lr->errors, 1);
+		if (bar)
+			munmap((void *)bar, EDU_BAR_SIZE);
+		atomic_fetch_add(&lr->mmaps, 1);
+	}
+	return NULL;
+}
+
+static void *dma_loop(void *arg)
+{
+	struct lock_race *lr = arg;
+	int i;
+
+	for (i = 0; i < DMA_LOOPS; i++) {
+		if (rv_map(lr->fd, 0x100000, lr->buf, 32 * PAGE, RW) ||
+		    rv_unmap(lr->fd, 0x100000, 32 * PAGE))
+			atomic_fetch_add(&lr->errors, 1);
+		atomic_fetch_add(&lr->dmas, 1);
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(dma, mmap_and_map_dma_race, 300)
+{
+	struct lock_race lr = { .fd = self->fd, .buf = rv_buf(32 * PAGE, 1) };
+	long pinned = rv_pinned_pages(), lck = rv_vmlck_kb();
+	int m = -1, d = -1, still = 0;
+	double start = rv_now();
+	pthread_t tm, td;
+
+	ASSERT_NE(NULL, lr.buf);
+	ASSERT_EQ(0, pthread_create(&tm, NULL, mmap_loop, &lr));
+	ASSERT_EQ(0, pthread_create(&td, NULL, dma_loop, &lr));
+	/* Progress, not time, decides: 30 s with neither loop moving is a deadlock. */
+	while (atomic_load(&lr.mmaps) < MMAP_LOOPS || atomic_load(&lr.dmas) < DMA_LOOPS) {
+		sleep(1);
+		if (m == atomic_load(&lr.mmaps) && d == atomic_load(&lr.dmas)) {
+			if (++still == 30)
+				break;
+		} else {
+			still = 0;
+		}
+		m = atomic_load(&lr.mmaps);
+		d = atomic_load(&lr.dmas);
+	}
+	ASSERT_GT(30, still) {
+		TH_LOG("deadlock: mmap loop stuck at %d/%d, MAP_DMA loop at %d/%d",
+		       m, MMAP_LOOPS, d, DMA_LOOPS);
+	}
+	pthread_join(tm, NULL);
+	pthread_join(td, NULL);
+	TH_LOG("%d mmaps and %d MAP_DMA/UNMAP_DMA in %.1f s", MMAP_LOOPS, DMA_LOOPS,
+	       rv_now() - start);
+	EXPECT_EQ(0, atomic_load(&lr.errors));
+	EXPECT_EQ(pinned, rv_pinned_pages());
+	EXPECT_EQ(lck, rv_vmlck_kb());
+}
+
+/* A loop device over a zero-filled tmpfs file: a block device with writeback. */
+static int loop_over(int file)
+{
+	char path[64];
+	int ctl, n, fd;
+
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	if (ctl < 0)
+		return -errno;
+	n = ioctl(ctl, LOOP_CTL_GET_FREE);
+	close(ctl);
+	if (n < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "/dev/loop%d", n);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, LOOP_SET_FD, file)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/* 6.5 and later refuse FOLL_LONGTERM writable pins of dirty-tracked file pages. */
+static bool kernel_refuses_file_longterm_pins(void)
+{
+	struct utsname u;
+	int maj = 0, min = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &maj, &min) != 2)
+		return false;
+	return maj > 6 || (maj == 6 && min >= 5);
+}
+
+/*
+ * Pages the device wrote must be unpinned dirty, or writeback never sees
+ * the device's bytes.  The mapping here is a block device's page cache
+ * (shared mapping of a loop device): the pin dirties the pages, fsync
+ * cleans them while pinned, edu writes into them, UNMAP_DMA unpins.  Then
+ * munmap, fsync and a cache flush: the backing file and a fresh read of
+ * the device hold what edu wrote only if the unpin marked the pages dirty.
+ */
+TEST_F(dma, device_writes_are_unpinned_dirty)
+{
+	uint8_t *src = rv_buf(PAGE, 0), *back = rv_buf(PAGE, 0xff), *p;
+	int file, loop, r;
+	size_t i;
+
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, back);
+	ASSERT_EQ(0, rv_load_host_module("loop"));
+	file = open("/tmp/dirty.img", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_LE(0, file);
+	ASSERT_EQ(0, ftruncate(file, 64 * PAGE));
+	loop = loop_over(file);
+	ASSERT_LE(0, loop);
+	p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, loop, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	for (i = 0; i < 4 * PAGE; i += PAGE)
+		ASSERT_EQ(0, p[i]);		/* read in: clean page cache */
+	for (i = 0; i < PAGE; i++)
+		src[i] = (uint8_t)(i * 13 + 5);
+
+	r = rv_map(self->fd, 0x100000, p, 4 * PAGE, RW);
+	if (kernel_refuses_file_longterm_pins()) {
+		/* Nothing to unpin clean on these kernels: the pin itself is refused. */
+		EXPECT_EQ(-EFAULT, r);
+		goto out;
+	}
+	ASSERT_EQ(0, r);
+	ASSERT_EQ(0, fsync(loop));		/* the pin's dirtying written back */
+	ASSERT_EQ(0, rv_map(self->fd, 0x200000, src, PAGE, RINGVM_VFIO_DMA_READ));
+	ASSERT_TRUE(edu_dma(self->bar, 0x200000, EDU_BUF, EDU_XFER, 0));
+	ASSERT_TRUE(edu_dma(self->bar, EDU_BUF, 0x101000, EDU_XFER, EDU_CMD_TO_RAM));
+	ASSERT_EQ(0, rv_unmap(self->fd, 0x100000, 4 * PAGE));
+	EXPECT_EQ(0, memcmp(p + PAGE, src, EDU_XFER));	/* landed in the page cache */
+	ASSERT_EQ(0, munmap(p, 4 * PAGE));
+	p = NULL;
+	ASSERT_EQ(0, fsync(loop));
+	/* What reached the disk... */
+	ASSERT_EQ(PAGE, pread(file, back, PAGE, PAGE));
+	EXPECT_EQ(0, memcmp(back, src, EDU_XFER)) {
+		TH_LOG("the device's write never reached the backing file (byte 0: %#x)",
+		       back[0]);
+	}
+	/* ...and what a read sees once the cache is gone. */
+	ASSERT_EQ(0, ioctl(loop, BLKFLSBUF, 0));
+	memset(back, 0xff, PAGE);
+	ASSERT_EQ(PAGE, pread(loop, back, PAGE, PAGE));
+	EXPECT_EQ(0, memcmp(back, src, EDU_XFER));
+	rv_unmap(self->fd, 0x200000, PAGE);
+out:
+	if (p)
+		munmap(p, 4 * PAGE);
+	ioctl(loop, LOOP_CLR_FD);
+	close(loop);
+	close(file);
+	unlink("/tmp/dirty.img");
 }
 
 TEST_HARNESS_MAIN

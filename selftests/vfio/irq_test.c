@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ringvm_vfio interrupts: edu's MSI and INTx reach eventfds. */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+
 #include "kselftest_harness.h"
 #include "vfio_edu.h"
 
@@ -112,6 +116,107 @@ TEST_F(irq, bad_set_irqs)
 	EXPECT_EQ(-EBUSY, rv_set_irqs(self->fd, RINGVM_VFIO_IRQ_INTX, 1, &efd));
 	EXPECT_EQ(0, rv_set_irqs(self->fd, RINGVM_VFIO_IRQ_MSI, 0, NULL));
 	close(bad);
+	close(efd);
+}
+
+/*
+ * The config filter's read-modify-write of the command register against
+ * the INTx handler setting DisINTx: a write merged from a value read just
+ * before the interrupt used to clear the mask again while edu still
+ * asserted the line; the handler, already past its one signal, returned
+ * IRQ_NONE and the level interrupt stormed until the kernel disabled the
+ * line ("nobody cared"), after which no INTx came through.  One thread
+ * rewrites the command register (as a VMM forwarding a guest's writes
+ * does) while the other raises, collects, acks and unmasks 300 interrupts.
+ */
+#define INTX_ROUNDS	1000
+
+struct cmd_writer {
+	int fd;
+	uint16_t cmd;
+	atomic_int stop;
+	int writes, errors;
+};
+
+static bool pin_to(pthread_t t, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return !pthread_setaffinity_np(t, sizeof(set), &set);
+}
+
+/*
+ * With two CPUs, the writer and edu's interrupt share CPU 1, so that the
+ * interrupt lands inside the writer's config write as often as the write
+ * path is long, and this thread raises from CPU 0.  One CPU: no pinning.
+ */
+static bool pin_race(const char *bdf, pthread_t writer)
+{
+	char p[PATH_MAX];
+	long irq = -1;
+	FILE *f;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return false;
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/irq", bdf);
+	f = fopen(p, "r");
+	if (!f)
+		return false;
+	if (fscanf(f, "%ld", &irq) != 1)
+		irq = -1;
+	fclose(f);
+	snprintf(p, sizeof(p), "/proc/irq/%ld/smp_affinity_list", irq);
+	return !rv_sysfs_write(p, "1") && pin_to(writer, 1) && pin_to(pthread_self(), 0);
+}
+
+static void *cmd_write_loop(void *arg)
+{
+	struct cmd_writer *w = arg;
+
+	while (!atomic_load(&w->stop)) {
+		if (pwrite(w->fd, &w->cmd, 2, rv_cfg(PCI_COMMAND)) != 2)
+			w->errors++;
+		w->writes++;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(irq, intx_mask_survives_command_writes, 600)
+{
+	int32_t efd = eventfd(0, EFD_CLOEXEC);
+	struct cmd_writer w = { .fd = self->fd };
+	int i, got = 0, unmasked = 0;
+	pthread_t t;
+
+	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, rv_set_irqs(self->fd, RINGVM_VFIO_IRQ_INTX, 1, &efd));
+	w.cmd = rv_cfg_read16(self->fd, PCI_COMMAND);
+	ASSERT_FALSE(w.cmd & PCI_COMMAND_INTX_DISABLE);
+	ASSERT_EQ(0, pthread_create(&t, NULL, cmd_write_loop, &w));
+	TH_LOG("writer and interrupt %s", pin_race(self->bdf, t) ?
+	       "pinned together on CPU 1" : "not pinned (one CPU)");
+	for (i = 0; i < INTX_ROUNDS; i++) {
+		edu_wr(self->bar, EDU_IRQ_RAISE, 0x1);
+		if (rv_eventfd_wait(efd) < 1)
+			break;
+		got++;
+		/* Signalled means masked at the device until UNMASK_INTX. */
+		if (!(rv_cfg_read16(self->fd, PCI_COMMAND) & PCI_COMMAND_INTX_DISABLE))
+			unmasked++;
+		edu_wr(self->bar, EDU_IRQ_ACK, 0x1);
+		if (ioctl(self->fd, RINGVM_VFIO_UNMASK_INTX, 0))
+			break;
+	}
+	atomic_store(&w.stop, 1);
+	pthread_join(t, NULL);
+	TH_LOG("%d interrupts, %d command writes, %d found unmasked", got, w.writes,
+	       unmasked);
+	EXPECT_EQ(INTX_ROUNDS, got);
+	EXPECT_EQ(0, unmasked);
+	EXPECT_EQ(0, w.errors);
+	EXPECT_EQ(0, rv_set_irqs(self->fd, RINGVM_VFIO_IRQ_INTX, 0, NULL));
 	close(efd);
 }
 
