@@ -247,6 +247,8 @@ uint32_t VirtioBlk::handle(const Chain &c)
 	case kReqFlush:
 		if (::fdatasync(disk_.get()) < 0)
 			status = kStatusIoErr;
+		else
+			flushes_++;
 		break;
 	case kReqGetId: {
 		uint8_t id[kIdBytes] = {};

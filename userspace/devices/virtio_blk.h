@@ -36,6 +36,8 @@ public:
 	// Called from the VMM's event loop when those fire.
 	void on_call() { interrupt_queue(); }
 	void on_err();
+	// Flush requests that reached the disk (fdatasync succeeded).
+	uint64_t flushes() const { return flushes_; }
 
 	// Opens @path for `--disk` and builds the device; throws Error saying why
 	// the file cannot serve as a disk.
@@ -63,6 +65,7 @@ private:
 	uint64_t vhost_features_ = 0;
 	EventFd kick_, call_, err_;
 	std::optional<SplitQueue> vq_;
+	uint64_t flushes_ = 0;
 };
 
 } // namespace ringvm

@@ -40,6 +40,33 @@ bool has(const std::string &s, const char *w)
 	return s.find(w) != std::string::npos;
 }
 
+// The CPUID table vCPU @id was given names it by its own APIC ID (leaf 1
+// EBX[31:24] and leaf 0xb EDX), so an empty table or one copied from vCPU 0
+// cannot pass.
+void expect_own_cpuid(const FakeVcpu &v, unsigned id)
+{
+	ASSERT_FALSE(v.cpuid.empty()) << "vCPU " << id << " got no CPUID table";
+	bool leaf1 = false, leaf0b = false;
+	for (const auto &e : v.cpuid) {
+		if (e.function == 1) {
+			leaf1 = true;
+			EXPECT_EQ(id, e.ebx >> 24) << "vCPU " << id;
+		}
+		if (e.function == 0xb) {
+			leaf0b = true;
+			EXPECT_EQ(id, e.edx) << "vCPU " << id;
+		}
+	}
+	EXPECT_TRUE(leaf1 && leaf0b) << "vCPU " << id;
+}
+
+VcpuExit system_event(FakeVcpu &v, uint32_t type)
+{
+	VcpuExit e = FakeVcpu::exit(Kind::SystemEvent)(v);
+	e.reason = type;
+	return e;
+}
+
 } // namespace
 
 TEST(Machine, DebugExitEndsWithShiftedStatus)
@@ -67,6 +94,7 @@ TEST(Machine, BootVcpuStartsInLongModeAtTheKernel)
 	// Memory is mapped, and the guest sees no APIC.
 	ASSERT_EQ(1u, be.last_vm->slots.size());
 	EXPECT_EQ(32u << 20, be.last_vm->slots[0].size);
+	expect_own_cpuid(v, 0);
 	for (const auto &e : v.cpuid) {
 		EXPECT_LT(e.function, 0x40000000u);
 		if (e.function == 1) {
@@ -124,15 +152,27 @@ TEST(Machine, FailedEntryAndInternalErrorAreFailures)
 
 TEST(Machine, SystemEventShutdownIsClean)
 {
-	FakeBackend be([](FakeVcpu &v) {
-		v.script.push_back([](FakeVcpu &vc) {
-			VcpuExit e = FakeVcpu::exit(Kind::SystemEvent)(vc);
-			e.reason = 1;
-			return e;
+	// 1: shutdown, 2: reset. The script's end is itself a clean stop (HLT
+	// with IF=0), so the reason is what shows the event was handled.
+	for (uint32_t type : {1u, 2u}) {
+		FakeBackend be([type](FakeVcpu &v) {
+			v.script.push_back([type](FakeVcpu &vc) { return system_event(vc, type); });
 		});
+		Machine m(config());
+		EXPECT_EQ(0, m.run(be)) << type;
+		EXPECT_TRUE(has(m.stop_reason(), "requested a system event")) << m.stop_reason();
+	}
+}
+
+TEST(Machine, OtherSystemEventIsAFailure)
+{
+	FakeBackend be([](FakeVcpu &v) {
+		v.script.push_back([](FakeVcpu &vc) { return system_event(vc, 3); }); // crash
 	});
 	Machine m(config());
-	EXPECT_EQ(0, m.run(be));
+	EXPECT_EQ(kStatusGuestFailed, m.run(be));
+	EXPECT_TRUE(has(m.stop_reason(), "system event 3")) << m.stop_reason();
+	EXPECT_TRUE(has(m.stop_reason(), "last console lines")) << m.stop_reason();
 }
 
 TEST(Machine, PitInterruptIsInjectedThroughThePics)
@@ -240,7 +280,8 @@ TEST(Machine, ApplicationProcessorsParkUntilTheEnd)
 	EXPECT_EQ(5, m.run(be));
 	ASSERT_EQ(3u, be.last_vm->vcpus.size());
 	EXPECT_EQ(layout::kApPark, be.last_vm->vcpus[2]->regs.rip);
-	EXPECT_EQ(2u, be.last_vm->vcpus[1]->cpuid.size() > 1 ? 2u : 0u);
+	for (unsigned i = 0; i < 3; i++)
+		expect_own_cpuid(*be.last_vm->vcpus[i], i);
 	EXPECT_EQ(0xfa, m.memory().span(layout::kApPark, 1)[0]); // cli
 }
 
