@@ -62,27 +62,24 @@ bool transfer(int fd, std::vector<iovec> iov, uint64_t pos, bool write)
 
 } // namespace
 
-uint64_t VirtioBlk::offered(bool read_only, VhostDevice *vhost)
+// What the worker must implement too, when it serves the queue.
+constexpr uint64_t kWorkerBits =
+	(1ull << kVirtioFIndirectDesc) | (1ull << kVirtioFEventIdx) | (1ull << kVirtioBlkFFlush);
+
+uint64_t VirtioBlk::offered(bool read_only)
 {
-	uint64_t ring = (1ull << kVirtioFIndirectDesc) | (1ull << kVirtioFEventIdx) |
-			(1ull << kVirtioBlkFFlush);
-	// In the kernel, only what the worker implements.
-	if (vhost)
-		ring &= vhost->features();
-	return ring | (1ull << kVirtioBlkFSegMax) | (read_only ? 1ull << kVirtioBlkFRo : 0);
+	return kWorkerBits | (1ull << kVirtioBlkFSegMax) | (read_only ? 1ull << kVirtioBlkFRo : 0);
 }
 
 VirtioBlk::VirtioBlk(GuestMemory &mem, Fd disk, uint64_t bytes, bool read_only, std::string id,
 		     std::unique_ptr<VhostDevice> vhost)
 	: VirtioPci(kVirtioIdBlock, kClassStorageOther, 1, kVirtioBlkQueueSize,
-		    offered(read_only, vhost.get())),
+		    offered(read_only)),
 	  mem_(mem), disk_(std::move(disk)), bytes_(bytes), read_only_(read_only),
-	  id_(std::move(id)), vhost_(std::move(vhost))
+	  id_(std::move(id))
 {
-	if (vhost_) {
-		vhost_features_ = vhost_->features();
-		vhost_->set_mem_table(mem_);
-	}
+	if (vhost)
+		use_vhost(std::move(vhost), mem_, disk_.get(), kWorkerBits);
 }
 
 std::unique_ptr<VirtioBlk> VirtioBlk::open(GuestMemory &mem, const std::string &path,
@@ -133,18 +130,6 @@ void VirtioBlk::driver_ok()
 	const VirtqState &q = queue(0);
 	if (!q.enabled)
 		return;
-	if (vhost_) {
-		try {
-			vhost_->set_features(negotiated() & vhost_features_);
-			vhost_->start_queue(0, q.size, q.desc, q.driver, q.device, kick_.get(),
-					    call_.get(), err_.get());
-			vhost_->set_backend(disk_.get());
-			bind_doorbell(0, kick_.get());
-		} catch (const Error &e) {
-			fail(e.what());
-		}
-		return;
-	}
 	try {
 		vq_.emplace(mem_, QueueLayout{q.size, q.desc, q.driver, q.device,
 					      has(kVirtioFEventIdx), has(kVirtioFIndirectDesc)});
@@ -156,27 +141,10 @@ void VirtioBlk::driver_ok()
 void VirtioBlk::device_reset()
 {
 	vq_.reset();
-	if (vhost_) {
-		try {
-			vhost_->set_backend(-1);
-		} catch (const Error &e) {
-			fail(e.what());
-		}
-	}
-}
-
-void VirtioBlk::on_err()
-{
-	fail("ringvm_vhost stopped the queue (error " + std::to_string(vhost_->queue_error(0)) +
-	     ")");
 }
 
 void VirtioBlk::queue_notify(unsigned)
 {
-	if (vhost_) {
-		kick_.signal();
-		return;
-	}
 	if (!vq_)
 		return;
 	try {

@@ -29,13 +29,6 @@ public:
 	VirtioBlk(GuestMemory &mem, Fd disk, uint64_t bytes, bool read_only, std::string id,
 		  std::unique_ptr<VhostDevice> vhost);
 
-	bool uses_vhost() const { return vhost_ != nullptr; }
-	// The eventfds the VMM watches when the queue is in the kernel.
-	int call_fd() const { return call_.get(); }
-	int err_fd() const { return err_.get(); }
-	// Called from the VMM's event loop when those fire.
-	void on_call() { interrupt_queue(); }
-	void on_err();
 	// Flush requests that reached the disk (fdatasync succeeded).
 	uint64_t flushes() const { return flushes_; }
 
@@ -51,7 +44,7 @@ protected:
 	void device_reset() override;
 
 private:
-	static uint64_t offered(bool read_only, VhostDevice *vhost);
+	static uint64_t offered(bool read_only);
 	void serve();
 	// Handles one request; returns the bytes written into the chain.
 	uint32_t handle(const Chain &c);
@@ -61,9 +54,6 @@ private:
 	uint64_t bytes_;
 	bool read_only_;
 	std::string id_;
-	std::unique_ptr<VhostDevice> vhost_;
-	uint64_t vhost_features_ = 0;
-	EventFd kick_, call_, err_;
 	std::optional<SplitQueue> vq_;
 	uint64_t flushes_ = 0;
 };

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <iostream>
 
+#include "vmm/error.h"
+
 namespace ringvm {
 
 namespace {
@@ -83,6 +85,26 @@ VirtioPci::VirtioPci(uint16_t virtio_id, uint32_t pci_class, unsigned num_queues
 	reset_transport();
 }
 
+void VirtioPci::use_vhost(std::unique_ptr<VhostDevice> dev, GuestMemory &mem, int backend_fd,
+			  uint64_t worker_bits)
+{
+	vhost_ = std::make_unique<VhostQueues>(std::move(dev), mem, num_queues(), backend_fd);
+	device_features_ &= ~worker_bits | vhost_->features();
+}
+
+void VirtioPci::start_vhost()
+{
+	try {
+		if (!vhost_->start(negotiated(), queues_))
+			return;
+		for (unsigned q = 0; q < queues_.size(); q++)
+			if (queues_[q].enabled)
+				bind_doorbell(q, vhost_->kick_fd(q));
+	} catch (const Error &e) {
+		fail(e.what());
+	}
+}
+
 void VirtioPci::bind_doorbell(unsigned q, int fd)
 {
 	// The address the driver reads from the capability: BAR 0 as it is now.
@@ -155,8 +177,12 @@ void VirtioPci::bar_write(unsigned, uint64_t off, std::span<const uint8_t> data)
 	} else if (off >= kVirtioNotifyOff && off < kVirtioNotifyOff + 0x1000) {
 		unsigned q = static_cast<unsigned>((off - kVirtioNotifyOff) / kVirtioNotifyMultiplier);
 		if (q < queues_.size() && queues_[q].enabled && (status_ & kVirtioDriverOk) &&
-		    !(status_ & kVirtioNeedsReset))
-			queue_notify(q);
+		    !(status_ & kVirtioNeedsReset)) {
+			if (vhost_)
+				vhost_->kick(q);
+			else
+				queue_notify(q);
+		}
 	}
 }
 
@@ -234,7 +260,14 @@ void VirtioPci::write_status(uint8_t s)
 {
 	if (!s) {
 		unbind_doorbells();
-		device_reset();
+		try {
+			if (vhost_)
+				vhost_->stop();
+			else
+				device_reset();
+		} catch (const Error &e) {
+			fail(e.what());
+		}
 		reset_transport();
 		return;
 	}
@@ -245,8 +278,12 @@ void VirtioPci::write_status(uint8_t s)
 	}
 	bool starting = (s & kVirtioDriverOk) && !(status_ & kVirtioDriverOk);
 	status_ = static_cast<uint8_t>(s | (status_ & kVirtioNeedsReset));
-	if (starting && (status_ & kVirtioFeaturesOk))
-		driver_ok();
+	if (starting && (status_ & kVirtioFeaturesOk)) {
+		if (vhost_)
+			start_vhost();
+		else
+			driver_ok();
+	}
 }
 
 } // namespace ringvm

@@ -49,8 +49,10 @@ struct BootConfig {
 	std::vector<Module> modules; // multiboot only
 };
 
-// Reads a whole file; throws Error naming it.
-std::vector<uint8_t> read_file(const std::string &path, const char *what);
+// Reads a whole file of at most @max bytes (the guest's memory: nothing
+// larger can be loaded); throws Error naming the file, and both sizes when
+// it is larger.
+std::vector<uint8_t> read_file(const std::string &path, const char *what, uint64_t max);
 
 // Detects bzImage, multiboot (v1) or ELF64 and loads it; throws Error for
 // anything else or anything that does not fit.

@@ -23,13 +23,6 @@ template <typename T> T get(std::span<const uint8_t> b, uint64_t off)
 	return v;
 }
 
-std::string hex(uint64_t v)
-{
-	std::ostringstream s;
-	s << "0x" << std::hex << v;
-	return s.str();
-}
-
 } // namespace
 
 ElfImage parse_elf(std::span<const uint8_t> b, bool is64)

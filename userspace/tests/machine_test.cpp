@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 // The run loop against the fake backend: exit statuses, diagnostics,
 // interrupt delivery from the PIT through the PICs, parked APs.
-#include "vmm/machine.h"
+#include "board/machine.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <optional>
 
 #include "tests/fake_backend.h"
 #include "tests/images.h"
@@ -200,6 +206,57 @@ TEST(Machine, PitInterruptIsInjectedThroughThePics)
 	EXPECT_FALSE(be.last_vm->vcpus[0]->injected.empty());
 }
 
+namespace {
+
+// A device on port 0x500 that a write arms 1 ms ahead: the machine must
+// keep its deadline through the TimedDevice seam alone.
+struct OneShot final : IoDevice, TimedDevice {
+	explicit OneShot(Clock c) : clock(std::move(c)) {}
+	void io_read(uint64_t, std::span<uint8_t> d) override { le_store(d, fired); }
+	void io_write(uint64_t, std::span<const uint8_t>) override
+	{
+		deadline = clock() + 1000000;
+		rearm();
+	}
+	std::optional<uint64_t> next_deadline() override { return deadline; }
+	void expire(uint64_t now) override
+	{
+		if (deadline && now >= *deadline) {
+			deadline.reset();
+			fired = true;
+		}
+	}
+	Clock clock;
+	std::optional<uint64_t> deadline;
+	std::atomic<bool> fired{false};
+};
+
+} // namespace
+
+TEST(Machine, TimedDevicesReArmThemselves)
+{
+	OneShot dev(monotonic_ns);
+	auto started = std::chrono::steady_clock::now();
+	// Spin (Intr exits) until the device fired, for 5 s at most.
+	FakeVcpu::Step wait = [&](FakeVcpu &vc) {
+		if (dev.fired)
+			return FakeVcpu::out(0xf4, 0)(vc);
+		if (std::chrono::steady_clock::now() - started > std::chrono::seconds(5))
+			return FakeVcpu::out(0xf4, 9)(vc);
+		vc.script.push_front(wait);
+		return FakeVcpu::exit(Kind::Intr)(vc);
+	};
+	FakeBackend be([&](FakeVcpu &v) {
+		v.script.push_back(FakeVcpu::out(0x500, 1));
+		v.script.push_back(wait);
+	});
+	Machine m(config());
+	m.pio().add(0x500, 1, dev, "one-shot timer");
+	m.add_timed(dev);
+	EXPECT_EQ(1, m.run(be)); // (0 << 1) | 1: fired
+	EXPECT_TRUE(dev.fired);
+}
+
 TEST(Machine, ConsoleInputReachesTheUartAndInterrupts)
 {
 	// What is typed on the console arrives in the UART's receiver and raises
@@ -300,7 +357,8 @@ TEST(Machine, TerminationSignalStopsAHungGuestWithADiagnostic)
 	FakeBackend be([](FakeVcpu &v) {
 		print(v, "stuck here\n");
 		v.script.push_back([](FakeVcpu &vc) {
-			Machine::terminate_from_signal();
+			// What `kill` does: the machine takes it from its signalfd.
+			::kill(::getpid(), SIGTERM);
 			vc.regs.rip = 0xabcdef;
 			return FakeVcpu::exit(Kind::Hlt, true)(vc); // waits for an interrupt
 		});
