@@ -14,16 +14,18 @@
 #include <cstring>
 
 #include <linux/ringvm_vhost.h>
+#include <linux/virtio_ids.h>
 
 namespace ringvm {
 
 namespace {
 
-constexpr uint16_t kVirtioIdBlock = 2;
 constexpr uint32_t kClassStorageOther = 0x018000;
-constexpr uint32_t kReqIn = 0, kReqOut = 1, kReqFlush = 4, kReqGetId = 8;
-constexpr uint8_t kStatusOk = 0, kStatusIoErr = 1, kStatusUnsupp = 2;
-constexpr uint32_t kSectorSize = 512, kIdBytes = 20;
+constexpr uint32_t kReqIn = VIRTIO_BLK_T_IN, kReqOut = VIRTIO_BLK_T_OUT,
+		   kReqFlush = VIRTIO_BLK_T_FLUSH, kReqGetId = VIRTIO_BLK_T_GET_ID;
+constexpr uint8_t kStatusOk = VIRTIO_BLK_S_OK, kStatusIoErr = VIRTIO_BLK_S_IOERR,
+		  kStatusUnsupp = VIRTIO_BLK_S_UNSUPP;
+constexpr uint32_t kSectorSize = 512, kIdBytes = VIRTIO_BLK_ID_BYTES;
 // Segments per request: the queue size less the header and status.
 constexpr uint32_t kSegMax = kVirtioBlkQueueSize - 2;
 
@@ -73,7 +75,7 @@ uint64_t VirtioBlk::offered(bool read_only)
 
 VirtioBlk::VirtioBlk(GuestMemory &mem, Fd disk, uint64_t bytes, bool read_only, std::string id,
 		     std::unique_ptr<VhostDevice> vhost)
-	: VirtioPci(kVirtioIdBlock, kClassStorageOther, 1, kVirtioBlkQueueSize,
+	: VirtioPci(VIRTIO_ID_BLOCK, kClassStorageOther, 1, kVirtioBlkQueueSize,
 		    offered(read_only)),
 	  mem_(mem), disk_(std::move(disk)), bytes_(bytes), read_only_(read_only),
 	  id_(std::move(id))

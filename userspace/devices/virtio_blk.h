@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 
+#include <linux/virtio_blk.h>
+
 #include "devices/virtio_pci.h"
 #include "vmm/fd.h"
 #include "vmm/guest_memory.h"
@@ -18,7 +20,8 @@
 namespace ringvm {
 
 // Virtio block feature bits the VMM knows.
-constexpr unsigned kVirtioBlkFSegMax = 2, kVirtioBlkFRo = 5, kVirtioBlkFFlush = 9;
+constexpr unsigned kVirtioBlkFSegMax = VIRTIO_BLK_F_SEG_MAX, kVirtioBlkFRo = VIRTIO_BLK_F_RO,
+		   kVirtioBlkFFlush = VIRTIO_BLK_F_FLUSH;
 constexpr uint16_t kVirtioBlkQueueSize = 256;
 
 class VirtioBlk final : public VirtioPci {

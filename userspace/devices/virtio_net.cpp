@@ -8,12 +8,12 @@
 #include <vector>
 
 #include <linux/ringvm_vhost.h>
+#include <linux/virtio_ids.h>
 
 namespace ringvm {
 
 namespace {
 
-constexpr uint16_t kVirtioIdNet = 1;
 constexpr uint32_t kClassEthernet = 0x020000;
 // Without offloads a frame is at most an Ethernet frame with a VLAN tag;
 // the tap may still hand us more (a larger MTU), which is dropped.
@@ -26,7 +26,7 @@ constexpr uint64_t kWorkerBits = (1ull << kVirtioFIndirectDesc) | (1ull << kVirt
 
 VirtioNet::VirtioNet(GuestMemory &mem, int tap_fd, uint64_t mac,
 		     std::unique_ptr<VhostDevice> vhost)
-	: VirtioPci(kVirtioIdNet, kClassEthernet, 2, kVirtioNetQueueSize,
+	: VirtioPci(VIRTIO_ID_NET, kClassEthernet, 2, kVirtioNetQueueSize,
 		    kWorkerBits | (1ull << kVirtioNetFMac)),
 	  mem_(mem), tap_(tap_fd), mac_(mac)
 {

@@ -11,6 +11,12 @@
 #include <optional>
 #include <vector>
 
+// One of <linux/virtio_net.h>'s structs has a field named `class`, a C++
+// keyword; nothing here uses that struct.
+#define class class_
+#include <linux/virtio_net.h>
+#undef class
+
 #include "devices/virtio_pci.h"
 #include "net/tap.h"
 #include "vmm/guest_memory.h"
@@ -19,11 +25,12 @@
 
 namespace ringvm {
 
-constexpr unsigned kVirtioNetFMac = 5;
+constexpr unsigned kVirtioNetFMac = VIRTIO_NET_F_MAC;
 constexpr unsigned kVirtioNetRx = 0, kVirtioNetTx = 1;
 constexpr uint16_t kVirtioNetQueueSize = 256;
-// struct virtio_net_hdr with num_buffers (VERSION_1), no offloads used.
-constexpr size_t kVirtioNetHdrLen = 12;
+// The header with num_buffers (VERSION_1), no offloads used.
+constexpr size_t kVirtioNetHdrLen = sizeof(virtio_net_hdr_mrg_rxbuf);
+static_assert(kVirtioNetHdrLen == 12);
 
 class VirtioNet final : public VirtioPci {
 public:

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "devices/virtio_pci.h"
 
+#include <linux/virtio_pci.h>
+
 #include <array>
 #include <cstring>
 #include <iostream>
@@ -13,28 +15,29 @@ namespace {
 
 constexpr uint16_t kVirtioVendor = 0x1af4, kVirtioModernBase = 0x1040;
 constexpr uint8_t kCapVendor = 0x09;
-constexpr uint8_t kCapCommon = 1, kCapNotify = 2, kCapIsr = 3, kCapDevice = 4;
-constexpr uint16_t kNoVector = 0xffff;
+constexpr uint8_t kCapCommon = VIRTIO_PCI_CAP_COMMON_CFG, kCapNotify = VIRTIO_PCI_CAP_NOTIFY_CFG,
+		  kCapIsr = VIRTIO_PCI_CAP_ISR_CFG, kCapDevice = VIRTIO_PCI_CAP_DEVICE_CFG;
+constexpr uint16_t kNoVector = VIRTIO_MSI_NO_VECTOR;
 constexpr unsigned kCommonLen = 0x40, kDeviceLen = 0x100;
 
 // Common configuration registers (virtio 1.x 4.1.4.3).
 enum : unsigned {
-	kDeviceFeatureSelect = 0x00,
-	kDeviceFeature = 0x04,
-	kDriverFeatureSelect = 0x08,
-	kDriverFeature = 0x0c,
-	kMsixConfig = 0x10,
-	kNumQueues = 0x12,
-	kDeviceStatus = 0x14,
-	kConfigGeneration = 0x15,
-	kQueueSelect = 0x16,
-	kQueueSize = 0x18,
-	kQueueMsixVector = 0x1a,
-	kQueueEnable = 0x1c,
-	kQueueNotifyOff = 0x1e,
-	kQueueDesc = 0x20,
-	kQueueDriver = 0x28,
-	kQueueDevice = 0x30,
+	kDeviceFeatureSelect = VIRTIO_PCI_COMMON_DFSELECT,
+	kDeviceFeature = VIRTIO_PCI_COMMON_DF,
+	kDriverFeatureSelect = VIRTIO_PCI_COMMON_GFSELECT,
+	kDriverFeature = VIRTIO_PCI_COMMON_GF,
+	kMsixConfig = VIRTIO_PCI_COMMON_MSIX,
+	kNumQueues = VIRTIO_PCI_COMMON_NUMQ,
+	kDeviceStatus = VIRTIO_PCI_COMMON_STATUS,
+	kConfigGeneration = VIRTIO_PCI_COMMON_CFGGENERATION,
+	kQueueSelect = VIRTIO_PCI_COMMON_Q_SELECT,
+	kQueueSize = VIRTIO_PCI_COMMON_Q_SIZE,
+	kQueueMsixVector = VIRTIO_PCI_COMMON_Q_MSIX,
+	kQueueEnable = VIRTIO_PCI_COMMON_Q_ENABLE,
+	kQueueNotifyOff = VIRTIO_PCI_COMMON_Q_NOFF,
+	kQueueDesc = VIRTIO_PCI_COMMON_Q_DESCLO,
+	kQueueDriver = VIRTIO_PCI_COMMON_Q_AVAILLO,
+	kQueueDevice = VIRTIO_PCI_COMMON_Q_USEDLO,
 };
 
 void put(std::array<uint8_t, kCommonLen> &img, unsigned off, uint64_t v, unsigned size)

@@ -16,16 +16,22 @@
 #include <string>
 #include <vector>
 
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
+
 #include "devices/pci_bus.h"
 #include "devices/virtio_vhost.h"
 
 namespace ringvm {
 
-// Feature bits (virtio numbering).
-constexpr unsigned kVirtioFIndirectDesc = 28, kVirtioFEventIdx = 29, kVirtioFVersion1 = 32;
+// Feature bits (virtio numbering), as <linux/virtio_*.h> define them.
+constexpr unsigned kVirtioFIndirectDesc = VIRTIO_RING_F_INDIRECT_DESC,
+		   kVirtioFEventIdx = VIRTIO_RING_F_EVENT_IDX, kVirtioFVersion1 = VIRTIO_F_VERSION_1;
 // Device status bits.
-constexpr uint8_t kVirtioAcknowledge = 1, kVirtioDriver = 2, kVirtioDriverOk = 4,
-		  kVirtioFeaturesOk = 8, kVirtioNeedsReset = 0x40, kVirtioFailed = 0x80;
+constexpr uint8_t kVirtioAcknowledge = VIRTIO_CONFIG_S_ACKNOWLEDGE,
+		  kVirtioDriver = VIRTIO_CONFIG_S_DRIVER, kVirtioDriverOk = VIRTIO_CONFIG_S_DRIVER_OK,
+		  kVirtioFeaturesOk = VIRTIO_CONFIG_S_FEATURES_OK,
+		  kVirtioNeedsReset = VIRTIO_CONFIG_S_NEEDS_RESET, kVirtioFailed = VIRTIO_CONFIG_S_FAILED;
 
 // BAR 0 layout.
 constexpr uint32_t kVirtioCommonOff = 0x0000, kVirtioIsrOff = 0x1000,
