@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 // /dev/kvm: what KVM's ABI names and requires differently from ringvm.ko's.
-#include "vmm/kvm_backend.h"
+#include "vmm/backend.h"
 
 #include <fcntl.h>
 #include <linux/kvm.h>

@@ -1,14 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 // The backend for a KVM-shaped ioctl ABI, written once: /dev/kvm and
-// /dev/ringvm share the ioctl set, the run structure and the register
-// layouts, and differ in names, numbers and a few capabilities. An ABI
-// traits type (KvmAbi in kvm_backend.cpp, RingvmAbi in ringvm_backend.cpp)
-// supplies those; everything else is here.
-//
-// The traits give the structs, ioctl numbers, exit reasons, flag values,
-// the names used in messages, whether SET_SREGS must start from the current
-// state (KVM's sregs carry a pending-interrupt bitmap the neutral type does
-// not), and open(path), init_vm(vm), device_memory(sys).
+// /dev/ringvm share ioctls, run structure and register layouts. An ABI traits
+// type (KvmAbi, RingvmAbi) gives the structs, ioctl and exit numbers, flags,
+// names for messages, whether SET_SREGS must start from the current state
+// (KVM's sregs carry a pending-interrupt bitmap the neutral type does not),
+// and open(path), init_vm(vm), device_memory(sys).
 #pragma once
 
 #include <sys/ioctl.h>
@@ -48,25 +44,18 @@ template <typename Entry> Entry *array_entries(std::vector<uint8_t> &buf)
 	return reinterpret_cast<Entry *>(buf.data() + sizeof(ArrayHeader));
 }
 
-// Retried on EINTR except for the entry (where EINTR is the kick); throws
-// "cannot WHAT (PREFIX_OP): why".
-template <typename Abi>
-int xioctl(const Fd &fd, unsigned long req, const char *what, const char *op,
-	   unsigned long arg = 0)
+// Retried on EINTR (the entry, where EINTR is the kick, does not come
+// here); throws "cannot WHAT (PREFIX_OP): why". @arg: a value or a pointer.
+template <typename Abi, typename Arg = unsigned long>
+int xioctl(const Fd &fd, unsigned long req, const char *what, const char *op, Arg arg = 0)
 {
 	int ret;
 	do {
 		ret = ::ioctl(fd.get(), req, arg);
-	} while (ret < 0 && errno == EINTR && req != Abi::kRun);
+	} while (ret < 0 && errno == EINTR);
 	if (ret < 0)
 		throw sys_error(std::string(what) + " (" + Abi::kIoctlPrefix + "_" + op + ")", errno);
 	return ret;
-}
-
-template <typename Abi, typename T>
-int xioctl(const Fd &fd, unsigned long req, const char *what, const char *op, T *arg)
-{
-	return xioctl<Abi>(fd, req, what, op, reinterpret_cast<unsigned long>(arg));
 }
 
 template <typename Abi> void check_layouts()

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 // /dev/ringvm: what ringvm.ko's ABI names and requires differently from KVM's.
-#include "vmm/ringvm_backend.h"
+#include "vmm/backend.h"
 
 #include <linux/kvm.h>
 #include <linux/ringvm.h>
