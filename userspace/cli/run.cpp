@@ -7,16 +7,13 @@
 #include <cerrno>
 #include <iostream>
 
+#include "board/attach.h"
+#include "board/machine.h"
 #include "cli/commands.h"
-#include "devices/vfio_pci.h"
-#include "devices/virtio_blk.h"
-#include "devices/virtio_net.h"
 #include "net/tap.h"
-
-#include <linux/ringvm_vhost.h>
 #include "vmm/error.h"
 #include "vmm/fd.h"
-#include "vmm/machine.h"
+#include "vmm/passthrough.h"
 
 namespace ringvm::cli {
 
@@ -33,66 +30,20 @@ struct RunOptions {
 	int cpus = 1;
 };
 
-// With vhost, a doorbell write needs no VMM: the hypervisor's ioeventfd
-// signals the worker's kick eventfd and the guest goes on.
-void ring_doorbells_in_kernel(Machine &m, VirtioPci &dev)
-{
-	m.on_vm_created([&dev](Vm &vm) {
-		dev.set_doorbell_fn([&vm](uint64_t gpa, int fd, bool assign) {
-			return vm.set_ioeventfd(gpa, 2, fd, assign);
-		});
-	});
-}
-
-// virtio-blk for `--disk`: with vhost, the kernel serves the queue and the
-// VMM only turns its call and error eventfds into guest interrupts.
-void add_disk(Machine &m, const std::string &path, bool vhost)
-{
-	auto dev = VirtioBlk::open(m.memory(), path, vhost);
-	VirtioBlk *blk = dev.get(); // owned by the machine's PCI bus from here on
-	if (blk->uses_vhost()) {
-		m.watch_fd(blk->call_fd(), [blk] { blk->on_call(); });
-		m.watch_fd(blk->err_fd(), [blk] { blk->on_err(); });
-		ring_doorbells_in_kernel(m, *blk);
-	}
-	m.add_pci(std::move(dev));
-}
-
-// virtio-net for `--net`: the tap is set up through rtnetlink first, so a
-// bad interface or missing privilege is reported before the guest boots.
-void add_net(Machine &m, Tap &tap, const NetConfig &cfg, uint64_t mac)
-{
-	tap.configure(cfg);
-	std::unique_ptr<VhostDevice> vhost;
-	if (cfg.vhost)
-		vhost = std::make_unique<VhostDevice>(RINGVM_VHOST_DEV_NET);
-	auto dev = std::make_unique<VirtioNet>(m.memory(), tap.fd(), mac, std::move(vhost));
-	VirtioNet *net = dev.get(); // owned by the machine's PCI bus from here on
-	if (net->uses_vhost()) {
-		ring_doorbells_in_kernel(m, *net);
-		for (unsigned q = 0; q < 2; q++) {
-			m.watch_fd(net->call_fd(q), [net] { net->on_call(); });
-			m.watch_fd(net->err_fd(q), [net, q] { net->on_err(q); });
-		}
-	} else {
-		m.watch_fd(tap.fd(), [net] { net->on_tap_readable(); }, false);
-	}
-	m.add_pci(std::move(dev));
-}
-
 int run_vm(const RunOptions &o)
 {
 	MachineConfig cfg;
 	cfg.mem_size = parse_size(o.mem);
 	cfg.cpus = o.cpus;
-	cfg.kernel = read_file(o.kernel, "kernel");
+	// Nothing larger than the guest's memory can be loaded into it.
+	cfg.kernel = read_file(o.kernel, "kernel", cfg.mem_size);
 	cfg.boot.cmdline = o.cmdline;
 	if (!o.initrd.empty()) {
-		cfg.boot.initrd = read_file(o.initrd, "initrd");
+		cfg.boot.initrd = read_file(o.initrd, "initrd", cfg.mem_size);
 		cfg.boot.has_initrd = true;
 	}
 	for (const auto &m : o.modules)
-		cfg.boot.modules.push_back({m, read_file(m, "module")});
+		cfg.boot.modules.push_back({m, read_file(m, "module", cfg.mem_size)});
 	if (!o.debug_exit.empty())
 		cfg.debug_exit_port = parse_port(o.debug_exit);
 
@@ -131,12 +82,14 @@ int run_vm(const RunOptions &o)
 	m.load();
 	backend = open_backend(o.accel == "kvm" ? Accel::Kvm : Accel::Ringvm);
 	// SIGTERM / SIGINT end the VM with a diagnostic instead of killing it
-	// silently: a hung guest then still says where it was.
-	struct sigaction sa{};
-	sa.sa_handler = [](int) { Machine::terminate_from_signal(); };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, nullptr);
-	sigaction(SIGINT, &sa, nullptr);
+	// silently: a hung guest then still says where it was. The machine
+	// reads them from a signalfd; blocked here too, so one arriving after
+	// the VM has ended does not cut the last message off.
+	sigset_t stop_set;
+	sigemptyset(&stop_set);
+	for (int sig : MachineConfig{}.stop_signals)
+		sigaddset(&stop_set, sig);
+	pthread_sigmask(SIG_BLOCK, &stop_set, nullptr);
 	int status = m.run(*backend);
 	std::cerr << "ringvm: " << m.stop_reason() << " (exit status " << status << ")\n";
 	return status;
@@ -220,7 +173,7 @@ void register_run(CLI::App &app)
 		->check(CLI::IsMember({"on", "off"}));
 	cmd->add_option("--passthrough", o->passthrough,
 			"host PCI device bound to ringvm-vfio, e.g. 0000:03:00.0 (repeatable)")
-		->check(pci_address_error);
+		->check(passthrough::address_error);
 	cmd->callback([o] { g_status = run_vm(*o); });
 }
 

@@ -177,7 +177,13 @@ void Pit8254::io_read(uint64_t addr, std::span<uint8_t> data)
 
 void Pit8254::io_write(uint64_t addr, std::span<const uint8_t> data)
 {
-	uint8_t v = static_cast<uint8_t>(le_value(data));
+	write_port(addr, static_cast<uint8_t>(le_value(data)));
+	// Any write may load a count, change a mode or move channel 2's gate.
+	rearm();
+}
+
+void Pit8254::write_port(uint64_t addr, uint8_t v)
+{
 	if (addr == 0x61) {
 		Channel &c = ch_[2];
 		bool gate = v & 1;

@@ -48,6 +48,7 @@ private:
 	uint32_t current(const Channel &c, uint64_t now) const;
 	bool output(const Channel &c, uint64_t now) const;
 	uint64_t deadline_after(const Channel &c, uint64_t n) const;
+	void write_port(uint64_t addr, uint8_t v);
 	void load(Channel &c, uint32_t value);
 	void control(uint8_t v);
 

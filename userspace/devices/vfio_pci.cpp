@@ -12,7 +12,6 @@
 #include "vmm/backend.h"
 #include "vmm/error.h"
 #include "vmm/guest_memory.h"
-#include "vmm/machine.h"
 #include "vmm/passthrough.h"
 
 namespace ringvm {
@@ -28,13 +27,6 @@ constexpr uint8_t kCapMsi = 0x05, kCapMsix = 0x11;
 constexpr uint16_t kCommandVirtual = 0x0407;
 // MAP_DMA refuses larger mappings (E2BIG).
 constexpr uint64_t kMaxDmaChunk = 64ull << 30;
-
-std::string hex(uint64_t v)
-{
-	std::ostringstream s;
-	s << "0x" << std::hex << v;
-	return s.str();
-}
 
 std::string dma_reason(int err)
 {
@@ -459,42 +451,6 @@ void VfioPci::line_ready(unsigned line)
 	if (int err = broker_->unmask_intx())
 		throw Error("cannot unmask the INTx of " + bdf() + " (RINGVM_VFIO_UNMASK_INTX): " +
 			    std::strerror(err));
-}
-
-std::string pci_address_error(const std::string &text)
-{
-	try {
-		passthrough::normalize_bdf(text);
-		return "";
-	} catch (const Error &e) {
-		return e.what();
-	}
-}
-
-unsigned add_passthrough(Machine &m, std::unique_ptr<VfioBroker> broker)
-{
-	VfioPciOptions o;
-	o.alloc_mem_slot = [&m] { return m.alloc_mem_slot(); };
-	auto dev = std::make_unique<VfioPci>(std::move(broker), m.memory(), std::move(o));
-	VfioPci *d = dev.get(); // owned by the machine's bus from here on
-	unsigned slot = m.add_pci(std::move(dev));
-	if (d->intx_fd() >= 0) {
-		m.watch_fd(d->intx_fd(), [d] { d->intx_fired(); });
-		m.pic().on_line_ready([d](unsigned line) { d->line_ready(line); });
-	}
-	// No hot-unplug here: a device the host takes back ends the VM, which
-	// closes the node and lets the unbind finish.
-	m.watch_fd(d->req_fd(), [&m, d] {
-		m.stop(kStatusDeviceReclaimed,
-		       "the host asked for " + d->bdf() + " back (its driver is being unbound)");
-	});
-	m.on_vm_created([d](Vm &vm) { d->attach_vm(vm); });
-	return slot;
-}
-
-unsigned add_passthrough(Machine &m, const std::string &bdf)
-{
-	return add_passthrough(m, open_vfio_broker(passthrough::normalize_bdf(bdf)));
 }
 
 } // namespace ringvm

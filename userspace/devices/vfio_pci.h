@@ -35,7 +35,6 @@
 namespace ringvm {
 
 class GuestMemory;
-class Machine;
 class Vm;
 
 struct VfioPciOptions {
@@ -109,17 +108,5 @@ private:
 	unsigned intx_line_ = ~0u;
 	bool intx_pending_ = false;
 };
-
-// "" if @text is a PCI address (DDDD:BB:SS.F or BB:SS.F), else why not:
-// a validator for the CLI's --passthrough.
-std::string pci_address_error(const std::string &text);
-
-// Opens @bdf through ringvm_vfio and puts it on @m's PCI bus, with its
-// eventfd watched, its line re-armed from the PIC, and its mmap'able BARs
-// memory slots of the VM once it exists, if it maps device memory. Returns
-// the PCI slot.
-unsigned add_passthrough(Machine &m, const std::string &bdf);
-// The same with a broker already open (the unit tests' fake).
-unsigned add_passthrough(Machine &m, std::unique_ptr<VfioBroker> broker);
 
 } // namespace ringvm

@@ -14,16 +14,18 @@
 #include <cstring>
 
 #include <linux/ringvm_vhost.h>
+#include <linux/virtio_ids.h>
 
 namespace ringvm {
 
 namespace {
 
-constexpr uint16_t kVirtioIdBlock = 2;
 constexpr uint32_t kClassStorageOther = 0x018000;
-constexpr uint32_t kReqIn = 0, kReqOut = 1, kReqFlush = 4, kReqGetId = 8;
-constexpr uint8_t kStatusOk = 0, kStatusIoErr = 1, kStatusUnsupp = 2;
-constexpr uint32_t kSectorSize = 512, kIdBytes = 20;
+constexpr uint32_t kReqIn = VIRTIO_BLK_T_IN, kReqOut = VIRTIO_BLK_T_OUT,
+		   kReqFlush = VIRTIO_BLK_T_FLUSH, kReqGetId = VIRTIO_BLK_T_GET_ID;
+constexpr uint8_t kStatusOk = VIRTIO_BLK_S_OK, kStatusIoErr = VIRTIO_BLK_S_IOERR,
+		  kStatusUnsupp = VIRTIO_BLK_S_UNSUPP;
+constexpr uint32_t kSectorSize = 512, kIdBytes = VIRTIO_BLK_ID_BYTES;
 // Segments per request: the queue size less the header and status.
 constexpr uint32_t kSegMax = kVirtioBlkQueueSize - 2;
 
@@ -62,27 +64,24 @@ bool transfer(int fd, std::vector<iovec> iov, uint64_t pos, bool write)
 
 } // namespace
 
-uint64_t VirtioBlk::offered(bool read_only, VhostDevice *vhost)
+// What the worker must implement too, when it serves the queue.
+constexpr uint64_t kWorkerBits =
+	(1ull << kVirtioFIndirectDesc) | (1ull << kVirtioFEventIdx) | (1ull << kVirtioBlkFFlush);
+
+uint64_t VirtioBlk::offered(bool read_only)
 {
-	uint64_t ring = (1ull << kVirtioFIndirectDesc) | (1ull << kVirtioFEventIdx) |
-			(1ull << kVirtioBlkFFlush);
-	// In the kernel, only what the worker implements.
-	if (vhost)
-		ring &= vhost->features();
-	return ring | (1ull << kVirtioBlkFSegMax) | (read_only ? 1ull << kVirtioBlkFRo : 0);
+	return kWorkerBits | (1ull << kVirtioBlkFSegMax) | (read_only ? 1ull << kVirtioBlkFRo : 0);
 }
 
 VirtioBlk::VirtioBlk(GuestMemory &mem, Fd disk, uint64_t bytes, bool read_only, std::string id,
 		     std::unique_ptr<VhostDevice> vhost)
-	: VirtioPci(kVirtioIdBlock, kClassStorageOther, 1, kVirtioBlkQueueSize,
-		    offered(read_only, vhost.get())),
+	: VirtioPci(VIRTIO_ID_BLOCK, kClassStorageOther, 1, kVirtioBlkQueueSize,
+		    offered(read_only)),
 	  mem_(mem), disk_(std::move(disk)), bytes_(bytes), read_only_(read_only),
-	  id_(std::move(id)), vhost_(std::move(vhost))
+	  id_(std::move(id))
 {
-	if (vhost_) {
-		vhost_features_ = vhost_->features();
-		vhost_->set_mem_table(mem_);
-	}
+	if (vhost)
+		use_vhost(std::move(vhost), mem_, disk_.get(), kWorkerBits);
 }
 
 std::unique_ptr<VirtioBlk> VirtioBlk::open(GuestMemory &mem, const std::string &path,
@@ -133,18 +132,6 @@ void VirtioBlk::driver_ok()
 	const VirtqState &q = queue(0);
 	if (!q.enabled)
 		return;
-	if (vhost_) {
-		try {
-			vhost_->set_features(negotiated() & vhost_features_);
-			vhost_->start_queue(0, q.size, q.desc, q.driver, q.device, kick_.get(),
-					    call_.get(), err_.get());
-			vhost_->set_backend(disk_.get());
-			bind_doorbell(0, kick_.get());
-		} catch (const Error &e) {
-			fail(e.what());
-		}
-		return;
-	}
 	try {
 		vq_.emplace(mem_, QueueLayout{q.size, q.desc, q.driver, q.device,
 					      has(kVirtioFEventIdx), has(kVirtioFIndirectDesc)});
@@ -156,27 +143,10 @@ void VirtioBlk::driver_ok()
 void VirtioBlk::device_reset()
 {
 	vq_.reset();
-	if (vhost_) {
-		try {
-			vhost_->set_backend(-1);
-		} catch (const Error &e) {
-			fail(e.what());
-		}
-	}
-}
-
-void VirtioBlk::on_err()
-{
-	fail("ringvm_vhost stopped the queue (error " + std::to_string(vhost_->queue_error(0)) +
-	     ")");
 }
 
 void VirtioBlk::queue_notify(unsigned)
 {
-	if (vhost_) {
-		kick_.signal();
-		return;
-	}
 	if (!vq_)
 		return;
 	try {
@@ -247,6 +217,8 @@ uint32_t VirtioBlk::handle(const Chain &c)
 	case kReqFlush:
 		if (::fdatasync(disk_.get()) < 0)
 			status = kStatusIoErr;
+		else
+			flushes_++;
 		break;
 	case kReqGetId: {
 		uint8_t id[kIdBytes] = {};

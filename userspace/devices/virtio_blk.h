@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 
+#include <linux/virtio_blk.h>
+
 #include "devices/virtio_pci.h"
 #include "vmm/fd.h"
 #include "vmm/guest_memory.h"
@@ -18,7 +20,8 @@
 namespace ringvm {
 
 // Virtio block feature bits the VMM knows.
-constexpr unsigned kVirtioBlkFSegMax = 2, kVirtioBlkFRo = 5, kVirtioBlkFFlush = 9;
+constexpr unsigned kVirtioBlkFSegMax = VIRTIO_BLK_F_SEG_MAX, kVirtioBlkFRo = VIRTIO_BLK_F_RO,
+		   kVirtioBlkFFlush = VIRTIO_BLK_F_FLUSH;
 constexpr uint16_t kVirtioBlkQueueSize = 256;
 
 class VirtioBlk final : public VirtioPci {
@@ -29,13 +32,8 @@ public:
 	VirtioBlk(GuestMemory &mem, Fd disk, uint64_t bytes, bool read_only, std::string id,
 		  std::unique_ptr<VhostDevice> vhost);
 
-	bool uses_vhost() const { return vhost_ != nullptr; }
-	// The eventfds the VMM watches when the queue is in the kernel.
-	int call_fd() const { return call_.get(); }
-	int err_fd() const { return err_.get(); }
-	// Called from the VMM's event loop when those fire.
-	void on_call() { interrupt_queue(); }
-	void on_err();
+	// Flush requests that reached the disk (fdatasync succeeded).
+	uint64_t flushes() const { return flushes_; }
 
 	// Opens @path for `--disk` and builds the device; throws Error saying why
 	// the file cannot serve as a disk.
@@ -49,7 +47,7 @@ protected:
 	void device_reset() override;
 
 private:
-	static uint64_t offered(bool read_only, VhostDevice *vhost);
+	static uint64_t offered(bool read_only);
 	void serve();
 	// Handles one request; returns the bytes written into the chain.
 	uint32_t handle(const Chain &c);
@@ -59,10 +57,8 @@ private:
 	uint64_t bytes_;
 	bool read_only_;
 	std::string id_;
-	std::unique_ptr<VhostDevice> vhost_;
-	uint64_t vhost_features_ = 0;
-	EventFd kick_, call_, err_;
 	std::optional<SplitQueue> vq_;
+	uint64_t flushes_ = 0;
 };
 
 } // namespace ringvm

@@ -8,12 +8,12 @@
 #include <vector>
 
 #include <linux/ringvm_vhost.h>
+#include <linux/virtio_ids.h>
 
 namespace ringvm {
 
 namespace {
 
-constexpr uint16_t kVirtioIdNet = 1;
 constexpr uint32_t kClassEthernet = 0x020000;
 // Without offloads a frame is at most an Ethernet frame with a VLAN tag;
 // the tap may still hand us more (a larger MTU), which is dropped.
@@ -21,23 +21,17 @@ constexpr size_t kFrameMax = 65536;
 
 } // namespace
 
-uint64_t VirtioNet::offered(VhostDevice *vhost)
-{
-	uint64_t ring = (1ull << kVirtioFIndirectDesc) | (1ull << kVirtioFEventIdx);
-	if (vhost)
-		ring &= vhost->features();
-	return ring | (1ull << kVirtioNetFMac);
-}
+// What the worker must implement too, when it serves the queues.
+constexpr uint64_t kWorkerBits = (1ull << kVirtioFIndirectDesc) | (1ull << kVirtioFEventIdx);
 
 VirtioNet::VirtioNet(GuestMemory &mem, int tap_fd, uint64_t mac,
 		     std::unique_ptr<VhostDevice> vhost)
-	: VirtioPci(kVirtioIdNet, kClassEthernet, 2, kVirtioNetQueueSize, offered(vhost.get())),
-	  mem_(mem), tap_(tap_fd), mac_(mac), vhost_(std::move(vhost))
+	: VirtioPci(VIRTIO_ID_NET, kClassEthernet, 2, kVirtioNetQueueSize,
+		    kWorkerBits | (1ull << kVirtioNetFMac)),
+	  mem_(mem), tap_(tap_fd), mac_(mac)
 {
-	if (vhost_) {
-		vhost_features_ = vhost_->features();
-		vhost_->set_mem_table(mem_);
-	}
+	if (vhost)
+		use_vhost(std::move(vhost), mem_, tap_, kWorkerBits);
 }
 
 void VirtioNet::device_config_read(uint64_t off, std::span<uint8_t> data)
@@ -52,25 +46,6 @@ void VirtioNet::device_config_read(uint64_t off, std::span<uint8_t> data)
 
 void VirtioNet::driver_ok()
 {
-	if (vhost_) {
-		try {
-			vhost_->set_features(negotiated() & vhost_features_);
-			for (unsigned q = 0; q < 2; q++) {
-				const VirtqState &s = queue(q);
-				if (s.enabled)
-					vhost_->start_queue(q, s.size, s.desc, s.driver, s.device,
-							    fds_[q].kick.get(), fds_[q].call.get(),
-							    fds_[q].err.get());
-			}
-			vhost_->set_backend(tap_);
-			for (unsigned q = 0; q < 2; q++)
-				if (queue(q).enabled)
-					bind_doorbell(q, fds_[q].kick.get());
-		} catch (const Error &e) {
-			fail(e.what());
-		}
-		return;
-	}
 	try {
 		for (unsigned q = 0; q < 2; q++) {
 			const VirtqState &s = queue(q);
@@ -92,27 +67,10 @@ void VirtioNet::device_reset()
 {
 	rxq_.reset();
 	txq_.reset();
-	if (vhost_) {
-		try {
-			vhost_->set_backend(-1);
-		} catch (const Error &e) {
-			fail(e.what());
-		}
-	}
-}
-
-void VirtioNet::on_err(unsigned q)
-{
-	fail("ringvm_vhost stopped queue " + std::to_string(q) + " (error " +
-	     std::to_string(vhost_->queue_error(q)) + ")");
 }
 
 void VirtioNet::queue_notify(unsigned q)
 {
-	if (vhost_) {
-		fds_.at(q).kick.signal();
-		return;
-	}
 	try {
 		if (q == kVirtioNetTx)
 			transmit();

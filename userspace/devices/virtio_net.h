@@ -11,6 +11,12 @@
 #include <optional>
 #include <vector>
 
+// One of <linux/virtio_net.h>'s structs has a field named `class`, a C++
+// keyword; nothing here uses that struct.
+#define class class_
+#include <linux/virtio_net.h>
+#undef class
+
 #include "devices/virtio_pci.h"
 #include "net/tap.h"
 #include "vmm/guest_memory.h"
@@ -19,22 +25,18 @@
 
 namespace ringvm {
 
-constexpr unsigned kVirtioNetFMac = 5;
+constexpr unsigned kVirtioNetFMac = VIRTIO_NET_F_MAC;
 constexpr unsigned kVirtioNetRx = 0, kVirtioNetTx = 1;
 constexpr uint16_t kVirtioNetQueueSize = 256;
-// struct virtio_net_hdr with num_buffers (VERSION_1), no offloads used.
-constexpr size_t kVirtioNetHdrLen = 12;
+// The header with num_buffers (VERSION_1), no offloads used.
+constexpr size_t kVirtioNetHdrLen = sizeof(virtio_net_hdr_mrg_rxbuf);
+static_assert(kVirtioNetHdrLen == 12);
 
 class VirtioNet final : public VirtioPci {
 public:
 	// Frames go through @tap_fd (not owned; the Tap outlives the device).
 	VirtioNet(GuestMemory &mem, int tap_fd, uint64_t mac, std::unique_ptr<VhostDevice> vhost);
 
-	bool uses_vhost() const { return vhost_ != nullptr; }
-	int call_fd(unsigned q) const { return fds_.at(q).call.get(); }
-	int err_fd(unsigned q) const { return fds_.at(q).err.get(); }
-	void on_call() { interrupt_queue(); }
-	void on_err(unsigned q);
 	// The tap has frames (--vhost off): move them into posted buffers.
 	void on_tap_readable();
 	uint64_t rx_dropped() const { return rx_dropped_; }
@@ -47,15 +49,11 @@ protected:
 	void device_reset() override;
 
 private:
-	static uint64_t offered(VhostDevice *vhost);
 	void transmit();
 
 	GuestMemory &mem_;
 	int tap_;
 	uint64_t mac_;
-	std::unique_ptr<VhostDevice> vhost_;
-	uint64_t vhost_features_ = 0;
-	std::array<VhostQueueFds, 2> fds_;
 	std::optional<SplitQueue> rxq_, txq_;
 	uint64_t rx_dropped_ = 0, tx_dropped_ = 0;
 	std::vector<uint8_t> rx_buf_; // one frame read from the tap

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "devices/virtio_pci.h"
 
+#include <linux/virtio_pci.h>
+
 #include <array>
 #include <cstring>
 #include <iostream>
+
+#include "vmm/error.h"
 
 namespace ringvm {
 
@@ -11,28 +15,29 @@ namespace {
 
 constexpr uint16_t kVirtioVendor = 0x1af4, kVirtioModernBase = 0x1040;
 constexpr uint8_t kCapVendor = 0x09;
-constexpr uint8_t kCapCommon = 1, kCapNotify = 2, kCapIsr = 3, kCapDevice = 4;
-constexpr uint16_t kNoVector = 0xffff;
+constexpr uint8_t kCapCommon = VIRTIO_PCI_CAP_COMMON_CFG, kCapNotify = VIRTIO_PCI_CAP_NOTIFY_CFG,
+		  kCapIsr = VIRTIO_PCI_CAP_ISR_CFG, kCapDevice = VIRTIO_PCI_CAP_DEVICE_CFG;
+constexpr uint16_t kNoVector = VIRTIO_MSI_NO_VECTOR;
 constexpr unsigned kCommonLen = 0x40, kDeviceLen = 0x100;
 
 // Common configuration registers (virtio 1.x 4.1.4.3).
 enum : unsigned {
-	kDeviceFeatureSelect = 0x00,
-	kDeviceFeature = 0x04,
-	kDriverFeatureSelect = 0x08,
-	kDriverFeature = 0x0c,
-	kMsixConfig = 0x10,
-	kNumQueues = 0x12,
-	kDeviceStatus = 0x14,
-	kConfigGeneration = 0x15,
-	kQueueSelect = 0x16,
-	kQueueSize = 0x18,
-	kQueueMsixVector = 0x1a,
-	kQueueEnable = 0x1c,
-	kQueueNotifyOff = 0x1e,
-	kQueueDesc = 0x20,
-	kQueueDriver = 0x28,
-	kQueueDevice = 0x30,
+	kDeviceFeatureSelect = VIRTIO_PCI_COMMON_DFSELECT,
+	kDeviceFeature = VIRTIO_PCI_COMMON_DF,
+	kDriverFeatureSelect = VIRTIO_PCI_COMMON_GFSELECT,
+	kDriverFeature = VIRTIO_PCI_COMMON_GF,
+	kMsixConfig = VIRTIO_PCI_COMMON_MSIX,
+	kNumQueues = VIRTIO_PCI_COMMON_NUMQ,
+	kDeviceStatus = VIRTIO_PCI_COMMON_STATUS,
+	kConfigGeneration = VIRTIO_PCI_COMMON_CFGGENERATION,
+	kQueueSelect = VIRTIO_PCI_COMMON_Q_SELECT,
+	kQueueSize = VIRTIO_PCI_COMMON_Q_SIZE,
+	kQueueMsixVector = VIRTIO_PCI_COMMON_Q_MSIX,
+	kQueueEnable = VIRTIO_PCI_COMMON_Q_ENABLE,
+	kQueueNotifyOff = VIRTIO_PCI_COMMON_Q_NOFF,
+	kQueueDesc = VIRTIO_PCI_COMMON_Q_DESCLO,
+	kQueueDriver = VIRTIO_PCI_COMMON_Q_AVAILLO,
+	kQueueDevice = VIRTIO_PCI_COMMON_Q_USEDLO,
 };
 
 void put(std::array<uint8_t, kCommonLen> &img, unsigned off, uint64_t v, unsigned size)
@@ -81,6 +86,26 @@ VirtioPci::VirtioPci(uint16_t virtio_id, uint32_t pci_class, unsigned num_queues
 			cfg_.poke(off + 16, 4, kVirtioNotifyMultiplier);
 	}
 	reset_transport();
+}
+
+void VirtioPci::use_vhost(std::unique_ptr<VhostDevice> dev, GuestMemory &mem, int backend_fd,
+			  uint64_t worker_bits)
+{
+	vhost_ = std::make_unique<VhostQueues>(std::move(dev), mem, num_queues(), backend_fd);
+	device_features_ &= ~worker_bits | vhost_->features();
+}
+
+void VirtioPci::start_vhost()
+{
+	try {
+		if (!vhost_->start(negotiated(), queues_))
+			return;
+		for (unsigned q = 0; q < queues_.size(); q++)
+			if (queues_[q].enabled)
+				bind_doorbell(q, vhost_->kick_fd(q));
+	} catch (const Error &e) {
+		fail(e.what());
+	}
 }
 
 void VirtioPci::bind_doorbell(unsigned q, int fd)
@@ -155,8 +180,12 @@ void VirtioPci::bar_write(unsigned, uint64_t off, std::span<const uint8_t> data)
 	} else if (off >= kVirtioNotifyOff && off < kVirtioNotifyOff + 0x1000) {
 		unsigned q = static_cast<unsigned>((off - kVirtioNotifyOff) / kVirtioNotifyMultiplier);
 		if (q < queues_.size() && queues_[q].enabled && (status_ & kVirtioDriverOk) &&
-		    !(status_ & kVirtioNeedsReset))
-			queue_notify(q);
+		    !(status_ & kVirtioNeedsReset)) {
+			if (vhost_)
+				vhost_->kick(q);
+			else
+				queue_notify(q);
+		}
 	}
 }
 
@@ -234,7 +263,14 @@ void VirtioPci::write_status(uint8_t s)
 {
 	if (!s) {
 		unbind_doorbells();
-		device_reset();
+		try {
+			if (vhost_)
+				vhost_->stop();
+			else
+				device_reset();
+		} catch (const Error &e) {
+			fail(e.what());
+		}
 		reset_transport();
 		return;
 	}
@@ -245,8 +281,12 @@ void VirtioPci::write_status(uint8_t s)
 	}
 	bool starting = (s & kVirtioDriverOk) && !(status_ & kVirtioDriverOk);
 	status_ = static_cast<uint8_t>(s | (status_ & kVirtioNeedsReset));
-	if (starting && (status_ & kVirtioFeaturesOk))
-		driver_ok();
+	if (starting && (status_ & kVirtioFeaturesOk)) {
+		if (vhost_)
+			start_vhost();
+		else
+			driver_ok();
+	}
 }
 
 } // namespace ringvm

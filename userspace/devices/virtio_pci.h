@@ -6,23 +6,32 @@
 // platform has PICs and no local APIC, so MSI-X could not be delivered.
 //
 // A device type derives from VirtioPci and supplies its ID, features,
-// configuration and what happens on queue notify, driver OK and reset.
+// configuration and what happens on queue notify, driver OK and reset, or
+// hands its queues to ringvm_vhost through use_vhost().
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
+
 #include "devices/pci_bus.h"
+#include "devices/virtio_vhost.h"
 
 namespace ringvm {
 
-// Feature bits (virtio numbering).
-constexpr unsigned kVirtioFIndirectDesc = 28, kVirtioFEventIdx = 29, kVirtioFVersion1 = 32;
+// Feature bits (virtio numbering), as <linux/virtio_*.h> define them.
+constexpr unsigned kVirtioFIndirectDesc = VIRTIO_RING_F_INDIRECT_DESC,
+		   kVirtioFEventIdx = VIRTIO_RING_F_EVENT_IDX, kVirtioFVersion1 = VIRTIO_F_VERSION_1;
 // Device status bits.
-constexpr uint8_t kVirtioAcknowledge = 1, kVirtioDriver = 2, kVirtioDriverOk = 4,
-		  kVirtioFeaturesOk = 8, kVirtioNeedsReset = 0x40, kVirtioFailed = 0x80;
+constexpr uint8_t kVirtioAcknowledge = VIRTIO_CONFIG_S_ACKNOWLEDGE,
+		  kVirtioDriver = VIRTIO_CONFIG_S_DRIVER, kVirtioDriverOk = VIRTIO_CONFIG_S_DRIVER_OK,
+		  kVirtioFeaturesOk = VIRTIO_CONFIG_S_FEATURES_OK,
+		  kVirtioNeedsReset = VIRTIO_CONFIG_S_NEEDS_RESET, kVirtioFailed = VIRTIO_CONFIG_S_FAILED;
 
 // BAR 0 layout.
 constexpr uint32_t kVirtioCommonOff = 0x0000, kVirtioIsrOff = 0x1000,
@@ -59,6 +68,12 @@ public:
 	// Queues whose doorbell currently signals an eventfd in the hypervisor.
 	size_t doorbells_in_kernel() const { return bound_.size(); }
 
+	// Whether ringvm_vhost serves the queues (use_vhost), and its eventfds:
+	// whoever runs the event loop turns a call into interrupt_queue() and
+	// an error into vhost_failed().
+	VhostQueues *vhost() { return vhost_.get(); }
+	void vhost_failed(unsigned q) { fail(vhost_->why_stopped(q)); }
+
 	// Used-buffer notification: ISR bit 0 and the INTx line.
 	void interrupt_queue();
 	// The device can go no further until the driver resets it (a malformed
@@ -80,6 +95,12 @@ protected:
 	// Status 0 was written: stop using every queue; the transport state is
 	// reset after this returns.
 	virtual void device_reset() = 0;
+	// From the constructor: ringvm_vhost serves every queue from
+	// @backend_fd, and queue_notify, driver_ok and device_reset are no
+	// longer called. Of the offered features, @worker_bits are kept only
+	// where the worker implements them.
+	void use_vhost(std::unique_ptr<VhostDevice> dev, GuestMemory &mem, int backend_fd,
+		       uint64_t worker_bits);
 	// From now until reset, queue @q's doorbell signals @fd (its kick
 	// eventfd) inside the hypervisor, at the doorbell's current address.
 	void bind_doorbell(unsigned q, int fd);
@@ -89,6 +110,7 @@ private:
 	void common_write(uint64_t off, uint64_t v, size_t size);
 	void write_status(uint8_t s);
 	void reset_transport();
+	void start_vhost();
 	void unbind_doorbells();
 
 	PciConfig cfg_;
@@ -106,6 +128,7 @@ private:
 		int fd;
 	};
 	std::vector<Bound> bound_;
+	std::unique_ptr<VhostQueues> vhost_;
 };
 
 } // namespace ringvm

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "loaders/boot.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include "vmm/error.h"
+#include "vmm/fd.h"
 #include "vmm/guest_memory.h"
 
 namespace ringvm {
@@ -35,15 +39,41 @@ Segment flat(uint16_t sel, uint8_t type, bool code64)
 
 } // namespace
 
-std::vector<uint8_t> read_file(const std::string &path, const char *what)
+std::vector<uint8_t> read_file(const std::string &path, const char *what, uint64_t max)
 {
-	std::ifstream in(path, std::ios::binary);
-	if (!in)
-		throw sys_error(std::string("read the ") + what + " " + path, errno);
-	std::vector<uint8_t> v((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-	if (in.bad())
-		throw sys_error(std::string("read the ") + what + " " + path, errno);
-	return v;
+	std::string name = std::string(what) + " " + path;
+	Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+	if (!fd)
+		throw sys_error("read the " + name, errno);
+	auto too_big = [&](const std::string &size) {
+		return Error("cannot load the " + name + ": " + size +
+			     " is more than the guest's memory of " + std::to_string(max) +
+			     " bytes (give a larger --mem)");
+	};
+	struct stat st{};
+	std::vector<uint8_t> v;
+	if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) {
+		if (static_cast<uint64_t>(st.st_size) > max)
+			throw too_big(std::to_string(st.st_size) + " bytes");
+		v.reserve(static_cast<size_t>(st.st_size));
+	}
+	// Chunk by chunk, so a device or pipe that never ends (/dev/zero)
+	// stops at the bound instead of exhausting the host's memory.
+	constexpr size_t kChunk = 1 << 20;
+	for (;;) {
+		size_t at = v.size();
+		v.resize(at + kChunk);
+		ssize_t n = ::read(fd.get(), v.data() + at, kChunk);
+		v.resize(at + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			throw sys_error("read the " + name, errno);
+		if (n == 0)
+			return v;
+		if (v.size() > max)
+			throw too_big("more than " + std::to_string(max) + " bytes");
+	}
 }
 
 void write_gdt(GuestMemory &mem)

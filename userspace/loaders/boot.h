@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "vmm/backend.h"
@@ -15,6 +17,16 @@ namespace ringvm {
 class GuestMemory;
 
 // Low-memory layout (below the EBDA at 0x9fc00, which stays reserved).
+// A T stored at @off of an image (host byte order, any alignment); the
+// caller has checked that it lies inside.
+template <typename T> T read_at(std::span<const uint8_t> image, uint64_t off)
+{
+	static_assert(std::is_trivially_copyable_v<T>);
+	T v;
+	std::memcpy(&v, image.data() + off, sizeof(v));
+	return v;
+}
+
 namespace layout {
 constexpr uint64_t kGdt = 0x500;	    // boot GDT, 5 entries
 constexpr uint64_t kApPark = 0x600;	    // cli; hlt; jmp: where APs wait
@@ -49,8 +61,10 @@ struct BootConfig {
 	std::vector<Module> modules; // multiboot only
 };
 
-// Reads a whole file; throws Error naming it.
-std::vector<uint8_t> read_file(const std::string &path, const char *what);
+// Reads a whole file of at most @max bytes (the guest's memory: nothing
+// larger can be loaded); throws Error naming the file, and both sizes when
+// it is larger.
+std::vector<uint8_t> read_file(const std::string &path, const char *what, uint64_t max);
 
 // Detects bzImage, multiboot (v1) or ELF64 and loads it; throws Error for
 // anything else or anything that does not fit.

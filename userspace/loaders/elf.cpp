@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "loaders/elf.h"
 
+#include <elf.h>
+
 #include <algorithm>
 #include <cstring>
-#include <sstream>
 
 #include "loaders/boot.h"
 #include "vmm/error.h"
@@ -13,75 +14,35 @@ namespace ringvm {
 
 namespace {
 
-constexpr uint32_t kPtLoad = 1;
-constexpr uint16_t kEm386 = 3, kEmX8664 = 62;
-
-template <typename T> T get(std::span<const uint8_t> b, uint64_t off)
+// One parser for both classes: the ELF32 and ELF64 headers differ in widths
+// and field order, not in meaning.
+template <typename Ehdr, typename Phdr>
+ElfImage parse(std::span<const uint8_t> b, unsigned char cls, uint16_t machine)
 {
-	T v;
-	std::memcpy(&v, b.data() + off, sizeof(v));
-	return v;
-}
-
-std::string hex(uint64_t v)
-{
-	std::ostringstream s;
-	s << "0x" << std::hex << v;
-	return s.str();
-}
-
-} // namespace
-
-ElfImage parse_elf(std::span<const uint8_t> b, bool is64)
-{
-	const char *kind = is64 ? "ELF64" : "ELF32";
-	size_t ehsize = is64 ? 64 : 52;
-	if (b.size() < ehsize || std::memcmp(b.data(), "\x7f" "ELF", 4) != 0)
+	const char *kind = cls == ELFCLASS64 ? "ELF64" : "ELF32";
+	if (b.size() < sizeof(Ehdr) || std::memcmp(b.data(), ELFMAG, SELFMAG) != 0)
 		throw Error(std::string("the kernel is not an ") + kind + " image");
-	if (b[4] != (is64 ? 2 : 1) || b[5] != 1)
+	auto eh = read_at<Ehdr>(b, 0);
+	if (eh.e_ident[EI_CLASS] != cls || eh.e_ident[EI_DATA] != ELFDATA2LSB)
 		throw Error(std::string("the kernel is not a little-endian ") + kind + " image");
-	uint16_t machine = get<uint16_t>(b, 18);
-	if (machine != (is64 ? kEmX8664 : kEm386))
+	if (eh.e_machine != machine)
 		throw Error(std::string("the ") + kind + " kernel is for machine " +
-			    std::to_string(machine) + ", not x86");
-	if (get<uint16_t>(b, 16) != 2)
+			    std::to_string(eh.e_machine) + ", not x86");
+	if (eh.e_type != ET_EXEC)
 		throw Error(std::string("the ") + kind +
 			    " file is not a static executable (a kernel must have e_type EXEC)");
 	ElfImage elf;
-	uint64_t phoff;
-	uint16_t phentsize, phnum;
-	if (is64) {
-		elf.entry = get<uint64_t>(b, 24);
-		phoff = get<uint64_t>(b, 32);
-		phentsize = get<uint16_t>(b, 54);
-		phnum = get<uint16_t>(b, 56);
-	} else {
-		elf.entry = get<uint32_t>(b, 24);
-		phoff = get<uint32_t>(b, 28);
-		phentsize = get<uint16_t>(b, 42);
-		phnum = get<uint16_t>(b, 44);
-	}
-	size_t want = is64 ? 56 : 32;
-	if (phnum == 0 || phentsize < want || phoff > b.size() ||
-	    static_cast<uint64_t>(phnum) * phentsize > b.size() - phoff)
+	elf.entry = eh.e_entry;
+	uint64_t phoff = eh.e_phoff;
+	if (eh.e_phnum == 0 || eh.e_phentsize < sizeof(Phdr) || phoff > b.size() ||
+	    static_cast<uint64_t>(eh.e_phnum) * eh.e_phentsize > b.size() - phoff)
 		throw Error(std::string("the ") + kind +
 			    " kernel's program headers lie outside the file");
-	for (uint16_t i = 0; i < phnum; i++) {
-		uint64_t p = phoff + static_cast<uint64_t>(i) * phentsize;
-		if (get<uint32_t>(b, p) != kPtLoad)
+	for (uint16_t i = 0; i < eh.e_phnum; i++) {
+		auto ph = read_at<Phdr>(b, phoff + static_cast<uint64_t>(i) * eh.e_phentsize);
+		if (ph.p_type != PT_LOAD)
 			continue;
-		ElfSegment s;
-		if (is64) {
-			s.offset = get<uint64_t>(b, p + 8);
-			s.paddr = get<uint64_t>(b, p + 24);
-			s.filesz = get<uint64_t>(b, p + 32);
-			s.memsz = get<uint64_t>(b, p + 40);
-		} else {
-			s.offset = get<uint32_t>(b, p + 4);
-			s.paddr = get<uint32_t>(b, p + 12);
-			s.filesz = get<uint32_t>(b, p + 16);
-			s.memsz = get<uint32_t>(b, p + 20);
-		}
+		ElfSegment s{ph.p_paddr, ph.p_offset, ph.p_filesz, ph.p_memsz};
 		if (s.offset > b.size() || s.filesz > b.size() - s.offset || s.filesz > s.memsz)
 			throw Error(std::string("the ") + kind + " kernel's segment " +
 				    std::to_string(i) + " lies outside the file");
@@ -90,6 +51,15 @@ ElfImage parse_elf(std::span<const uint8_t> b, bool is64)
 	if (elf.loads.empty())
 		throw Error(std::string("the ") + kind + " kernel has no loadable segment");
 	return elf;
+}
+
+} // namespace
+
+ElfImage parse_elf(std::span<const uint8_t> b, bool is64)
+{
+	if (is64)
+		return parse<Elf64_Ehdr, Elf64_Phdr>(b, ELFCLASS64, EM_X86_64);
+	return parse<Elf32_Ehdr, Elf32_Phdr>(b, ELFCLASS32, EM_386);
 }
 
 uint64_t load_elf_segments(GuestMemory &mem, std::span<const uint8_t> b, const ElfImage &elf)

@@ -22,19 +22,13 @@ constexpr uint32_t kInfoMem = 1u << 0, kInfoCmdline = 1u << 2, kInfoMods = 1u <<
 		   kInfoMmap = 1u << 6;
 constexpr uint64_t kSearch = 8192;
 
-template <typename T> T get(std::span<const uint8_t> b, uint64_t off)
-{
-	T v;
-	std::memcpy(&v, b.data() + off, sizeof(v));
-	return v;
-}
 
 // Offset of a valid header in the first 8 KiB, or -1.
 int64_t find_header(std::span<const uint8_t> b)
 {
 	for (uint64_t off = 0; off + 12 <= std::min<uint64_t>(b.size(), kSearch); off += 4) {
-		uint32_t magic = get<uint32_t>(b, off), flags = get<uint32_t>(b, off + 4),
-			 sum = get<uint32_t>(b, off + 8);
+		uint32_t magic = read_at<uint32_t>(b, off), flags = read_at<uint32_t>(b, off + 4),
+			 sum = read_at<uint32_t>(b, off + 8);
 		if (magic == kMagic && magic + flags + sum == 0)
 			return static_cast<int64_t>(off);
 	}
@@ -58,7 +52,7 @@ BootState load_multiboot(GuestMemory &mem, std::span<const uint8_t> b, const Boo
 	int64_t h = find_header(b);
 	if (h < 0)
 		throw Error("the kernel has no multiboot header in its first 8 KiB");
-	uint32_t flags = get<uint32_t>(b, h + 4);
+	uint32_t flags = read_at<uint32_t>(b, h + 4);
 	if (flags & kFlagVideo)
 		throw Error("the multiboot kernel asks for a video mode; ringvm has no display");
 	if ((flags & 0xffff) & ~(kFlagPageAlign | kFlagMemInfo | kFlagVideo))
@@ -69,9 +63,9 @@ BootState load_multiboot(GuestMemory &mem, std::span<const uint8_t> b, const Boo
 	if (flags & kFlagAddresses) {
 		if (static_cast<uint64_t>(h) + 32 > b.size())
 			throw Error("the multiboot header is truncated");
-		uint32_t header_addr = get<uint32_t>(b, h + 12), load_addr = get<uint32_t>(b, h + 16),
-			 load_end = get<uint32_t>(b, h + 20), bss_end = get<uint32_t>(b, h + 24);
-		entry = get<uint32_t>(b, h + 28);
+		uint32_t header_addr = read_at<uint32_t>(b, h + 12), load_addr = read_at<uint32_t>(b, h + 16),
+			 load_end = read_at<uint32_t>(b, h + 20), bss_end = read_at<uint32_t>(b, h + 24);
+		entry = read_at<uint32_t>(b, h + 28);
 		if (header_addr < load_addr || header_addr - load_addr > static_cast<uint64_t>(h))
 			throw Error("the multiboot header's load address lies before the file");
 		uint64_t file_off = h - (header_addr - load_addr);

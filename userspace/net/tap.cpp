@@ -17,24 +17,11 @@
 #include <sstream>
 
 #include "vmm/error.h"
+#include "vmm/netlink.h"
 
 namespace ringvm {
 
 namespace {
-
-// libnl objects, freed by their own functions.
-struct SockFree {
-	void operator()(nl_sock *s) const { nl_socket_free(s); }
-};
-struct LinkPut {
-	void operator()(rtnl_link *l) const { rtnl_link_put(l); }
-};
-struct AddrPut {
-	void operator()(rtnl_addr *a) const { rtnl_addr_put(a); }
-};
-struct NlAddrPut {
-	void operator()(nl_addr *a) const { nl_addr_put(a); }
-};
 
 Error nl_error(const std::string &what, int err)
 {
@@ -42,9 +29,9 @@ Error nl_error(const std::string &what, int err)
 		     (err == -NLE_PERM ? " (run as root or with CAP_NET_ADMIN)" : ""));
 }
 
-std::unique_ptr<nl_sock, SockFree> route_socket()
+NlPtr<nl_sock> route_socket()
 {
-	std::unique_ptr<nl_sock, SockFree> sk(nl_socket_alloc());
+	NlPtr<nl_sock> sk(nl_socket_alloc());
 	if (!sk)
 		throw Error("cannot allocate a netlink socket: out of memory");
 	int err = nl_connect(sk.get(), NETLINK_ROUTE);
@@ -53,13 +40,13 @@ std::unique_ptr<nl_sock, SockFree> route_socket()
 	return sk;
 }
 
-std::unique_ptr<rtnl_link, LinkPut> get_link(nl_sock *sk, const std::string &name)
+NlPtr<rtnl_link> get_link(nl_sock *sk, const std::string &name)
 {
 	rtnl_link *l = nullptr;
 	int err = rtnl_link_get_kernel(sk, 0, name.c_str(), &l);
 	if (err < 0)
 		throw nl_error("find network interface " + name, err);
-	return std::unique_ptr<rtnl_link, LinkPut>(l);
+	return NlPtr<rtnl_link>(l);
 }
 
 uint64_t parse_mac(const std::string &s)
@@ -141,7 +128,7 @@ void Tap::configure(const NetConfig &cfg)
 {
 	auto sk = route_socket();
 	auto link = get_link(sk.get(), name_);
-	std::unique_ptr<rtnl_link, LinkPut> change(rtnl_link_alloc());
+	NlPtr<rtnl_link> change(rtnl_link_alloc());
 	if (!change)
 		throw Error("cannot allocate a netlink link: out of memory");
 	rtnl_link_set_flags(change.get(), IFF_UP);
@@ -153,8 +140,8 @@ void Tap::configure(const NetConfig &cfg)
 		err = nl_addr_parse(cfg.host_ip.c_str(), AF_INET, &local);
 		if (err < 0)
 			throw nl_error("parse " + cfg.host_ip, err);
-		std::unique_ptr<nl_addr, NlAddrPut> local_ref(local);
-		std::unique_ptr<rtnl_addr, AddrPut> addr(rtnl_addr_alloc());
+		NlPtr<nl_addr> local_ref(local);
+		NlPtr<rtnl_addr> addr(rtnl_addr_alloc());
 		if (!addr)
 			throw Error("cannot allocate a netlink address: out of memory");
 		rtnl_addr_set_ifindex(addr.get(), rtnl_link_get_ifindex(link.get()));

@@ -30,6 +30,13 @@ expect 'too small' --kernel "$tmp/zeros" --mem 8M
 expect 'give an I/O port' --kernel "$tmp/zeros" --debug-exit nope
 expect 'not in \{ringvm,kvm\}|ringvm,kvm' --kernel "$tmp/zeros" --accel xen
 expect 'does not exist|File does not exist' --kernel "$tmp/none"
+# Reads are bounded by the guest's memory: an endless device is an error
+# naming it and both sizes, not an allocation failure.
+expect 'kernel /dev/zero: more than 16777216 bytes is more than the guest.s memory of 16777216 bytes' \
+	--kernel /dev/zero --mem 16M
+head -c $((17 << 20)) /dev/zero >"$tmp/huge"
+expect "kernel $tmp/huge: 17825792 bytes is more than the guest.s memory of 16777216 bytes" \
+	--kernel "$tmp/huge" --mem 16M
 
 # A valid-looking bzImage header with a kernel too big for the memory given.
 python3 - "$tmp/big" <<'PY'

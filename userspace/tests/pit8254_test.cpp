@@ -168,3 +168,18 @@ TEST_F(PitFixture, NoDeadlineUntilProgrammed)
 {
 	EXPECT_FALSE(pit.next_deadline().has_value());
 }
+
+TEST_F(PitFixture, EveryWriteAsksItsOwnerToRearm)
+{
+	// The machine learns of a new deadline only through rearm(): loading a
+	// count, a control word and the gate port must each call it.
+	int rearms = 0;
+	pit.on_rearm([&] { rearms++; });
+	out(pit, 0x43, 0x34);
+	out(pit, 0x40, 0xe8);
+	out(pit, 0x40, 0x03);
+	out(pit, 0x61, 0x01);
+	EXPECT_EQ(4, rearms);
+	in(pit, 0x40); // reads move nothing
+	EXPECT_EQ(4, rearms);
+}

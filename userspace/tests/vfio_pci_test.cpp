@@ -5,6 +5,10 @@
 // and the fake backend plays the VM.
 #include "devices/vfio_pci.h"
 
+#include "board/attach.h"
+#include "board/machine.h"
+#include "vmm/passthrough.h"
+
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -20,7 +24,6 @@
 #include "tests/io_helpers.h"
 #include "vmm/error.h"
 #include "vmm/guest_memory.h"
-#include "vmm/machine.h"
 
 using namespace ringvm;
 using namespace ringvm::test;
@@ -699,8 +702,8 @@ TEST(VfioPci, BarTrapsOnAVmThatCannotMapDeviceMemory)
 
 TEST(VfioPci, PciAddressesAreValidated)
 {
-	EXPECT_EQ("", pci_address_error("0000:03:00.0"));
-	EXPECT_EQ("", pci_address_error("03:00.0"));
-	EXPECT_TRUE(has(pci_address_error("03:00"), "is not a PCI address"));
-	EXPECT_TRUE(has(pci_address_error("0000:00:20.0"), "is not a PCI address"));
+	EXPECT_EQ("", passthrough::address_error("0000:03:00.0"));
+	EXPECT_EQ("", passthrough::address_error("03:00.0"));
+	EXPECT_TRUE(has(passthrough::address_error("03:00"), "is not a PCI address"));
+	EXPECT_TRUE(has(passthrough::address_error("0000:00:20.0"), "is not a PCI address"));
 }

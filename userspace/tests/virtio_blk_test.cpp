@@ -190,12 +190,17 @@ TEST_F(VirtioBlkTest, GetIdAndFlush)
 	EXPECT_EQ(0, req_status());
 	EXPECT_EQ(21u, used_len(0));
 	EXPECT_EQ(0, std::memcmp(mem.span(kBuf + 0x1000, 11).data(), "ringvm-test", 11));
+	EXPECT_EQ(0u, dev->flushes());
+	// The flush has its own status: poison the byte GET_ID left at 0.
+	mem.put<uint8_t>(kBuf + 0x2000, 0xee);
 	mem.put<uint32_t>(kBuf, 4);
 	desc(0, kBuf, 16, kNext, 2);
 	post(0);
 	kick();
 	EXPECT_EQ(2u, used_idx());
 	EXPECT_EQ(0, req_status());
+	EXPECT_EQ(1u, used_len(1));
+	EXPECT_EQ(1u, dev->flushes());
 }
 
 TEST_F(VirtioBlkTest, IndirectTableIsFollowed)

@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "vmm/backend.h"
 
-#include "vmm/kvm_backend.h"
-#include "vmm/ringvm_backend.h"
-
 namespace ringvm {
 
 const char *exit_kind_name(VcpuExit::Kind kind)

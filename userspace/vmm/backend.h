@@ -140,5 +140,8 @@ enum class Accel { Ringvm, Kvm };
 
 // Opens /dev/ringvm or /dev/kvm; throws Error saying what to load or fix.
 std::unique_ptr<Backend> open_backend(Accel accel);
+// The two behind it (vmm/ringvm_backend.cpp, vmm/kvm_backend.cpp).
+std::unique_ptr<Backend> open_ringvm_backend(const std::string &path = "/dev/ringvm");
+std::unique_ptr<Backend> open_kvm_backend(const std::string &path = "/dev/kvm");
 
 } // namespace ringvm

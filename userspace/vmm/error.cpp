@@ -3,8 +3,17 @@
 
 #include <cerrno>
 #include <cstring>
+#include <iomanip>
+#include <sstream>
 
 namespace ringvm {
+
+std::string hex(uint64_t v, int width)
+{
+	std::ostringstream s;
+	s << "0x" << std::hex << std::setw(width) << std::setfill('0') << v;
+	return s.str();
+}
 
 Error sys_error(const std::string &what, int err)
 {

@@ -2,6 +2,7 @@
 // Errors that say what failed and why, in words a user can act on.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -20,5 +21,8 @@ Error sys_error(const std::string &what, int err);
 // device = "/dev/ringvm", module_path = "kmod/vmx/ringvm.ko".
 std::string device_open_reason(const std::string &device, const std::string &module_path,
 			       int err);
+
+// "0x1f" for messages; @width pads with zeros to that many hex digits.
+std::string hex(uint64_t v, int width = 0);
 
 } // namespace ringvm

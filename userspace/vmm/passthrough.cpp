@@ -95,6 +95,16 @@ std::optional<std::string> Sysfs::read(const fs::path &attr) const
 	return s;
 }
 
+std::string address_error(const std::string &text)
+{
+	try {
+		normalize_bdf(text);
+		return "";
+	} catch (const Error &e) {
+		return e.what();
+	}
+}
+
 std::string normalize_bdf(std::string_view text)
 {
 	// domain:bus:slot.function, the domain optional.

@@ -45,6 +45,9 @@ struct PciDevice {
 
 // "00:03.0" or "0000:00:03.0" -> "0000:00:03.0"; throws Error on anything else.
 std::string normalize_bdf(std::string_view text);
+// "" if @text is a PCI address, else why not: a validator for the CLI's
+// --passthrough.
+std::string address_error(const std::string &text);
 
 // Reads one device; throws Error if sysfs has no such device.
 PciDevice describe(const Sysfs &sys, const std::string &bdf);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "vmm/virtqueue.h"
 
+#include <linux/virtio_ring.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -9,8 +11,10 @@ namespace ringvm {
 
 namespace {
 
-constexpr uint16_t kDescNext = 1, kDescWrite = 2, kDescIndirect = 4;
-constexpr uint16_t kAvailNoInterrupt = 1, kUsedNoNotify = 1;
+constexpr uint16_t kDescNext = VRING_DESC_F_NEXT, kDescWrite = VRING_DESC_F_WRITE,
+		   kDescIndirect = VRING_DESC_F_INDIRECT;
+constexpr uint16_t kAvailNoInterrupt = VRING_AVAIL_F_NO_INTERRUPT,
+		   kUsedNoNotify = VRING_USED_F_NO_NOTIFY;
 // A chain longer than this (indirect tables included) is a loop or an
 // attack; Linux never builds one.
 constexpr unsigned kMaxChain = 1024;

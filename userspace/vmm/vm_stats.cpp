@@ -5,6 +5,7 @@
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
+#include <asm/vmx.h>
 #include <linux/ringvm.h>
 
 #include <cstdio>
@@ -12,41 +13,18 @@
 #include <sstream>
 
 #include "vmm/error.h"
+#include "vmm/netlink.h"
 
 namespace ringvm {
 
 namespace {
 
-struct SockDeleter {
-	void operator()(nl_sock *s) const { nl_socket_free(s); }
+// Names of the VMX basic exit reasons, as the kernel's <asm/vmx.h> has them.
+struct ReasonName {
+	uint32_t reason;
+	const char *name;
 };
-struct MsgDeleter {
-	void operator()(nl_msg *m) const { nlmsg_free(m); }
-};
-
-// Names of the VMX basic exit reasons (SDM Vol. 3 Appendix C).
-const std::map<uint32_t, const char *> kReasonNames = {
-	{0, "EXCEPTION_NMI"},	  {1, "EXTERNAL_INTERRUPT"}, {2, "TRIPLE_FAULT"},
-	{3, "INIT_SIGNAL"},	  {4, "SIPI_SIGNAL"},	     {7, "INTERRUPT_WINDOW"},
-	{8, "NMI_WINDOW"},	  {9, "TASK_SWITCH"},	     {10, "CPUID"},
-	{11, "GETSEC"},		  {12, "HLT"},		     {13, "INVD"},
-	{14, "INVLPG"},		  {15, "RDPMC"},	     {16, "RDTSC"},
-	{18, "VMCALL"},		  {19, "VMCLEAR"},	     {20, "VMLAUNCH"},
-	{21, "VMPTRLD"},	  {22, "VMPTRST"},	     {23, "VMREAD"},
-	{24, "VMRESUME"},	  {25, "VMWRITE"},	     {26, "VMOFF"},
-	{27, "VMON"},		  {28, "CR_ACCESS"},	     {29, "DR_ACCESS"},
-	{30, "IO_INSTRUCTION"},	  {31, "MSR_READ"},	     {32, "MSR_WRITE"},
-	{33, "INVALID_STATE"},	  {34, "MSR_LOAD_FAIL"},     {36, "MWAIT_INSTRUCTION"},
-	{37, "MONITOR_TRAP_FLAG"}, {39, "MONITOR_INSTRUCTION"}, {40, "PAUSE_INSTRUCTION"},
-	{41, "MCE_DURING_VMENTRY"}, {43, "TPR_BELOW_THRESHOLD"}, {44, "APIC_ACCESS"},
-	{45, "EOI_INDUCED"},	  {46, "GDTR_IDTR"},	     {47, "LDTR_TR"},
-	{48, "EPT_VIOLATION"},	  {49, "EPT_MISCONFIG"},     {50, "INVEPT"},
-	{51, "RDTSCP"},		  {52, "PREEMPTION_TIMER"},  {53, "INVVPID"},
-	{54, "WBINVD"},		  {55, "XSETBV"},	     {56, "APIC_WRITE"},
-	{57, "RDRAND"},		  {58, "INVPCID"},	     {59, "VMFUNC"},
-	{61, "RDSEED"},		  {62, "PML_FULL"},	     {63, "XSAVES"},
-	{64, "XRSTORS"},
-};
+constexpr ReasonName kReasonNames[] = {VMX_EXIT_REASONS};
 
 void parse_exits(nlattr *nest, VmStats &vm)
 {
@@ -109,13 +87,15 @@ uint64_t VmStats::total_exits() const
 
 std::string exit_reason_name(uint32_t reason)
 {
-	auto it = kReasonNames.find(reason);
-	return it != kReasonNames.end() ? it->second : "REASON_" + std::to_string(reason);
+	for (const auto &r : kReasonNames)
+		if (r.reason == reason)
+			return r.name;
+	return "REASON_" + std::to_string(reason);
 }
 
 std::vector<VmStats> read_vm_stats()
 {
-	std::unique_ptr<nl_sock, SockDeleter> sock(nl_socket_alloc());
+	NlPtr<nl_sock> sock(nl_socket_alloc());
 	if (!sock)
 		throw Error("cannot read VM statistics: out of memory");
 	if (int r = genl_connect(sock.get()); r < 0)
@@ -124,7 +104,7 @@ std::vector<VmStats> read_vm_stats()
 	if (family < 0)
 		throw Error("cannot read VM statistics: module not loaded (insmod kmod/vmx/ringvm.ko)");
 
-	std::unique_ptr<nl_msg, MsgDeleter> msg(nlmsg_alloc());
+	NlPtr<nl_msg> msg(nlmsg_alloc());
 	if (!msg || !genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_DUMP,
 				 RINGVM_CMD_GET_VM, RINGVM_GENL_VERSION))
 		throw Error("cannot build the netlink request");

@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "vmm/machine.h"
+#include "board/machine.h"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
-#include <iomanip>
 #include <sstream>
 
 #include "vmm/cpuid.h"
@@ -27,10 +26,9 @@ constexpr int kKickSignal = SIGUSR1;
 // still makes the entry return at once.
 thread_local volatile uint8_t *tl_immediate_exit = nullptr;
 
-// Set by terminate_from_signal(); the timer thread turns it into a stop.
-volatile sig_atomic_t g_terminate = 0;
-// How long the timer thread sleeps at most, so it notices g_terminate.
-constexpr auto kTimerPoll = std::chrono::milliseconds(100);
+// The event thread's epoll keys below kWatchKey; a watched fd's is
+// kWatchKey + its index in watches_.
+enum : uint64_t { kStopKey, kSignalKey, kTimerKey, kWatchKey };
 
 void on_kick(int)
 {
@@ -47,53 +45,59 @@ void install_kick_handler()
 	sigaction(kKickSignal, &sa, nullptr);
 }
 
-std::string hex(uint64_t v)
+// A register in a diagnostic: all 16 digits, so columns line up.
+std::string reg(uint64_t v)
 {
-	std::ostringstream s;
-	s << "0x" << std::hex << std::setw(16) << std::setfill('0') << v;
-	return s.str();
+	return hex(v, 16);
+}
+
+Fd checked(int fd, const char *what)
+{
+	if (fd < 0)
+		throw sys_error(what, errno);
+	return Fd(fd);
 }
 
 } // namespace
 
 Machine::Machine(MachineConfig cfg)
-	: cfg_(std::move(cfg)), mem_(cfg_.mem_size),
-	  console_(cfg_.console_fd), pic_([this] { interrupt_raised(); }),
-	  uart_(IrqLine(&pic_, 4), [this](uint8_t b) { console_.put(b); }),
-	  i8042_(IrqLine(&pic_, 1), [this] { request_stop(0, "the guest reset the machine"); }),
-	  rtc_(mem_.low_end(), mem_.size() - mem_.low_end()), pit_(IrqLine(&pic_, 0), cfg_.clock),
+	: cfg_(std::move(cfg)), mem_(cfg_.mem_size), console_(cfg_.console_fd),
+	  pc_(mem_.low_end(), mem_.size(), cfg_.clock, cfg_.debug_exit_port,
+	      PcHooks{[this] { interrupt_raised(); }, [this](uint8_t b) { console_.put(b); },
+		      [this] { request_stop(0, "the guest reset the machine"); },
+		      [this](int status) {
+			      request_stop(status, "the guest wrote to the debug-exit port");
+		      }}),
 	  running_(std::max(cfg_.cpus, 1))
 {
 	if (cfg_.cpus < 1 || cfg_.cpus > 64)
 		throw Error("cannot create " + std::to_string(cfg_.cpus) +
 			    " vCPUs: give --cpus between 1 and 64");
-	pic_.attach(pio_);
-	uart_.attach(pio_);
-	i8042_.attach(pio_);
-	rtc_.attach(pio_);
-	pit_.attach(pio_);
-	pci_.attach(pio_);
-	pci_.attach_mmio(mmio_);
-	if (cfg_.debug_exit_port) {
-		debug_exit_ = std::make_unique<DebugExit>([this](int status) {
-			request_stop(status, "the guest wrote to the debug-exit port");
-		});
-		debug_exit_->attach(pio_, *cfg_.debug_exit_port);
-	}
-	if (::pipe2(stop_pipe_, O_CLOEXEC) < 0)
-		throw sys_error("create the VM's stop pipe", errno);
+	pc_.attach(pio_, mmio_);
+	for (TimedDevice *t : pc_.timed())
+		add_timed(*t);
+	epoll_ = checked(::epoll_create1(EPOLL_CLOEXEC), "create the VM's epoll set");
+	timer_fd_ = checked(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK),
+			    "create the device timer (timerfd)");
+	watch(stop_fd_.get(), kStopKey);
+	watch(timer_fd_.get(), kTimerKey);
 }
 
-Machine::~Machine()
+Machine::~Machine() = default;
+
+void Machine::watch(int fd, uint64_t key)
 {
-	for (int fd : stop_pipe_)
-		if (fd >= 0)
-			::close(fd);
+	epoll_event ev{};
+	ev.events = EPOLLIN;
+	ev.data.u64 = key;
+	if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) < 0)
+		throw sys_error("watch file descriptor " + std::to_string(fd) + " (epoll)", errno);
 }
 
-void Machine::terminate_from_signal()
+void Machine::add_timed(TimedDevice &dev)
 {
-	g_terminate = 1;
+	timed_.push_back(&dev);
+	dev.on_rearm([this] { arm_timer(); });
 }
 
 void Machine::interrupt_raised()
@@ -116,9 +120,7 @@ void Machine::request_stop(int status, std::string reason)
 	status_ = status;
 	stop_reason_ = std::move(reason);
 	wake_.notify_all();
-	timer_.notify_all();
-	char b = 0;
-	[[maybe_unused]] ssize_t n = ::write(stop_pipe_[1], &b, 1);
+	stop_fd_.signal();
 	for (size_t i = 0; i < threads_.size(); i++)
 		kick(i);
 }
@@ -130,13 +132,13 @@ std::string Machine::diagnostic(Vcpu &v, const std::string &what)
 	try {
 		Regs r = v.get_regs();
 		Sregs s = v.get_sregs();
-		m << "  rip " << hex(r.rip) << "  rsp " << hex(r.rsp) << "  rflags " << hex(r.rflags)
+		m << "  rip " << reg(r.rip) << "  rsp " << reg(r.rsp) << "  rflags " << reg(r.rflags)
 		  << "\n"
-		  << "  rax " << hex(r.rax) << "  rbx " << hex(r.rbx) << "  rcx " << hex(r.rcx) << "\n"
-		  << "  rdx " << hex(r.rdx) << "  rsi " << hex(r.rsi) << "  rdi " << hex(r.rdi) << "\n"
-		  << "  rbp " << hex(r.rbp) << "  r8  " << hex(r.r8) << "  r9  " << hex(r.r9) << "\n"
-		  << "  cr0 " << hex(s.cr0) << "  cr3 " << hex(s.cr3) << "  cr4 " << hex(s.cr4) << "\n"
-		  << "  cr2 " << hex(s.cr2) << "  efer " << hex(s.efer) << "  cs " << std::hex
+		  << "  rax " << reg(r.rax) << "  rbx " << reg(r.rbx) << "  rcx " << reg(r.rcx) << "\n"
+		  << "  rdx " << reg(r.rdx) << "  rsi " << reg(r.rsi) << "  rdi " << reg(r.rdi) << "\n"
+		  << "  rbp " << reg(r.rbp) << "  r8  " << reg(r.r8) << "  r9  " << reg(r.r9) << "\n"
+		  << "  cr0 " << reg(s.cr0) << "  cr3 " << reg(s.cr3) << "  cr4 " << reg(s.cr4) << "\n"
+		  << "  cr2 " << reg(s.cr2) << "  efer " << reg(s.efer) << "  cs " << std::hex
 		  << s.cs.selector << " (l=" << int(s.cs.l) << " db=" << int(s.cs.db) << ")\n";
 	} catch (const Error &e) {
 		m << "  (registers unavailable: " << e.what() << ")\n";
@@ -160,9 +162,6 @@ void Machine::handle_io(const VcpuExit &e)
 		else
 			pio_.read(e.port, d);
 	}
-	// The PIT may have been reprogrammed: let the timer thread look again.
-	if (e.io_out && ((e.port >= 0x40 && e.port <= 0x43) || e.port == 0x61))
-		timer_.notify_one();
 }
 
 void Machine::handle_mmio(const VcpuExit &e)
@@ -188,7 +187,7 @@ bool Machine::wait_after_hlt(size_t idx, bool if_flag)
 	}
 	// Only the boot vCPU receives interrupts (the PICs' INTR pin is wired to
 	// it); application processors sleep until the VM ends.
-	wake_.wait(lk, [&] { return stopping_.load() || (idx == 0 && pic_.intr()); });
+	wake_.wait(lk, [&] { return stopping_.load() || (idx == 0 && pc_.pic.intr()); });
 	return !stopping_;
 }
 
@@ -208,14 +207,14 @@ void Machine::vcpu_thread(size_t idx)
 				*tl_immediate_exit = 0;
 			if (idx == 0) {
 				std::lock_guard lk(lock_);
-				bool pending = pic_.intr();
+				bool pending = pc_.pic.intr();
 				if (pending && ready) {
 					// Below 32 is an exception vector: only a PIC the guest
 					// has not programmed yet would produce one; drop it.
-					uint8_t vector = pic_.ack();
+					uint8_t vector = pc_.pic.ack();
 					if (vector >= 32)
 						v.inject_interrupt(vector);
-					pending = pic_.intr();
+					pending = pc_.pic.intr();
 				}
 				// Exit as soon as the guest can take what is still pending.
 				v.request_interrupt_window(pending);
@@ -278,25 +277,34 @@ void Machine::vcpu_thread(size_t idx)
 	running_[idx] = false;
 }
 
-void Machine::timer_thread()
+// Under lock_: the timerfd goes off at the earliest deadline of any device.
+void Machine::arm_timer()
 {
-	std::unique_lock lk(lock_);
-	while (!stopping_) {
-		if (g_terminate) {
-			terminated_ = true;
-			lk.unlock();
-			request_stop(kStatusGuestFailed, "ringvm was told to stop (signal)");
-			return;
-		}
-		auto d = pit_.next_deadline();
+	std::optional<uint64_t> first;
+	for (TimedDevice *t : timed_)
+		if (auto d = t->next_deadline(); d && (!first || *d < *first))
+			first = d;
+	itimerspec its{};
+	if (first) {
 		uint64_t now = cfg_.clock();
-		if (d && *d <= now) {
-			pit_.expire(now);
-			continue;
-		}
-		auto wait = d ? std::chrono::nanoseconds(*d - now) : std::chrono::nanoseconds(kTimerPoll);
-		timer_.wait_for(lk, std::min<std::chrono::nanoseconds>(wait, kTimerPoll));
+		// Relative, on the devices' own clock; a deadline already passed
+		// fires at once (a zero value would disarm).
+		uint64_t ns = *first > now ? *first - now : 1;
+		its.it_value.tv_sec = static_cast<time_t>(ns / 1000000000);
+		its.it_value.tv_nsec = static_cast<long>(ns % 1000000000);
 	}
+	if (::timerfd_settime(timer_fd_.get(), 0, &its, nullptr) < 0)
+		throw sys_error("arm the device timer (timerfd)", errno);
+}
+
+void Machine::expire_timers()
+{
+	std::lock_guard lk(lock_);
+	uint64_t now = cfg_.clock();
+	for (TimedDevice *t : timed_)
+		if (auto d = t->next_deadline(); d && *d <= now)
+			t->expire(now);
+	arm_timer();
 }
 
 // Console input: false once the console has no more (EOF or an error).
@@ -307,14 +315,14 @@ bool Machine::read_console()
 	if (n <= 0)
 		return false;
 	for (ssize_t i = 0; i < n; i++)
-		uart_.push_input(buf[i]); // a full FIFO drops, as a real UART overruns
+		pc_.uart.push_input(buf[i]); // a full FIFO drops, as a real UART overruns
 	return true;
 }
 
 unsigned Machine::add_pci(std::unique_ptr<PciFunction> fn)
 {
 	unsigned slot = next_pci_slot_;
-	pci_.add(slot, std::move(fn), &pic_);
+	pc_.pci.add(slot, std::move(fn), &pc_.pic);
 	next_pci_slot_++;
 	return slot;
 }
@@ -331,36 +339,47 @@ void Machine::on_vm_created(std::function<void(Vm &)> cb)
 
 void Machine::event_thread()
 {
-	std::vector<pollfd> fds;
-	for (const auto &w : watches_)
-		fds.push_back({w.fd, POLLIN, 0});
-	fds.push_back({stop_pipe_[0], POLLIN, 0});
-	while (!stopping_) {
-		if (::poll(fds.data(), fds.size(), -1) < 0) {
-			if (errno == EINTR)
-				continue;
+	epoll_event evs[16];
+	for (;;) {
+		int n = ::epoll_wait(epoll_.get(), evs, 16, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
 			request_stop(kStatusGuestFailed,
-				     "poll on the devices' event file descriptors failed: " +
+				     "epoll on the devices' event file descriptors failed: " +
 					     std::string(std::strerror(errno)));
 			return;
 		}
-		if (fds.back().revents)
-			return;
-		for (size_t i = 0; i < watches_.size(); i++) {
-			if (!fds[i].revents)
+		for (int i = 0; i < n; i++) {
+			uint64_t key = evs[i].data.u64, count;
+			if (key == kStopKey)
+				return;
+			if (key == kSignalKey) {
+				signalfd_siginfo si;
+				if (::read(signal_fd_.get(), &si, sizeof(si)) != sizeof(si))
+					continue;
+				terminated_ = true;
+				request_stop(kStatusGuestFailed, "ringvm was told to stop (signal)");
 				continue;
-			uint64_t count;
+			}
+			if (key == kTimerKey) {
+				// The expiry count: how many does not matter, the
+				// devices look at the clock.
+				if (::read(timer_fd_.get(), &count, sizeof(count)) > 0)
+					expire_timers();
+				continue;
+			}
+			Watch &w = watches_[key - kWatchKey];
 			// An eventfd: one read takes every signal since the last.
-			if (watches_[i].eventfd &&
-			    ::read(fds[i].fd, &count, sizeof(count)) < 0 && errno != EAGAIN) {
+			if (w.eventfd && ::read(w.fd, &count, sizeof(count)) < 0 && errno != EAGAIN) {
 				request_stop(kStatusGuestFailed,
 					     "cannot read a device event file descriptor: " +
 						     std::string(std::strerror(errno)));
 				return;
 			}
 			std::lock_guard lk(lock_);
-			if (!watches_[i].cb())
-				fds[i].fd = -1; // poll skips it from now on
+			if (!w.cb())
+				::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, w.fd, nullptr);
 		}
 	}
 }
@@ -376,7 +395,6 @@ int Machine::run(Backend &backend)
 {
 	if (!loaded_)
 		load();
-	g_terminate = 0;
 	vm_ = backend.create_vm();
 	mem_.map_into(*vm_);
 	for (auto &cb : vm_created_)
@@ -392,36 +410,43 @@ int Machine::run(Backend &backend)
 		vcpus_.push_back(std::move(v));
 	}
 
+	// The stop signals reach only the signalfd: blocked here, so in every
+	// thread started below, until the VM has ended.
+	sigset_t stop_set;
+	sigemptyset(&stop_set);
+	for (int sig : cfg_.stop_signals)
+		sigaddset(&stop_set, sig);
+	struct MaskGuard {
+		sigset_t old;
+		explicit MaskGuard(const sigset_t &set) { pthread_sigmask(SIG_BLOCK, &set, &old); }
+		~MaskGuard() { pthread_sigmask(SIG_SETMASK, &old, nullptr); }
+	} mask(stop_set);
+	signal_fd_ = checked(::signalfd(-1, &stop_set, SFD_CLOEXEC | SFD_NONBLOCK),
+			     "create the VM's signalfd");
+	watch(signal_fd_.get(), kSignalKey);
+	if (cfg_.console_input_fd >= 0)
+		watches_.push_back({cfg_.console_input_fd, [this] { return read_console(); }, false});
+	for (size_t i = 0; i < watches_.size(); i++)
+		watch(watches_[i].fd, kWatchKey + i);
+
 	install_kick_handler();
 	std::vector<std::thread> threads;
 	threads_.resize(vcpus_.size());
 	{
 		// Thread handles are published before any thread can kick another.
 		std::lock_guard lk(lock_);
+		arm_timer();
 		for (size_t i = 0; i < vcpus_.size(); i++) {
 			threads.emplace_back([this, i] { vcpu_thread(i); });
 			threads_[i] = threads.back().native_handle();
 		}
 	}
-	std::thread timer([this] { timer_thread(); });
-	// One thread waits on every fd the devices watch, the console's input among them.
-	std::thread events;
-	if (cfg_.console_input_fd >= 0)
-		watches_.push_back({cfg_.console_input_fd, [this] { return read_console(); }, false});
-	if (!watches_.empty())
-		events = std::thread([this] { event_thread(); });
+	std::thread events([this] { event_thread(); });
 	for (auto &t : threads)
 		t.join();
-	{
-		std::lock_guard lk(lock_);
-		stopping_ = true;
-		timer_.notify_all();
-	}
-	char b = 0;
-	[[maybe_unused]] ssize_t n = ::write(stop_pipe_[1], &b, 1);
-	timer.join();
-	if (events.joinable())
-		events.join();
+	stopping_ = true;
+	stop_fd_.signal();
+	events.join();
 	return status_;
 }
 

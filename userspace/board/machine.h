@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
-// One virtual machine: guest memory, the legacy PC platform on the buses,
-// a thread per vCPU running the exit loop, and a timer thread for the PIT.
-// run() returns the guest's exit status (see Documentation/cli.rst).
+// One virtual machine: guest memory, the PC platform (board/pc.h) on the
+// buses, a thread per vCPU running the exit loop, and one event thread
+// waiting in a single epoll set on the devices' file descriptors, a timerfd
+// armed at the earliest device deadline, a signalfd for SIGTERM and SIGINT,
+// and the stop eventfd. run() returns the guest's exit status (see
+// Documentation/cli.rst).
 #pragma once
 
 #include <pthread.h>
+#include <signal.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -17,19 +21,15 @@
 #include <thread>
 #include <vector>
 
-#include "devices/cmos_rtc.h"
-#include "devices/debug_exit.h"
-#include "devices/i8042.h"
-#include "devices/pci_bus.h"
-#include "devices/pic8259.h"
-#include "devices/pit8254.h"
-#include "devices/uart8250.h"
+#include "board/pc.h"
 #include "loaders/boot.h"
 #include "vmm/backend.h"
 #include "vmm/clock.h"
 #include "vmm/console.h"
+#include "vmm/fd.h"
 #include "vmm/guest_memory.h"
 #include "vmm/io_bus.h"
+#include "vmm/vhost.h" // EventFd
 
 namespace ringvm {
 
@@ -42,6 +42,10 @@ struct MachineConfig {
 	int console_fd = 1;	    // where the UART's output goes; -1 discards
 	int console_input_fd = -1; // read into the UART's receiver when >= 0
 	Clock clock = monotonic_ns;
+	// Signals that end the VM with a diagnostic (kStatusGuestFailed) instead
+	// of killing the process: run() blocks them in its threads and reads
+	// them from a signalfd.
+	std::vector<int> stop_signals = {SIGTERM, SIGINT};
 };
 
 // Exit statuses that are not the guest's own choice.
@@ -67,11 +71,6 @@ public:
 	const std::string &stop_reason() const { return stop_reason_; }
 	const std::string &format() const { return format_; }
 
-	// Ends a running VM from a signal handler (SIGTERM, SIGINT): the VM
-	// stops with status kStatusGuestFailed and a diagnostic of the boot vCPU.
-	// Async-signal-safe.
-	static void terminate_from_signal();
-
 	// Extension points for devices built outside the Machine (virtio,
 	// passthrough). All before run(); callbacks run under the device lock.
 	//
@@ -84,6 +83,9 @@ public:
 	// Calls @cb once the hypervisor's VM exists and RAM is mapped into it;
 	// an exception thrown there fails run() before the guest starts.
 	void on_vm_created(std::function<void(Vm &)> cb);
+	// Keeps @dev's deadline: expire() runs from the event thread when it
+	// passes, and the device re-arms itself through TimedDevice::rearm().
+	void add_timed(TimedDevice &dev);
 	// Ends the VM with @status, saying @reason: for devices whose host side
 	// goes away (a passed-through function being unbound).
 	void stop(int status, std::string reason) { request_stop(status, std::move(reason)); }
@@ -93,15 +95,17 @@ public:
 	// Test visibility.
 	IoBus &pio() { return pio_; }
 	IoBus &mmio() { return mmio_; }
-	PciBus &pci() { return pci_; }
-	Pic8259 &pic() { return pic_; }
+	PciBus &pci() { return pc_.pci; }
+	Pic8259 &pic() { return pc_.pic; }
 	GuestMemory &memory() { return mem_; }
 
 private:
 	void vcpu_thread(size_t idx);
-	void timer_thread();
 	bool read_console();
 	void event_thread();
+	void arm_timer();
+	void expire_timers();
+	void watch(int fd, uint64_t key);
 	void handle_io(const VcpuExit &e);
 	void handle_mmio(const VcpuExit &e);
 	// True while the vCPU should keep running after a HLT.
@@ -120,17 +124,11 @@ private:
 	// Every device access happens under lock_: devices are plain state
 	// machines and never lock themselves.
 	std::mutex lock_;
-	std::condition_variable wake_;	 // vCPUs halted, waiting for INTR or stop
-	std::condition_variable timer_;	 // the timer thread, on PIT changes or stop
+	std::condition_variable wake_; // vCPUs halted, waiting for INTR or stop
 	IoBus pio_{"port I/O"};
 	IoBus mmio_{"MMIO"};
-	Pic8259 pic_;
-	Uart8250 uart_;
-	I8042 i8042_;
-	CmosRtc rtc_;
-	Pit8254 pit_;
-	PciBus pci_;
-	std::unique_ptr<DebugExit> debug_exit_;
+	PcPlatform pc_;
+	std::vector<TimedDevice *> timed_;
 
 	std::atomic<bool> stopping_{false};
 	std::atomic<bool> terminated_{false};
@@ -141,7 +139,8 @@ private:
 	bool loaded_ = false;
 	std::vector<pthread_t> threads_;
 	std::vector<std::atomic<bool>> running_;
-	int stop_pipe_[2] = {-1, -1};
+	EventFd stop_fd_; // the event thread ends when it is signalled
+	Fd epoll_, timer_fd_, signal_fd_;
 	struct Watch {
 		int fd;
 		std::function<bool()> cb; // false: stop watching fd

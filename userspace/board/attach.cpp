@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "board/attach.h"
+
+#include <linux/ringvm_vhost.h>
+
+#include "devices/vfio_pci.h"
+#include "devices/virtio_blk.h"
+#include "devices/virtio_net.h"
+#include "vmm/passthrough.h"
+
+namespace ringvm {
+
+namespace {
+
+// With vhost, the VMM only turns the worker's call and error eventfds into
+// guest interrupts and DEVICE_NEEDS_RESET, and a doorbell write needs no
+// VMM at all: the hypervisor's ioeventfd signals the worker's kick eventfd
+// and the guest goes on.
+void wire_vhost(Machine &m, VirtioPci &dev)
+{
+	VhostQueues *vhost = dev.vhost();
+	if (!vhost)
+		return;
+	for (unsigned q = 0; q < dev.num_queues(); q++) {
+		m.watch_fd(vhost->call_fd(q), [&dev] { dev.interrupt_queue(); });
+		m.watch_fd(vhost->err_fd(q), [&dev, q] { dev.vhost_failed(q); });
+	}
+	m.on_vm_created([&dev](Vm &vm) {
+		dev.set_doorbell_fn([&vm](uint64_t gpa, int fd, bool assign) {
+			return vm.set_ioeventfd(gpa, 2, fd, assign);
+		});
+	});
+}
+
+} // namespace
+
+void add_disk(Machine &m, const std::string &path, bool vhost)
+{
+	auto dev = VirtioBlk::open(m.memory(), path, vhost);
+	wire_vhost(m, *dev); // owned by the machine's PCI bus from here on
+	m.add_pci(std::move(dev));
+}
+
+void add_net(Machine &m, Tap &tap, const NetConfig &cfg, uint64_t mac)
+{
+	tap.configure(cfg);
+	std::unique_ptr<VhostDevice> vhost;
+	if (cfg.vhost)
+		vhost = std::make_unique<VhostDevice>(RINGVM_VHOST_DEV_NET);
+	auto dev = std::make_unique<VirtioNet>(m.memory(), tap.fd(), mac, std::move(vhost));
+	VirtioNet *net = dev.get(); // owned by the machine's PCI bus from here on
+	if (net->vhost())
+		wire_vhost(m, *net);
+	else
+		m.watch_fd(tap.fd(), [net] { net->on_tap_readable(); }, false);
+	m.add_pci(std::move(dev));
+}
+
+unsigned add_passthrough(Machine &m, std::unique_ptr<VfioBroker> broker)
+{
+	VfioPciOptions o;
+	o.alloc_mem_slot = [&m] { return m.alloc_mem_slot(); };
+	auto dev = std::make_unique<VfioPci>(std::move(broker), m.memory(), std::move(o));
+	VfioPci *d = dev.get(); // owned by the machine's bus from here on
+	unsigned slot = m.add_pci(std::move(dev));
+	if (d->intx_fd() >= 0) {
+		m.watch_fd(d->intx_fd(), [d] { d->intx_fired(); });
+		m.pic().on_line_ready([d](unsigned line) { d->line_ready(line); });
+	}
+	// No hot-unplug here: a device the host takes back ends the VM, which
+	// closes the node and lets the unbind finish.
+	m.watch_fd(d->req_fd(), [&m, d] {
+		m.stop(kStatusDeviceReclaimed,
+		       "the host asked for " + d->bdf() + " back (its driver is being unbound)");
+	});
+	m.on_vm_created([d](Vm &vm) { d->attach_vm(vm); });
+	return slot;
+}
+
+unsigned add_passthrough(Machine &m, const std::string &bdf)
+{
+	return add_passthrough(m, open_vfio_broker(passthrough::normalize_bdf(bdf)));
+}
+
+} // namespace ringvm
