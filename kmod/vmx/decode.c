@@ -263,10 +263,8 @@ int ringvm_decode(const u8 *bytes, unsigned int avail, unsigned int code_size,
 		r = no_modrm(&c, insn, b, op_size);
 		if (r)
 			return r;
-		/* REP only means something on the string forms. */
-		if (insn->rep && insn->op != RV_OP_MOVS && insn->op != RV_OP_STOS &&
-		    insn->op != RV_OP_LODS)
-			return -EINVAL;
+		if (insn->op != RV_OP_MOVS && insn->op != RV_OP_STOS && insn->op != RV_OP_LODS)
+			insn->rep = 0;
 		if (insn->lock)
 			return -EINVAL;
 		insn->len = c.pos;
@@ -282,8 +280,10 @@ int ringvm_decode(const u8 *bytes, unsigned int avail, unsigned int code_size,
 			return -EINVAL;
 		r = one_byte(insn, b, modrm, op_size, code_size, &imm_size, &byte_reg);
 	}
-	if (r || insn->rep || (insn->lock && !lock_allowed(insn)))
+	/* LOCK where the SDM says #UD; REP/REPNE mean nothing here (or are HLE hints). */
+	if (r || (insn->lock && !lock_allowed(insn)))
 		return -EINVAL;
+	insn->rep = 0;
 	if (skip_modrm_memory(&c, modrm, insn->addr_size))
 		return -EINVAL;
 	insn->reg = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
