@@ -224,12 +224,23 @@ static int handle_mmio(struct ringvm_vcpu *vcpu, u64 gpa)
 int ringvm_complete_mmio_read(struct ringvm_vcpu *vcpu)
 {
 	unsigned int advance;
+	int r;
 
+	/*
+	 * Called with preemption off and the VMCS loaded.  Running the
+	 * instruction may sleep (a string operand's page tables and memory,
+	 * the ioeventfd list): meanwhile the preempt notifier carries the
+	 * VMCS across a reschedule, as it does in the run loop.
+	 */
+	preempt_notifier_register(&vcpu->pn);
+	preempt_enable();
 	vcpu->insn_len = 0;
-	if (!run_insn(vcpu, true, &advance))
-		return 1;
-	ringvm_skip_insn(vcpu, advance);
-	return 0;
+	r = run_insn(vcpu, true, &advance);
+	if (r > 0)
+		ringvm_skip_insn(vcpu, advance);
+	preempt_disable();
+	preempt_notifier_unregister(&vcpu->pn);
+	return !r;
 }
 
 int ringvm_handle_ept_violation(struct ringvm_vcpu *vcpu)
