@@ -71,6 +71,13 @@ static int locate(struct mmio_ctx *ctx, const struct ringvm_emul_mem *m, bool wr
 	if (ringvm_gva_to_gpa(ctx->vcpu, *linear, gpa))
 		return -EFAULT;
 	*ram = is_ram(ctx->vcpu->vm, *gpa, write);
+	/*
+	 * The walk checks no U/S or R/W bits: from CPL 3 a MOVS between MMIO
+	 * and a supervisor or read-only page would bypass the guest's own
+	 * protection, so user code gets no RAM operand emulated.
+	 */
+	if (*ram && ((vmcs_read(GUEST_SS_AR_BYTES) >> 5) & 3) == 3)
+		return -EPERM;
 	return 0;
 }
 
@@ -144,7 +151,7 @@ static int run_insn(struct ringvm_vcpu *vcpu, bool answered, unsigned int *advan
 	st.rflags = vmcs_read(GUEST_RFLAGS);
 
 	r = ringvm_emulate(&insn, &st, &emul_ops, &ctx);
-	if (r < 0)	/* a string operand the guest's page tables do not map */
+	if (r < 0)	/* a string operand not mapped, or in RAM from CPL 3 */
 		return emulation_failure(vcpu, m->bytes, m->nbytes);
 
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
