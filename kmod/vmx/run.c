@@ -300,7 +300,8 @@ static int complete_userspace(struct ringvm_vcpu *vcpu)
 		r = ringvm_complete_pio_in(vcpu);
 		break;
 	case RV_COMPLETE_MMIO_READ:
-		ringvm_complete_mmio_read(vcpu);
+		if (ringvm_complete_mmio_read(vcpu))
+			return 1;	/* a read-modify-write's write: back to the VMM */
 		break;
 	case RV_COMPLETE_SKIP:
 		break;
@@ -320,6 +321,11 @@ int ringvm_vcpu_run(struct ringvm_vcpu *vcpu)
 	ringvm_vcpu_load(vcpu);
 	r = complete_userspace(vcpu);
 	preempt_enable();
+	if (r > 0) {	/* the completion filled in another exit */
+		vcpu->userspace_exits++;
+		trace_userspace_exit(vcpu->id, run->exit_reason);
+		return 0;
+	}
 	if (r) {
 		/* An INS into memory the guest does not have: the guest's doing. */
 		u64 data[2] = { vcpu->pio.dst, -r };

@@ -37,16 +37,17 @@ enum ringvm_reg {
 enum ringvm_pending_completion {
 	RV_COMPLETE_NONE,
 	RV_COMPLETE_PIO_IN,	/* copy run->io data to AL/AX/EAX or memory */
-	RV_COMPLETE_MMIO_READ,	/* copy run->mmio.data to the decoded register */
+	RV_COMPLETE_MMIO_READ,	/* run the MMIO instruction again with run->mmio.data */
 	RV_COMPLETE_SKIP,	/* only advance RIP (OUT, MMIO write, HLT) */
 };
 
+/* The MMIO instruction being emulated (mmio.c), kept to run again on completion. */
 struct ringvm_mmio_completion {
-	u8 reg;			/* destination register */
-	u8 size;		/* bytes read from the device */
-	u8 dst_size;		/* bytes written to the register */
-	bool sign_extend;
-	bool high_byte;		/* AH/CH/DH/BH */
+	u64 gpa;		/* the access the EPT violation reported */
+	u64 read_gpa;		/* the device read userspace is answering */
+	u8 read_size;
+	u8 nbytes;		/* instruction bytes fetched */
+	u8 bytes[15];
 };
 
 struct ringvm_user_msrs {
