@@ -346,6 +346,7 @@ void ringvm_vcpu_destroy(struct ringvm_vcpu *vcpu)
 int ringvm_vcpu_create(struct ringvm_vm *vm, unsigned long id)
 {
 	struct ringvm_vcpu *vcpu;
+	struct file *file;
 	int r, fd;
 
 	if (id >= RINGVM_MAX_VCPUS)
@@ -388,23 +389,32 @@ int ringvm_vcpu_create(struct ringvm_vm *vm, unsigned long id)
 	if (r)
 		goto out_vmcs;
 
-	mutex_lock(&vm->lock);
-	if (vm->vcpus[id]) {
-		mutex_unlock(&vm->lock);
-		r = -EEXIST;
-		goto out_vmcs;
-	}
-	ringvm_vm_get(vm);
-	fd = anon_inode_getfd("ringvm-vcpu", &ringvm_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
-		mutex_unlock(&vm->lock);
-		ringvm_vm_put(vm);
 		r = fd;
 		goto out_vmcs;
 	}
+	mutex_lock(&vm->lock);
+	if (vm->vcpus[id]) {
+		mutex_unlock(&vm->lock);
+		put_unused_fd(fd);
+		r = -EEXIST;
+		goto out_vmcs;
+	}
+	file = anon_inode_getfile("ringvm-vcpu", &ringvm_vcpu_fops, vcpu, O_RDWR);
+	if (IS_ERR(file)) {
+		mutex_unlock(&vm->lock);
+		put_unused_fd(fd);
+		r = PTR_ERR(file);
+		goto out_vmcs;
+	}
+	/* The file's reference; its release drops it. */
+	ringvm_vm_get(vm);
 	vm->vcpus[id] = vcpu;
 	vm->nr_vcpus++;
 	mutex_unlock(&vm->lock);
+	/* Published last: a close() from another thread may free @vcpu at once. */
+	fd_install(fd, file);
 	return fd;
 
 out_vmcs:

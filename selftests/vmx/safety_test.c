@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What a VMM's own threads can do to ringvm.ko: race the creation of a VM
+ * against close() and netlink dumps (issue 6, item 1).  Each test performs
+ * the trigger of a defect ringvm.ko once had and checks the host is intact.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/ioctl.h>
+
+#include "kselftest_harness.h"
+#include "genl_util.h"
+#include "vmx_util.h"
+
+#define RACE_ROUNDS	3000
+
+struct race {
+	int sys;
+	int victim;		/* the fd number each new VM gets */
+	atomic_int stop;
+	atomic_long closed;	/* VMs the closer closed before their creator could */
+	long dumps;
+	int dump_errors;
+};
+
+/* Dumps every VM over a socket opened once: counts those of @pid. */
+static int dump_count(int sock, int family, pid_t pid)
+{
+	static char buf[65536];
+	int mine = 0, done = 0;
+
+	if (rv_genl_send(sock, family, NLM_F_DUMP, RINGVM_CMD_GET_VM, 0, NULL))
+		return -1;
+	while (!done) {
+		int len = recv(sock, buf, sizeof(buf), 0);
+		struct nlmsghdr *n;
+
+		if (len <= 0)
+			return -1;
+		for (n = (struct nlmsghdr *)buf; NLMSG_OK(n, len); n = NLMSG_NEXT(n, len)) {
+			struct rv_vm_stats s = { 0 };
+
+			if (n->nlmsg_type == NLMSG_ERROR)
+				return -1;
+			if (n->nlmsg_type == NLMSG_DONE) {
+				done = 1;
+				break;
+			}
+			rv_parse_vm((struct nlattr *)((char *)NLMSG_DATA(n) + GENL_HDRLEN),
+				    n->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), &s);
+			if (s.pid == (uint32_t)pid)
+				mine++;
+		}
+	}
+	return mine;
+}
+
+static int genl_open(int *family)
+{
+	int sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+
+	if (sock < 0)
+		return -1;
+	*family = rv_genl_family(sock);
+	if (*family < 0) {
+		close(sock);
+		return -1;
+	}
+	return sock;
+}
+
+/* Closes whatever holds the next VM's fd number, as fast as it can. */
+static void *closer(void *arg)
+{
+	struct race *r = arg;
+
+	while (!atomic_load(&r->stop))
+		if (!close(r->victim))
+			atomic_fetch_add(&r->closed, 1);
+	return NULL;
+}
+
+struct dumper {
+	struct race *r;
+	int sock, family;
+};
+
+static void *dumper(void *arg)
+{
+	struct dumper *d = arg;
+
+	while (!atomic_load(&d->r->stop)) {
+		if (dump_count(d->sock, d->family, getpid()) < 0)
+			d->r->dump_errors++;
+		d->r->dumps++;
+	}
+	return NULL;
+}
+
+/*
+ * Item 1: the VM fd was published before the VM joined the list every
+ * netlink dump walks; a close() in between freed a VM that was then put
+ * on the list.  Afterwards exactly the one VM this test keeps open may be
+ * listed for this process, and every dump must have succeeded.
+ */
+TEST(vm_create_close_race)
+{
+	struct dumper d = { 0 };
+	struct race r = { 0 };
+	pthread_t tc, td;
+	int keep, sock, i, created = 0;
+
+	ASSERT_EQ(0, rv_load_module("ringvm"));
+	r.sys = rv_open_sys();
+	ASSERT_LE(0, r.sys);
+	/* One VM held throughout keeps VMX on, so each round is only the VM. */
+	keep = ioctl(r.sys, RINGVM_CREATE_VM, 0);
+	ASSERT_LE(0, keep);
+	sock = genl_open(&d.family);
+	ASSERT_LE(0, sock);
+	d.sock = sock;
+	d.r = &r;
+	/* Nothing else opens fds from here on: each VM gets the lowest free one. */
+	r.victim = open("/dev/null", O_RDONLY);
+	ASSERT_LE(0, r.victim);
+	close(r.victim);
+
+	ASSERT_EQ(0, pthread_create(&tc, NULL, closer, &r));
+	ASSERT_EQ(0, pthread_create(&td, NULL, dumper, &d));
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		int fd = ioctl(r.sys, RINGVM_CREATE_VM, 0);
+
+		if (fd < 0) {
+			TH_LOG("RINGVM_CREATE_VM failed in round %d: %s", i, strerror(errno));
+			break;
+		}
+		created++;
+		close(fd);	/* EBADF when the closer was first */
+	}
+	atomic_store(&r.stop, 1);
+	pthread_join(tc, NULL);
+	pthread_join(td, NULL);
+	TH_LOG("%d VMs created, %ld closed by the other thread first, %ld dumps",
+	       created, atomic_load(&r.closed), r.dumps);
+	EXPECT_EQ(RACE_ROUNDS, created);
+	EXPECT_EQ(0, r.dump_errors);
+	EXPECT_LT(0, r.dumps);
+	/* Only the VM held open is left: no freed VM stayed on the list. */
+	EXPECT_EQ(1, dump_count(sock, d.family, getpid()));
+	close(keep);
+	EXPECT_EQ(0, dump_count(sock, d.family, getpid()));
+	close(sock);
+	close(r.sys);
+	EXPECT_EQ(0, rv_unload_module("ringvm"));
+}
+
+TEST_HARNESS_MAIN
