@@ -4,7 +4,7 @@
  * any other access injects #GP, as on a CPU without that MSR.  Segment
  * bases and SYSENTER MSRs are not intercepted: VM exit saves them in the
  * VMCS.  KERNEL_GS_BASE is not intercepted either and is read back from
- * the CPU when the syscall MSRs are switched back (run.c).
+ * the CPU when the syscall MSRs are switched back (loaded.c).
  */
 #include <linux/kernel.h>
 #include <asm/msr.h>
@@ -93,9 +93,7 @@ int ringvm_get_msr(struct ringvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 	u64 *p = user_msr(vcpu, index);
 
 	if (p) {
-		if (vcpu->guest_msrs_loaded)
-			rdmsrl(index, *p);
-		*data = *p;
+		*data = ringvm_read_user_msr(vcpu, index, p);
 		return 0;
 	}
 	p = mtrr_slot(vcpu, index);
@@ -173,9 +171,7 @@ int ringvm_set_msr(struct ringvm_vcpu *vcpu, u32 index, u64 data, bool host)
 			return -EINVAL;
 		if (index == MSR_TSC_AUX && (data >> 32))
 			return -EINVAL;
-		*p = data;
-		if (vcpu->guest_msrs_loaded)
-			wrmsrl(index, data);
+		ringvm_write_user_msr(vcpu, index, p, data);
 		return 0;
 	}
 	p = mtrr_slot(vcpu, index);

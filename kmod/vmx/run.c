@@ -5,9 +5,8 @@
  *
  * Host state that VMX does not switch is handled here: the guest's FPU
  * state becomes the task's (so a context switch saves it), XCR0 is swapped
- * around each entry, the syscall MSRs are switched lazily (loaded before
- * the first entry, restored when the task leaves the CPU or the ioctl
- * returns), and debug state the VM exit clobbered is put back.
+ * around each entry, and debug state the VM exit clobbered is put back.
+ * The syscall MSRs and segments are switched lazily by loaded.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -34,62 +33,6 @@
 
 u64 ringvm_host_xcr0;
 u32 ringvm_preemption_ticks;
-
-static void user_msrs_read(struct ringvm_user_msrs *m)
-{
-	rdmsrl(MSR_STAR, m->star);
-	rdmsrl(MSR_LSTAR, m->lstar);
-	rdmsrl(MSR_CSTAR, m->cstar);
-	rdmsrl(MSR_SYSCALL_MASK, m->sfmask);
-	rdmsrl(MSR_KERNEL_GS_BASE, m->kernel_gs_base);
-	if (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID))
-		rdmsrl(MSR_TSC_AUX, m->tsc_aux);
-}
-
-static void user_msrs_write(const struct ringvm_user_msrs *m)
-{
-	wrmsrl(MSR_STAR, m->star);
-	wrmsrl(MSR_LSTAR, m->lstar);
-	wrmsrl(MSR_CSTAR, m->cstar);
-	wrmsrl(MSR_SYSCALL_MASK, m->sfmask);
-	wrmsrl(MSR_KERNEL_GS_BASE, m->kernel_gs_base);
-	if (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID))
-		wrmsrl(MSR_TSC_AUX, m->tsc_aux);
-}
-
-/* Preemption off.  The host kernel never uses these MSRs in ring 0. */
-void ringvm_load_guest_msrs(struct ringvm_vcpu *vcpu)
-{
-	if (vcpu->guest_msrs_loaded)
-		return;
-	user_msrs_read(&vcpu->host_msrs);
-	user_msrs_write(&vcpu->guest_msrs);
-	savesegment(ds, vcpu->host_ds);
-	savesegment(es, vcpu->host_es);
-	vcpu->guest_msrs_loaded = true;
-}
-
-/*
- * Preemption off.  Puts back what the host's user mode relies on; the
- * guest wrote KERNEL_GS_BASE directly (it is not intercepted), so read it.
- */
-void ringvm_put_guest_msrs(struct ringvm_vcpu *vcpu)
-{
-	struct desc_ptr gdt;
-
-	if (!vcpu->guest_msrs_loaded)
-		return;
-	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->guest_msrs.kernel_gs_base);
-	user_msrs_write(&vcpu->host_msrs);
-	loadsegment(ds, vcpu->host_ds);
-	loadsegment(es, vcpu->host_es);
-	/* VM exit left GDTR.limit at 0xffff and TR.limit at 0x67. */
-	native_store_gdt(&gdt);
-	gdt.size = GDT_SIZE - 1;
-	native_load_gdt(&gdt);
-	invalidate_tss_limit();
-	vcpu->guest_msrs_loaded = false;
-}
 
 void ringvm_queue_exception(struct ringvm_vcpu *vcpu, u8 vector, bool has_error, u32 error)
 {
@@ -214,7 +157,7 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
-	ringvm_load_guest_msrs(vcpu);
+	ringvm_prepare_switch_to_guest(vcpu);
 	inject_events(vcpu);
 
 	/* The kernel changes CR3 (PCID) and CR4 per task; VM exit must restore them. */
@@ -316,25 +259,24 @@ int ringvm_vcpu_run(struct ringvm_vcpu *vcpu)
 	u32 exit_reason;
 	int r;
 
-	preempt_disable();
 	ringvm_vcpu_load(vcpu);
 	r = complete_userspace(vcpu);
-	preempt_enable();
 	if (r) {
 		/* An INS into memory the guest does not have: the guest's doing. */
 		u64 data[2] = { vcpu->pio.dst, -r };
 
-		return ringvm_internal_error(vcpu, RINGVM_INTERNAL_ERROR_EMULATION, 2, data);
+		r = ringvm_internal_error(vcpu, RINGVM_INTERNAL_ERROR_EMULATION, 2, data);
+		ringvm_vcpu_put(vcpu);
+		return r;
 	}
 
 	if (READ_ONCE(run->immediate_exit)) {
+		ringvm_vcpu_put(vcpu);
 		run->exit_reason = RINGVM_EXIT_INTR;
 		return -EINTR;
 	}
 
 	ringvm_fpu_swap(&vcpu->fpu, true);
-	preempt_notifier_register(&vcpu->pn);
-
 	for (;;) {
 		if (signal_pending(current)) {
 			run->exit_reason = RINGVM_EXIT_INTR;
@@ -364,11 +306,8 @@ int ringvm_vcpu_run(struct ringvm_vcpu *vcpu)
 			break;
 	}
 
-	preempt_notifier_unregister(&vcpu->pn);
-	preempt_disable();
 	report_interrupt_state(vcpu);
 	ringvm_vcpu_put(vcpu);
-	preempt_enable();
 	ringvm_fpu_swap(&vcpu->fpu, false);
 	if (!r) {
 		vcpu->userspace_exits++;

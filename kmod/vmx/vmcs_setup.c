@@ -55,6 +55,7 @@ static void vmcs_set_host_constant(void)
 	vmcs_write(HOST_SS_SELECTOR, __KERNEL_DS);
 	vmcs_write(HOST_DS_SELECTOR, __KERNEL_DS);
 	vmcs_write(HOST_ES_SELECTOR, __KERNEL_DS);
+	/* FS/GS selectors and FS base are the running task's: loaded.c sets them. */
 	vmcs_write(HOST_FS_SELECTOR, 0);
 	vmcs_write(HOST_GS_SELECTOR, 0);
 	vmcs_write(HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
@@ -67,8 +68,6 @@ static void vmcs_set_host_constant(void)
 	vmcs_write(HOST_IA32_SYSENTER_CS, lo);
 	rdmsrl(MSR_IA32_SYSENTER_EIP, v);
 	vmcs_write(HOST_IA32_SYSENTER_EIP, v);
-	rdmsrl(MSR_FS_BASE, v);
-	vmcs_write(HOST_FS_BASE, v);
 	rdmsrl(MSR_EFER, v);
 	vmcs_write(HOST_IA32_EFER, v);
 	rdmsrl(MSR_IA32_CR_PAT, v);
