@@ -161,15 +161,32 @@ static bool valid_pat(u64 pat)
 	return true;
 }
 
+/*
+ * What WRMSR itself refuses with #GP: these values go to the host CPU
+ * while the guest runs, where a fault would be the host's (a warning, and
+ * the host's value left in place), so the guest gets the #GP instead.
+ */
+static bool user_msr_valid(u32 index, u64 data)
+{
+	switch (index) {
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
+		return __is_canonical_address(data, 48);
+	case MSR_SYSCALL_MASK:		/* bits 63:32 reserved */
+	case MSR_TSC_AUX:
+		return !(data >> 32);
+	default:			/* STAR: every bit is writable */
+		return true;
+	}
+}
+
 int ringvm_set_msr(struct ringvm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	u64 *p = user_msr(vcpu, index);
 
 	if (p) {
-		if ((index == MSR_LSTAR || index == MSR_CSTAR || index == MSR_KERNEL_GS_BASE) &&
-		    !__is_canonical_address(data, 48))
-			return -EINVAL;
-		if (index == MSR_TSC_AUX && (data >> 32))
+		if (!user_msr_valid(index, data))
 			return -EINVAL;
 		ringvm_write_user_msr(vcpu, index, p, data);
 		return 0;
@@ -201,10 +218,15 @@ int ringvm_set_msr(struct ringvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_IA32_SYSENTER_CS:
 		vmcs_write(GUEST_SYSENTER_CS, data);
 		break;
+	/* The guest writes these without an exit; VM entry wants them canonical. */
 	case MSR_IA32_SYSENTER_ESP:
+		if (!__is_canonical_address(data, 48))
+			return -EINVAL;
 		vmcs_write(GUEST_SYSENTER_ESP, data);
 		break;
 	case MSR_IA32_SYSENTER_EIP:
+		if (!__is_canonical_address(data, 48))
+			return -EINVAL;
 		vmcs_write(GUEST_SYSENTER_EIP, data);
 		break;
 	case MSR_IA32_CR_PAT:
