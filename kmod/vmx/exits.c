@@ -222,12 +222,8 @@ static int handle_xsetbv(struct ringvm_vcpu *vcpu)
 {
 	u64 val = (u32)vcpu->regs[RV_RAX] | ((u64)(u32)vcpu->regs[RV_RDX] << 32);
 
-	if ((u32)vcpu->regs[RV_RCX] != XCR_XFEATURE_ENABLED_MASK ||
-	    !(val & XFEATURE_MASK_FP) || (val & ~ringvm_host_xcr0) ||
-	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)) ||
-	    ((val & XFEATURE_MASK_AVX512) &&
-	     (val & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512) ||
-	    ((val & XFEATURE_MASK_AVX512) && !(val & XFEATURE_MASK_YMM)))
+	/* The value is loaded on the host CPU at entry: only what the guest may have. */
+	if ((u32)vcpu->regs[RV_RCX] != XCR_XFEATURE_ENABLED_MASK || !ringvm_xcr0_valid(vcpu, val))
 		return inject_gp(vcpu);
 	vcpu->xcr0 = val;
 	return skip_and_continue(vcpu);

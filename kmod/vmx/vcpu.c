@@ -283,6 +283,7 @@ int ringvm_vcpu_create(struct ringvm_vm *vm, unsigned long id)
 	vcpu->vm = vm;
 	vcpu->id = id;
 	vcpu->pending_irq = -1;
+	vcpu->xcr0_allowed = XFEATURE_MASK_FP;	/* until SET_CPUID says more */
 	mutex_init(&vcpu->mutex);
 	ringvm_vcpu_loaded_init(vcpu);
 

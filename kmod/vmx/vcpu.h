@@ -73,6 +73,7 @@ struct ringvm_vcpu {
 	u64 cr2;
 	u64 dr[4], dr6, dr7;		/* shadowed: MOV DR always exits */
 	u64 xcr0;
+	u64 xcr0_allowed;		/* by the guest's CPUID leaf 0xD (cpuid.c) */
 	struct ringvm_user_msrs guest_msrs;
 	struct ringvm_user_msrs host_msrs;
 	bool guest_state_loaded;	/* guest's syscall MSRs on this CPU (loaded.c) */
@@ -171,6 +172,7 @@ int ringvm_get_supported_cpuid(struct ringvm_cpuid __user *uc);
 int ringvm_set_cpuid(struct ringvm_vcpu *vcpu, struct ringvm_cpuid __user *uc);
 int ringvm_get_cpuid(struct ringvm_vcpu *vcpu, struct ringvm_cpuid __user *uc);
 void ringvm_emulate_cpuid(struct ringvm_vcpu *vcpu);
+bool ringvm_xcr0_valid(struct ringvm_vcpu *vcpu, u64 xcr0);
 
 /* Shared, read-only after load. */
 extern u64 ringvm_host_xcr0;
