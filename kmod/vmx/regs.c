@@ -81,6 +81,12 @@ static int load_pdptrs(struct ringvm_vcpu *vcpu)
 	return 0;
 }
 
+/* CS.L: the guest runs 64-bit code (with EFER.LMA). */
+static bool cs_long(struct ringvm_vcpu *vcpu)
+{
+	return vmcs_read(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK;
+}
+
 static bool pae_paging(struct ringvm_vcpu *vcpu)
 {
 	return (vcpu->cr0 & X86_CR0_PG) && (vcpu->cr4 & X86_CR4_PAE) &&
@@ -99,8 +105,17 @@ int ringvm_set_cr0(struct ringvm_vcpu *vcpu, u64 val)
 	if ((val & X86_CR0_NW) && !(val & X86_CR0_CD))
 		return -EINVAL;
 
+	/*
+	 * Paging off from 64-bit code, or with PCIDs on, is #GP (SDM Vol. 3
+	 * 2.5, KVM's kvm_is_valid_cr0): taking it would leave a state that
+	 * VM entry refuses, killing the VM instead of faulting the guest.
+	 */
+	if (!(val & X86_CR0_PG) &&
+	    (((vcpu->efer & EFER_LMA) && cs_long(vcpu)) || (vcpu->cr4 & X86_CR4_PCIDE)))
+		return -EINVAL;
 	if (!(old & X86_CR0_PG) && (val & X86_CR0_PG) && (vcpu->efer & EFER_LME)) {
-		if (!(vcpu->cr4 & X86_CR4_PAE))
+		/* Activating long mode needs PAE, and cannot happen from a 64-bit CS. */
+		if (!(vcpu->cr4 & X86_CR4_PAE) || cs_long(vcpu))
 			return -EINVAL;
 		set_long_mode_active(vcpu, true);
 	} else if ((old & X86_CR0_PG) && !(val & X86_CR0_PG) && (vcpu->efer & EFER_LMA)) {
@@ -119,6 +134,10 @@ int ringvm_set_cr4(struct ringvm_vcpu *vcpu, u64 val)
 	if (val & ~(u64)CR4_ALLOWED)
 		return -EINVAL;
 	if ((vcpu->efer & EFER_LMA) && !(val & X86_CR4_PAE))
+		return -EINVAL;
+	/* PCIDs only in long mode, and only from PCID 0 (SDM Vol. 3 4.10.1). */
+	if ((val & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
+	    (!(vcpu->efer & EFER_LMA) || (vmcs_read(GUEST_CR3) & X86_CR3_PCID_MASK)))
 		return -EINVAL;
 	write_cr4_hw(vcpu, val);
 	if (pae_paging(vcpu) && ((old ^ val) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE)))

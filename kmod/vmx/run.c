@@ -67,6 +67,21 @@ static bool exception_has_error_code(u8 vector)
 	}
 }
 
+/* Traps (#DB as injected here, #BP, #OF) and aborts (#DF, #MC) do not set RF. */
+static bool exception_is_fault(u8 vector)
+{
+	switch (vector) {
+	case X86_TRAP_DB:
+	case X86_TRAP_BP:
+	case X86_TRAP_OF:
+	case X86_TRAP_DF:
+	case X86_TRAP_MC:
+		return false;
+	default:
+		return true;
+	}
+}
+
 /*
  * Decide what the next entry delivers: an event cut short by the last exit
  * first, then a queued exception, then the VMM's interrupt when the guest
@@ -106,6 +121,13 @@ static void inject_events(struct ringvm_vcpu *vcpu)
 			vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vcpu->exception_error);
 		}
 		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
+		/*
+		 * A fault pushes RFLAGS with RF set, so that the handler's IRET
+		 * does not take an instruction breakpoint again (SDM Vol. 3
+		 * 18.3.1.1); the CPU does it for its own faults, not for ours.
+		 */
+		if (exception_is_fault(vcpu->exception_vector))
+			vmcs_write(GUEST_RFLAGS, vmcs_read(GUEST_RFLAGS) | X86_EFLAGS_RF);
 		vcpu->exception_pending = false;
 		trace_inject(vcpu->id, vcpu->exception_vector, true);
 		want_window = vcpu->pending_irq >= 0;
