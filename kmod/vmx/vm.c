@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/sched/mm.h>
@@ -132,6 +133,7 @@ int ringvm_vm_create(unsigned long type)
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 	vm->pid = task_tgid_nr(current);
+	vm->uid = current_euid();
 	r = ringvm_mmu_notifier_register(vm);
 	if (r)
 		goto out_mm;

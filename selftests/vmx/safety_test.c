@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What a VMM's own threads can do to ringvm.ko: race the creation of a VM
- * against close() and netlink dumps (issue 6, item 1).  Each test performs
- * the trigger of a defect ringvm.ko once had and checks the host is intact.
+ * What a VMM's own threads, or another user, can do to ringvm.ko: race the
+ * creation of a VM against close() and netlink dumps (issue 6, item 1);
+ * read other users' VMs through netlink (item 13).  Each test performs the
+ * trigger of a defect ringvm.ko once had and checks the host is intact.
  */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "genl_util.h"
@@ -151,6 +153,96 @@ TEST(vm_create_close_race)
 	EXPECT_EQ(0, dump_count(sock, d.family, getpid()));
 	close(sock);
 	close(r.sys);
+	EXPECT_EQ(0, rv_unload_module("ringvm"));
+}
+
+/* Counts every VM in a dump, and those of @pid; -1 on error. */
+static int dump_all(int sock, int family, pid_t pid, int *mine)
+{
+	static char buf[65536];
+	int all = 0, done = 0;
+
+	*mine = 0;
+	if (rv_genl_send(sock, family, NLM_F_DUMP, RINGVM_CMD_GET_VM, 0, NULL))
+		return -1;
+	while (!done) {
+		int len = recv(sock, buf, sizeof(buf), 0);
+		struct nlmsghdr *n;
+
+		if (len <= 0)
+			return -1;
+		for (n = (struct nlmsghdr *)buf; NLMSG_OK(n, len); n = NLMSG_NEXT(n, len)) {
+			struct rv_vm_stats s = { 0 };
+
+			if (n->nlmsg_type == NLMSG_ERROR)
+				return -1;
+			if (n->nlmsg_type == NLMSG_DONE) {
+				done = 1;
+				break;
+			}
+			rv_parse_vm((struct nlattr *)((char *)NLMSG_DATA(n) + GENL_HDRLEN),
+				    n->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), &s);
+			all++;
+			if (s.pid == (uint32_t)pid)
+				(*mine)++;
+		}
+	}
+	return all;
+}
+
+/*
+ * Item 13: root holds a VM; a child that became an unprivileged user
+ * (nobody) creates its own through the /dev/ringvm fd it inherited.  Its
+ * dump lists exactly its VM; root's lists both.
+ */
+TEST(netlink_unprivileged_sees_only_its_vms)
+{
+	int sys, keep, sock, family, mine, all, status, ready[2], go[2];
+	pid_t child;
+	char c;
+
+	ASSERT_EQ(0, rv_load_module("ringvm"));
+	sys = rv_open_sys();
+	ASSERT_LE(0, sys);
+	keep = ioctl(sys, RINGVM_CREATE_VM, 0);
+	ASSERT_LE(0, keep);
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		int vm, s, fam, m, a;
+
+		close(keep);
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(10);
+		vm = ioctl(sys, RINGVM_CREATE_VM, 0);
+		if (vm < 0)
+			_exit(11);
+		s = genl_open(&fam);
+		if (s < 0)
+			_exit(12);
+		a = dump_all(s, fam, getpid(), &m);
+		/* Tell root our VM exists, and wait until it has looked. */
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(13);
+		_exit(a == 1 && m == 1 ? 0 : 20 + (a < 0 ? 9 : a > 8 ? 8 : a));
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	sock = genl_open(&family);
+	ASSERT_LE(0, sock);
+	all = dump_all(sock, family, child, &mine);
+	EXPECT_EQ(1, mine);		/* root sees the child's VM ... */
+	EXPECT_LE(2, all);		/* ... and its own */
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	if (WEXITSTATUS(status) >= 20)
+		TH_LOG("the unprivileged dump listed %d VMs", WEXITSTATUS(status) - 20);
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(sock);
+	close(keep);
+	close(sys);
 	EXPECT_EQ(0, rv_unload_module("ringvm"));
 }
 
