@@ -28,8 +28,14 @@
 #define L7_EBX_HIDE	(BIT(2) | BIT(12) | BIT(14) | BIT(15) | BIT(25))
 #define L7_EBX_AVX512	(BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) | \
 			 BIT(30) | BIT(31))
-#define L7_ECX_HIDE	(BIT(3) | BIT(4) | BIT(5) | BIT(16) | BIT(30))
-#define L7_EDX_HIDE	(BIT(20) | BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(31))
+/*
+ * Every feature left in the table works in a guest; the hidden ones need
+ * MSRs ringvm does not have (TME, CET, PCONFIG, arch LBR, the speculation
+ * controls) or XCR0 bits it does not allow (PKU, AMX).
+ */
+#define L7_ECX_HIDE	(BIT(3) | BIT(4) | BIT(5) | BIT(7) | BIT(13) | BIT(16) | BIT(30))
+#define L7_EDX_HIDE	(BIT(18) | BIT(19) | BIT(20) | BIT(22) | BIT(24) | BIT(25) | \
+			 BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(31))
 #define LD1_EAX_XSAVES	BIT(3)
 #define L7_EBX_INVPCID	BIT(10)
 #define L7_ECX_RDPID	BIT(22)

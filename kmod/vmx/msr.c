@@ -21,7 +21,7 @@ unsigned long *ringvm_msr_bitmap;
 
 const u32 ringvm_msr_index_list[] = {
 	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_KERNEL_GS_BASE,
-	MSR_FS_BASE, MSR_GS_BASE, MSR_TSC_AUX, MSR_IA32_TSC, MSR_IA32_CR_PAT,
+	MSR_FS_BASE, MSR_GS_BASE, MSR_TSC_AUX, MSR_IA32_TSC, MSR_IA32_TSC_ADJUST, MSR_IA32_CR_PAT,
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_IA32_MISC_ENABLE, MSR_IA32_APICBASE, MSR_MTRRcap, MSR_MTRRdefType,
 	MSR_IA32_FEAT_CTL, MSR_IA32_UCODE_REV, MSR_IA32_DEBUGCTLMSR,
@@ -125,6 +125,9 @@ int ringvm_get_msr(struct ringvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		break;
 	case MSR_IA32_TSC:
 		*data = rdtsc() + vcpu->tsc_offset;
+		break;
+	case MSR_IA32_TSC_ADJUST:
+		*data = vcpu->tsc_adjust;
 		break;
 	case MSR_IA32_MISC_ENABLE:
 		*data = vcpu->misc_enable;
@@ -234,9 +237,26 @@ int ringvm_set_msr(struct ringvm_vcpu *vcpu, u32 index, u64 data, bool host)
 			return -EINVAL;
 		vmcs_write(GUEST_IA32_PAT, data);
 		break;
-	case MSR_IA32_TSC:
-		vcpu->tsc_offset = data - rdtsc();
-		vmcs_write(TSC_OFFSET, vcpu->tsc_offset);
+	/*
+	 * TSC and TSC_ADJUST move together as on the CPU (SDM Vol. 3 18.17.3):
+	 * a guest write to either changes the other by the same amount.  The
+	 * VMM restoring state sets each as it was.
+	 */
+	case MSR_IA32_TSC: {
+		u64 offset = data - rdtsc();
+
+		if (!host)
+			vcpu->tsc_adjust += offset - vcpu->tsc_offset;
+		vcpu->tsc_offset = offset;
+		vmcs_write(TSC_OFFSET, offset);
+		break;
+	}
+	case MSR_IA32_TSC_ADJUST:
+		if (!host) {
+			vcpu->tsc_offset += data - vcpu->tsc_adjust;
+			vmcs_write(TSC_OFFSET, vcpu->tsc_offset);
+		}
+		vcpu->tsc_adjust = data;
 		break;
 	case MSR_IA32_MISC_ENABLE:
 		vcpu->misc_enable = data;

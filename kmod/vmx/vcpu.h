@@ -77,7 +77,7 @@ struct ringvm_vcpu {
 	struct ringvm_user_msrs guest_msrs;
 	struct ringvm_user_msrs host_msrs;
 	bool guest_state_loaded;	/* guest's syscall MSRs on this CPU (loaded.c) */
-	u64 misc_enable, apic_base, tsc_offset;
+	u64 misc_enable, apic_base, tsc_offset, tsc_adjust;
 	u64 mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
 	struct fpu_guest fpu;
 
