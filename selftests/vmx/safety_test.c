@@ -6,6 +6,7 @@
  * trigger of a defect ringvm.ko once had and checks the host is intact.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -14,12 +15,14 @@
 #include "genl_util.h"
 #include "vmx_util.h"
 
-#define RACE_ROUNDS	3000
+#define RACE_ROUNDS	200
 
 struct race {
 	int sys;
 	int victim;		/* the fd number each new VM gets */
 	atomic_int stop;
+	atomic_int creating;	/* a RINGVM_CREATE_VM is under way */
+	atomic_int round;
 	atomic_long closed;	/* VMs the closer closed before their creator could */
 	long dumps;
 	int dump_errors;
@@ -71,14 +74,23 @@ static int genl_open(int *family)
 	return sock;
 }
 
-/* Closes whatever holds the next VM's fd number, as fast as it can. */
+/*
+ * While a creation is under way, closes whatever holds the fd number the
+ * new VM gets, as fast as it can: the window is between the fd appearing
+ * in the table and the ioctl returning.
+ */
 static void *closer(void *arg)
 {
 	struct race *r = arg;
 
-	while (!atomic_load(&r->stop))
+	while (!atomic_load(&r->stop)) {
+		if (!atomic_load(&r->creating)) {
+			sched_yield();
+			continue;
+		}
 		if (!close(r->victim))
 			atomic_fetch_add(&r->closed, 1);
+	}
 	return NULL;
 }
 
@@ -87,11 +99,20 @@ struct dumper {
 	int sock, family;
 };
 
+/* A dump per round, racing the creation and the close. */
 static void *dumper(void *arg)
 {
 	struct dumper *d = arg;
+	int seen = -1;
 
 	while (!atomic_load(&d->r->stop)) {
+		int round = atomic_load(&d->r->round);
+
+		if (round == seen) {
+			sched_yield();
+			continue;
+		}
+		seen = round;
 		if (dump_count(d->sock, d->family, getpid()) < 0)
 			d->r->dump_errors++;
 		d->r->dumps++;
@@ -130,14 +151,18 @@ TEST(vm_create_close_race)
 	ASSERT_EQ(0, pthread_create(&tc, NULL, closer, &r));
 	ASSERT_EQ(0, pthread_create(&td, NULL, dumper, &d));
 	for (i = 0; i < RACE_ROUNDS; i++) {
-		int fd = ioctl(r.sys, RINGVM_CREATE_VM, 0);
+		int fd;
 
+		atomic_store(&r.creating, 1);
+		fd = ioctl(r.sys, RINGVM_CREATE_VM, 0);
+		atomic_store(&r.creating, 0);
 		if (fd < 0) {
 			TH_LOG("RINGVM_CREATE_VM failed in round %d: %s", i, strerror(errno));
 			break;
 		}
 		created++;
 		close(fd);	/* EBADF when the closer was first */
+		atomic_fetch_add(&r.round, 1);
 	}
 	atomic_store(&r.stop, 1);
 	pthread_join(tc, NULL);
