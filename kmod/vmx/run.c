@@ -18,6 +18,7 @@
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
+#include <asm/mce.h>
 #include <asm/tlbflush.h>
 #include <asm/msr.h>
 #include <asm/vmx.h>
@@ -167,6 +168,33 @@ static bool launch_state_mismatch(void)
 	return err == VMXERR_VMLAUNCH_NONCLEAR_VMCS || err == VMXERR_VMRESUME_NONLAUNCHED_VMCS;
 }
 
+/*
+ * The host's machine-check handler, as if the #MC had hit user mode (the
+ * guest is not the kernel): KVM's kvm_machine_check().  Interrupts off.
+ */
+static void machine_check(void)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs regs = {
+		.cs = 3,
+		.flags = X86_EFLAGS_IF,
+	};
+
+	do_machine_check(&regs);
+#endif
+}
+
+static void host_nmi_or_mc(u32 info)
+{
+	u32 kind = info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK);
+
+	if (kind == (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
+		ringvm_do_nmi_irqoff(RINGVM_NMI_ENTRY);
+	else if (kind == (INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION) &&
+		 (info & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC)
+		machine_check();
+}
+
 /* One round trip through the guest.  Returns the basic exit reason or < 0. */
 static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 {
@@ -240,11 +268,11 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 			vcpu->idt_vectoring_error = vmcs_read(IDT_VECTORING_ERROR_CODE);
 			vcpu->idt_vectoring_len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
 		}
-		/* An NMI that hit the guest is the host's: deliver it before IRQs. */
-		if ((*exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
-		    (vmcs_read(VM_EXIT_INTR_INFO) & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
-		    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
-			ringvm_do_nmi_irqoff(RINGVM_NMI_ENTRY);
+		/* An NMI or #MC that hit the guest is the host's: handle it before IRQs. */
+		if ((*exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI)
+			host_nmi_or_mc(vmcs_read(VM_EXIT_INTR_INFO));
+		else if ((*exit_reason & 0xffff) == EXIT_REASON_MCE_DURING_VMENTRY)
+			machine_check();
 	}
 	local_irq_enable();
 	preempt_enable();
