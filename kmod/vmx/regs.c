@@ -122,6 +122,9 @@ int ringvm_set_cr0(struct ringvm_vcpu *vcpu, u64 val)
 		set_long_mode_active(vcpu, false);
 	}
 	write_cr0_hw(vcpu, val);
+	/* Turning paging on or off flushes the TLB; VPID-tagged entries would survive it. */
+	if ((old ^ val) & X86_CR0_PG)
+		vcpu->flush_tlb = true;
 	if (pae_paging(vcpu) && ((old ^ val) & (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW)))
 		return load_pdptrs(vcpu);
 	return 0;
@@ -140,6 +143,14 @@ int ringvm_set_cr4(struct ringvm_vcpu *vcpu, u64 val)
 	    (!(vcpu->efer & EFER_LMA) || (vmcs_read(GUEST_CR3) & X86_CR3_PCID_MASK)))
 		return -EINVAL;
 	write_cr4_hw(vcpu, val);
+	/*
+	 * Changing PGE, PAE, PSE or SMEP, or clearing PCIDE, flushes the TLB
+	 * (global entries too, SDM Vol. 3 4.10.4.1); PGE is guest-owned, so
+	 * only a write that also changes one of the others exits here.
+	 */
+	if (((old ^ val) & (X86_CR4_PGE | X86_CR4_PAE | X86_CR4_PSE | X86_CR4_SMEP)) ||
+	    ((old & X86_CR4_PCIDE) && !(val & X86_CR4_PCIDE)))
+		vcpu->flush_tlb = true;
 	if (pae_paging(vcpu) && ((old ^ val) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE)))
 		return load_pdptrs(vcpu);
 	return 0;
@@ -326,6 +337,8 @@ int ringvm_set_sregs(struct ringvm_vcpu *vcpu, const struct ringvm_sregs *sr)
 	vcpu->apic_base = sr->apic_base;
 	write_cr4_hw(vcpu, sr->cr4);
 	write_cr0_hw(vcpu, sr->cr0 | X86_CR0_ET);
+	/* A new paging state from the VMM: nothing cached under the old one may survive. */
+	vcpu->flush_tlb = true;
 	if (pae_paging(vcpu))
 		return load_pdptrs(vcpu);
 	return 0;

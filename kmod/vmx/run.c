@@ -209,6 +209,13 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 		switch_fpu_return();
 	ringvm_prepare_switch_to_guest(vcpu);
 	inject_events(vcpu);
+	/* On this CPU: another CPU flushes our VPID when the VMCS arrives there. */
+	if (unlikely(vcpu->flush_tlb)) {
+		vcpu->flush_tlb = false;
+		if (vmx_caps.vpid)
+			invvpid(vmx_caps.invvpid_single ? VMX_VPID_EXTENT_SINGLE_CONTEXT :
+				VMX_VPID_EXTENT_ALL_CONTEXT, vcpu->vpid);
+	}
 
 	/* The kernel changes CR3 (PCID) and CR4 per task; VM exit must restore them. */
 	cr3 = __read_cr3();

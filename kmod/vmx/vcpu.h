@@ -65,6 +65,7 @@ struct ringvm_vcpu {
 	bool launched;
 	struct list_head loaded_link;	/* per-CPU list, hardware.c */
 	u16 vpid;
+	bool flush_tlb;			/* INVVPID before the next entry (regs.c) */
 	struct preempt_notifier pn;
 
 	/* Guest state the VMCS does not hold. */
