@@ -118,14 +118,19 @@ TEST_F(loaded, tls_of_the_running_thread)
 	EXPECT_EQ(0, t.wrong_fs);
 }
 
-/* One vCPU of its own VM looping on g_msr_loop, on a thread the flipper moves. */
+/* One vCPU of its own VM looping on g_msr_loop, on a thread the mover moves. */
 struct msr_vcpu {
 	struct rv_vm vm;
-	int rounds, done, failed_at;
-	atomic_int tid;
-	int last_exit;
+	int failed_at, last_exit;
+	atomic_int tid, done;
+	atomic_long *moves;
 };
 
+#define MIN_ROUNDS	2000
+#define MAX_ROUNDS	200000
+#define MIN_MOVES	300
+
+/* Rounds until both enough rounds and enough moves happened (or MAX_ROUNDS). */
 static void *msr_runner(void *arg)
 {
 	struct msr_vcpu *v = arg;
@@ -133,7 +138,7 @@ static void *msr_runner(void *arg)
 
 	atomic_store(&v->tid, syscall(SYS_gettid));
 	v->failed_at = -1;
-	for (i = 0; i < v->rounds; i++) {
+	for (i = 0; i < MAX_ROUNDS; i++) {
 		int r = rv_run(&v->vm, 0);
 
 		v->last_exit = r;
@@ -142,38 +147,48 @@ static void *msr_runner(void *arg)
 			v->failed_at = i;
 			break;
 		}
-		v->done++;
+		atomic_fetch_add(&v->done, 1);
+		if (i >= MIN_ROUNDS && atomic_load(v->moves) >= MIN_MOVES)
+			break;
 	}
 	return NULL;
 }
 
-struct flipper {
+struct mover {
 	struct msr_vcpu *v;
 	int nv, ncpus;
 	atomic_int stop;
-	long flips;
+	atomic_long moves;
 };
 
-/* Moves each vCPU thread to the next CPU, over and over. */
-static void *flip(void *arg)
+/*
+ * Moves each vCPU thread to the next CPU, then lets each run a few more
+ * rounds (progress, not time, paces the moves), over and over.
+ */
+static void *move(void *arg)
 {
-	struct flipper *f = arg;
+	struct mover *m = arg;
 	int k = 0, i;
 
-	while (!atomic_load(&f->stop)) {
-		for (i = 0; i < f->nv; i++) {
-			pid_t tid = atomic_load(&f->v[i].tid);
+	while (!atomic_load(&m->stop)) {
+		int seen[2];
+
+		for (i = 0; i < m->nv; i++) {
+			pid_t tid = atomic_load(&m->v[i].tid);
 			cpu_set_t set;
 
+			seen[i] = atomic_load(&m->v[i].done);
 			if (!tid)
 				continue;
 			CPU_ZERO(&set);
-			CPU_SET((k + i) % f->ncpus, &set);
+			CPU_SET((k + i) % m->ncpus, &set);
 			sched_setaffinity(tid, sizeof(set), &set);
 		}
 		k++;
-		f->flips++;
-		usleep(500);
+		atomic_fetch_add(&m->moves, 1);
+		for (i = 0; i < m->nv && !atomic_load(&m->stop); i++)
+			while (atomic_load(&m->v[i].done) < seen[i] + 3 && !atomic_load(&m->stop))
+				sched_yield();
 	}
 	return NULL;
 }
@@ -233,15 +248,14 @@ TEST(msrs_follow_migration)
 {
 	static struct msr_vcpu v[2];
 	uint64_t host[64][4];
-	struct flipper f = { .v = v, .nv = 2 };
-	pthread_t th[2], tf;
-	char mode[32] = "";
+	struct mover m = { .v = v, .nv = 2 };
+	pthread_t th[2], tm;
+	char mode[32] = "", was[32] = "";
 	int ncpus, cpu, i, r;
 
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	ASSERT_LE(1, ncpus);
 	ASSERT_GE(64, ncpus);
-	TH_LOG("%d host CPUs", ncpus);
 	r = rv_load_host_module("msr");
 	ASSERT_TRUE(r == 0 || r == -EEXIST);
 	for (cpu = 0; cpu < ncpus; cpu++)
@@ -249,7 +263,7 @@ TEST(msrs_follow_migration)
 			ASSERT_EQ(0, read_msr(cpu, switched_msrs[i], &host[cpu][i]));
 
 	/* Preemptible everywhere preemption is enabled: the windows are reachable. */
-	ASSERT_EQ(0, preempt_mode(mode, sizeof(mode), "full"));
+	ASSERT_EQ(0, preempt_mode(was, sizeof(was), "full"));
 	ASSERT_EQ(0, rv_load_module("ringvm"));
 	for (i = 0; i < 2; i++) {
 		r = rv_vm_init(&v[i].vm, 1);
@@ -258,26 +272,29 @@ TEST(msrs_follow_migration)
 		ASSERT_EQ(0, r);
 		rv_load(&v[i].vm, RV_CODE, g_msr_loop_start, g_msr_loop_end);
 		ASSERT_EQ(0, rv_long_mode(&v[i].vm, 0, RV_CODE));
-		v[i].rounds = 4000;
+		v[i].moves = &m.moves;
 	}
-	f.ncpus = ncpus;
+	m.ncpus = ncpus;
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, msr_runner, &v[i]));
-	ASSERT_EQ(0, pthread_create(&tf, NULL, flip, &f));
+	ASSERT_EQ(0, pthread_create(&tm, NULL, move, &m));
 	for (i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
-	atomic_store(&f.stop, 1);
-	pthread_join(tf, NULL);
-	preempt_mode(mode, sizeof(mode), mode);
-	TH_LOG("%ld rounds of moves; preemption back to %s", f.flips, mode);
+	atomic_store(&m.stop, 1);
+	pthread_join(tm, NULL);
+	preempt_mode(mode, sizeof(mode), was);
+	TH_LOG("%d host CPUs, %ld moves, %d + %d rounds; preemption back to %s", ncpus,
+	       atomic_load(&m.moves), atomic_load(&v[0].done), atomic_load(&v[1].done), was);
 
 	for (i = 0; i < 2; i++) {
 		if (v[i].failed_at >= 0)
 			TH_LOG("vCPU %d: round %d ended with exit %d", i, v[i].failed_at,
 			       v[i].last_exit);
-		EXPECT_EQ(v[i].rounds, v[i].done);
+		EXPECT_EQ(-1, v[i].failed_at);
+		EXPECT_LE(MIN_ROUNDS, atomic_load(&v[i].done));
 		rv_vm_destroy(&v[i].vm);
 	}
+	EXPECT_LE(MIN_MOVES, atomic_load(&m.moves));
 	for (cpu = 0; cpu < ncpus; cpu++) {
 		for (i = 0; i < 4; i++) {
 			uint64_t now = 0;
