@@ -335,15 +335,7 @@ int ringvm_vcpu_run(struct ringvm_vcpu *vcpu)
 
 	ringvm_fpu_swap(&vcpu->fpu, true);
 	for (;;) {
-		/*
-		 * Work a return to user mode would do first: signals, and the
-		 * task work / rseq / memcg throttling behind TIF_NOTIFY_RESUME.
-		 * KVM runs the latter in place with xfer_to_guest_mode_handle_work(),
-		 * which takes a struct kvm_vcpu it writes on a signal; ringvm
-		 * returns -EINTR instead and lets the way out to user mode do it
-		 * (the VMM re-enters, as after a signal).
-		 */
-		if (signal_pending(current) || test_thread_flag(TIF_NOTIFY_RESUME)) {
+		if (signal_pending(current)) {
 			run->exit_reason = RINGVM_EXIT_INTR;
 			r = -EINTR;
 			break;

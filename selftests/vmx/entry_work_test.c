@@ -1,17 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Issue 6, item 14: a guest WRMSR the CPU would refuse gets #GP instead
- * of reaching the host CPU (where it faulted and warned), and the work a
- * return to user mode would do (TIF_NOTIFY_RESUME: task work, rseq) is
- * not postponed for as long as the guest runs.
+ * of reaching the host CPU (where it faulted and warned).
  */
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <sys/ioctl.h>
-#include <sys/rseq.h>
-#include <sys/syscall.h>
 
 #include "kselftest_harness.h"
 #include "vmx_util.h"
@@ -32,8 +24,6 @@ RV_GUEST_CODE(g_bad_wrmsr, 64,
 	"mov $0xc0000084, %ecx\n mov $0x4700, %eax\n xor %edx, %edx\n wrmsr\n"
 	"mov 0x20000, %eax\n out %eax, $0xe9\n"
 	"mov $0xc0000084, %ecx\n rdmsr\n out %eax, $0xe9\n hlt\n");
-
-RV_GUEST_CODE(g_spin, 64, "1: jmp 1b\n");
 
 static uint32_t report(struct __test_metadata *_metadata, struct rv_vm *vm)
 {
@@ -89,89 +79,6 @@ TEST_F(entry, set_msrs_refuses_noncanonical_sysenter)
 	m.e[0].index = 0x176;		/* IA32_SYSENTER_EIP */
 	m.e[0].data = 0x0000800000000000ull;
 	EXPECT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_SET_MSRS, &m));
-}
-
-struct spinner {
-	struct rv_vm *vm;
-	atomic_int done, stop;
-	int r, err;
-	pid_t tid;
-};
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-}
-
-static void pin_to_cpu0(void)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
-/* One RUN of a guest that never exits to userspace by itself. */
-static void *run_once(void *arg)
-{
-	struct spinner *s = arg;
-
-	pin_to_cpu0();
-	s->tid = syscall(SYS_gettid);
-	s->r = ioctl(s->vm->vcpu[0], RINGVM_RUN, 0);
-	s->err = errno;
-	atomic_store(&s->done, 1);
-	return NULL;
-}
-
-/* Shares CPU 0 with the vCPU thread, so the vCPU thread gets preempted. */
-static void *compete(void *arg)
-{
-	struct spinner *s = arg;
-
-	pin_to_cpu0();
-	while (!atomic_load(&s->stop))
-		;
-	return NULL;
-}
-
-/*
- * A vCPU thread with rseq registered (glibc does it for every thread) is
- * preempted by another thread on its CPU: the kernel sets
- * TIF_NOTIFY_RESUME to refresh the thread's rseq area on the way back to
- * user mode.  RUN must take that way (returning -EINTR) rather than keep
- * the guest spinning until a signal comes.
- */
-TEST_F(entry, notify_resume_ends_run)
-{
-	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
-	struct spinner s = { .vm = &self->vm };
-	pthread_t tr, tc;
-	int i;
-
-	ASSERT_LT(0, (int)__rseq_size) {
-		TH_LOG("glibc did not register rseq: the trigger needs it");
-	}
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
-	rv_load(&self->vm, RV_CODE, g_spin_start, g_spin_end);
-	ASSERT_EQ(0, rv_long_mode(&self->vm, 0, RV_CODE));
-	ASSERT_EQ(0, pthread_create(&tr, NULL, run_once, &s));
-	ASSERT_EQ(0, pthread_create(&tc, NULL, compete, &s));
-	/* Bounded: 2000 x 5 ms; the trigger needs only a time slice or two. */
-	for (i = 0; i < 2000 && !atomic_load(&s.done); i++)
-		usleep(5000);
-	if (!atomic_load(&s.done))
-		pthread_kill(tr, SIGUSR1);
-	pthread_join(tr, NULL);
-	atomic_store(&s.stop, 1);
-	pthread_join(tc, NULL);
-	EXPECT_EQ(-1, s.r);
-	EXPECT_EQ(EINTR, s.err);
-	EXPECT_EQ(RINGVM_EXIT_INTR, self->vm.run[0]->exit_reason);
-	EXPECT_GT(2000, i) {
-		TH_LOG("RUN returned only for the signal sent after %d ms", i * 5);
-	}
 }
 
 TEST_HARNESS_MAIN
