@@ -118,37 +118,58 @@ TEST_F(loaded, tls_of_the_running_thread)
 	EXPECT_EQ(0, t.wrong_fs);
 }
 
-/* One vCPU of its own VM looping on g_msr_loop, on a thread the mover moves. */
+/* One vCPU of its own VM looping on g_msr_loop, on a thread that keeps moving. */
 struct msr_vcpu {
 	struct rv_vm vm;
-	int failed_at, last_exit;
-	atomic_int tid, done;
+	int id, ncpus, failed_at, last_exit;
+	atomic_int tid, done, self_moves;
 	atomic_long *moves;
 };
 
-#define MIN_ROUNDS	2000
-#define MAX_ROUNDS	200000
+#define MIN_ROUNDS	900
+#define MAX_ROUNDS	20000
 #define MIN_MOVES	300
 
-/* Rounds until both enough rounds and enough moves happened (or MAX_ROUNDS). */
+static void move_to(pid_t tid, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(tid, sizeof(set), &set);
+}
+
+/*
+ * Rounds until both enough rounds and enough moves happened.  The thread
+ * also moves itself every third round, on a schedule that puts the two
+ * vCPU threads now on the same CPU (preempting each other), now apart.
+ * EINTR (a signal or notify-resume work) only means "run again".
+ */
 static void *msr_runner(void *arg)
 {
 	struct msr_vcpu *v = arg;
-	int i;
+	int i = 0, tries;
 
 	atomic_store(&v->tid, syscall(SYS_gettid));
 	v->failed_at = -1;
-	for (i = 0; i < MAX_ROUNDS; i++) {
+	for (tries = 0; tries < 4 * MAX_ROUNDS && i < MAX_ROUNDS; tries++) {
 		int r = rv_run(&v->vm, 0);
 
 		v->last_exit = r;
+		if (r == -EINTR)
+			continue;
 		if (r != RINGVM_EXIT_IO || v->vm.run[0]->io.port != REPORT_PORT ||
 		    *(uint8_t *)rv_pio_data(&v->vm, 0) != 0) {
 			v->failed_at = i;
 			break;
 		}
+		i++;
 		atomic_fetch_add(&v->done, 1);
-		if (i >= MIN_ROUNDS && atomic_load(v->moves) >= MIN_MOVES)
+		if (i % 3 == 0) {
+			move_to(0, (i / 3 + (i / 7) * v->id) % v->ncpus);
+			atomic_fetch_add(&v->self_moves, 1);
+		}
+		if (i >= MIN_ROUNDS && atomic_load(&v->self_moves) >= MIN_MOVES)
 			break;
 	}
 	return NULL;
@@ -161,34 +182,22 @@ struct mover {
 	atomic_long moves;
 };
 
-/*
- * Moves each vCPU thread to the next CPU, then lets each run a few more
- * rounds (progress, not time, paces the moves), over and over.
- */
+/* Meanwhile moves the vCPU threads from outside too, wherever they are in RUN. */
 static void *move(void *arg)
 {
 	struct mover *m = arg;
 	int k = 0, i;
 
 	while (!atomic_load(&m->stop)) {
-		int seen[2];
-
 		for (i = 0; i < m->nv; i++) {
 			pid_t tid = atomic_load(&m->v[i].tid);
-			cpu_set_t set;
 
-			seen[i] = atomic_load(&m->v[i].done);
-			if (!tid)
-				continue;
-			CPU_ZERO(&set);
-			CPU_SET((k + i) % m->ncpus, &set);
-			sched_setaffinity(tid, sizeof(set), &set);
+			if (tid)
+				move_to(tid, (k + i) % m->ncpus);
 		}
 		k++;
 		atomic_fetch_add(&m->moves, 1);
-		for (i = 0; i < m->nv && !atomic_load(&m->stop); i++)
-			while (atomic_load(&m->v[i].done) < seen[i] + 3 && !atomic_load(&m->stop))
-				sched_yield();
+		sched_yield();
 	}
 	return NULL;
 }
@@ -273,6 +282,8 @@ TEST(msrs_follow_migration)
 		rv_load(&v[i].vm, RV_CODE, g_msr_loop_start, g_msr_loop_end);
 		ASSERT_EQ(0, rv_long_mode(&v[i].vm, 0, RV_CODE));
 		v[i].moves = &m.moves;
+		v[i].id = i;
+		v[i].ncpus = ncpus;
 	}
 	m.ncpus = ncpus;
 	for (i = 0; i < 2; i++)
@@ -283,8 +294,10 @@ TEST(msrs_follow_migration)
 	atomic_store(&m.stop, 1);
 	pthread_join(tm, NULL);
 	preempt_mode(mode, sizeof(mode), was);
-	TH_LOG("%d host CPUs, %ld moves, %d + %d rounds; preemption back to %s", ncpus,
-	       atomic_load(&m.moves), atomic_load(&v[0].done), atomic_load(&v[1].done), was);
+	TH_LOG("%d host CPUs; %d + %d rounds, %d + %d self-moves, %ld moves from outside;"
+	       " preemption back to %s", ncpus, atomic_load(&v[0].done), atomic_load(&v[1].done),
+	       atomic_load(&v[0].self_moves), atomic_load(&v[1].self_moves),
+	       atomic_load(&m.moves), was);
 
 	for (i = 0; i < 2; i++) {
 		if (v[i].failed_at >= 0)
@@ -292,9 +305,9 @@ TEST(msrs_follow_migration)
 			       v[i].last_exit);
 		EXPECT_EQ(-1, v[i].failed_at);
 		EXPECT_LE(MIN_ROUNDS, atomic_load(&v[i].done));
+		EXPECT_LE(MIN_MOVES, atomic_load(&v[i].self_moves));
 		rv_vm_destroy(&v[i].vm);
 	}
-	EXPECT_LE(MIN_MOVES, atomic_load(&m.moves));
 	for (cpu = 0; cpu < ncpus; cpu++) {
 		for (i = 0; i < 4; i++) {
 			uint64_t now = 0;
