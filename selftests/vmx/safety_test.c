@@ -15,7 +15,7 @@
 #include "genl_util.h"
 #include "vmx_util.h"
 
-#define RACE_ROUNDS	200
+#define RACE_ROUNDS	100
 
 struct race {
 	int sys;
