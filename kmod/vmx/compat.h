@@ -10,6 +10,9 @@
 #include <linux/mm.h>
 #include <linux/version.h>
 #include <asm/fpu/api.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#include <asm/gsseg.h>		/* load_gs_index(), in special_insns.h before */
+#endif
 
 static inline void ringvm_vma_set_io_flags(struct vm_area_struct *vma)
 {

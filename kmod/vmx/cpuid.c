@@ -28,8 +28,14 @@
 #define L7_EBX_HIDE	(BIT(2) | BIT(12) | BIT(14) | BIT(15) | BIT(25))
 #define L7_EBX_AVX512	(BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) | \
 			 BIT(30) | BIT(31))
-#define L7_ECX_HIDE	(BIT(3) | BIT(4) | BIT(5) | BIT(16) | BIT(30))
-#define L7_EDX_HIDE	(BIT(20) | BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(31))
+/*
+ * Every feature left in the table works in a guest; the hidden ones need
+ * MSRs ringvm does not have (TME, CET, PCONFIG, arch LBR, the speculation
+ * controls) or XCR0 bits it does not allow (PKU, AMX).
+ */
+#define L7_ECX_HIDE	(BIT(3) | BIT(4) | BIT(5) | BIT(7) | BIT(13) | BIT(16) | BIT(30))
+#define L7_EDX_HIDE	(BIT(18) | BIT(19) | BIT(20) | BIT(22) | BIT(24) | BIT(25) | \
+			 BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(31))
 #define LD1_EAX_XSAVES	BIT(3)
 #define L7_EBX_INVPCID	BIT(10)
 #define L7_ECX_RDPID	BIT(22)
@@ -185,6 +191,43 @@ out:
 	return r;
 }
 
+/*
+ * The XCR0 bits a guest may set: what its leaf 0xD.0 enumerates, within
+ * what ringvm supports (never PKRU: the host's PKRU is not switched, and
+ * a guest that cannot enable it in XCR0 or CR4 cannot change it), plus
+ * x87, which XCR0 always has.
+ */
+static u64 guest_xcr0_allowed(const struct ringvm_cpuid_entry *e, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		if (e[i].function == 0xd && e[i].index == 0)
+			return ((e[i].eax | ((u64)e[i].edx << 32)) & supported_xcr0()) |
+			       XFEATURE_MASK_FP;
+	return XFEATURE_MASK_FP;
+}
+
+/* XSETBV's checks (SDM Vol. 1 13.3): any value failing one is #GP. */
+bool ringvm_xcr0_valid(struct ringvm_vcpu *vcpu, u64 xcr0)
+{
+	if (!(xcr0 & XFEATURE_MASK_FP) || (xcr0 & ~vcpu->xcr0_allowed))
+		return false;
+	if ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE))
+		return false;
+	/* MPX's two components go together. */
+	if (!(xcr0 & XFEATURE_MASK_BNDREGS) != !(xcr0 & XFEATURE_MASK_BNDCSR))
+		return false;
+	/* AVX-512: opmask, ZMM_Hi256 and Hi16_ZMM all or none, and only with AVX. */
+	if ((xcr0 & XFEATURE_MASK_AVX512) &&
+	    ((xcr0 & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512 || !(xcr0 & XFEATURE_MASK_YMM)))
+		return false;
+	/* AMX: tile config and tile data together. */
+	if ((xcr0 & XFEATURE_MASK_XTILE) && (xcr0 & XFEATURE_MASK_XTILE) != XFEATURE_MASK_XTILE)
+		return false;
+	return true;
+}
+
 int ringvm_set_cpuid(struct ringvm_vcpu *vcpu, struct ringvm_cpuid __user *uc)
 {
 	struct ringvm_cpuid_entry *e = NULL;
@@ -202,6 +245,7 @@ int ringvm_set_cpuid(struct ringvm_vcpu *vcpu, struct ringvm_cpuid __user *uc)
 	kfree(vcpu->cpuid);
 	vcpu->cpuid = e;
 	vcpu->cpuid_nent = hdr.nent;
+	vcpu->xcr0_allowed = guest_xcr0_allowed(e, hdr.nent);
 	return 0;
 }
 

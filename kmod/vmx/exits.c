@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <asm/cpu.h>
 #include <asm/fpu/xcr.h>
 #include <asm/traps.h>
 #include <asm/vmx.h>
@@ -72,14 +73,56 @@ static int handle_unexpected(struct ringvm_vcpu *vcpu, u32 reason)
 	return ringvm_internal_error(vcpu, RINGVM_INTERNAL_ERROR_UNEXPECTED_EXIT, 3, data);
 }
 
+/* The guest itself asked for alignment checks: CPL 3, CR0.AM and EFLAGS.AC. */
+static bool guest_wants_ac(struct ringvm_vcpu *vcpu)
+{
+	/* Without split-lock detection every #AC is an alignment check. */
+	if (!boot_cpu_has(X86_FEATURE_SPLIT_LOCK_DETECT))
+		return true;
+	return ((vmcs_read(GUEST_SS_AR_BYTES) >> 5) & 3) == 3 && (vcpu->cr0 & X86_CR0_AM) &&
+	       (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_AC);
+}
+
+/*
+ * #AC: the guest's own alignment check goes back to it; a split lock the
+ * host detects follows the host's policy (warn and let the task go on, or
+ * SIGBUS), as KVM does; if it wants neither, userspace hears of it.
+ */
+static int handle_ac(struct ringvm_vcpu *vcpu)
+{
+	u64 data[3] = { EXIT_REASON_EXCEPTION_NMI, X86_TRAP_AC, vmcs_read(GUEST_RIP) };
+
+	if (guest_wants_ac(vcpu)) {
+		ringvm_queue_exception(vcpu, X86_TRAP_AC, true,
+				       vmcs_read(VM_EXIT_INTR_ERROR_CODE));
+		return 1;
+	}
+	if (handle_guest_split_lock(data[2]))
+		return 1;
+	return ringvm_internal_error(vcpu, RINGVM_INTERNAL_ERROR_UNEXPECTED_EXIT, 3, data);
+}
+
 static int handle_exception_nmi(struct ringvm_vcpu *vcpu)
 {
 	u32 info = vmcs_read(VM_EXIT_INTR_INFO);
+	u32 vector = info & INTR_INFO_VECTOR_MASK;
 
-	/* NMIs were handed to the host right after the exit. */
+	/* NMIs and machine checks were handed to the host right after the exit. */
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		return 1;
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION) {
+		if (vector == X86_TRAP_MC)
+			return 1;
+		if (vector == X86_TRAP_AC)
+			return handle_ac(vcpu);
+	}
 	return handle_unexpected(vcpu, EXIT_REASON_EXCEPTION_NMI);
+}
+
+/* #MC during VM entry: the host took it at the exit; enter again. */
+static int handle_mce_during_vmentry(struct ringvm_vcpu *vcpu)
+{
+	return 1;
 }
 
 /* The host took the interrupt as soon as interrupts were re-enabled. */
@@ -222,12 +265,8 @@ static int handle_xsetbv(struct ringvm_vcpu *vcpu)
 {
 	u64 val = (u32)vcpu->regs[RV_RAX] | ((u64)(u32)vcpu->regs[RV_RDX] << 32);
 
-	if ((u32)vcpu->regs[RV_RCX] != XCR_XFEATURE_ENABLED_MASK ||
-	    !(val & XFEATURE_MASK_FP) || (val & ~ringvm_host_xcr0) ||
-	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)) ||
-	    ((val & XFEATURE_MASK_AVX512) &&
-	     (val & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512) ||
-	    ((val & XFEATURE_MASK_AVX512) && !(val & XFEATURE_MASK_YMM)))
+	/* The value is loaded on the host CPU at entry: only what the guest may have. */
+	if ((u32)vcpu->regs[RV_RCX] != XCR_XFEATURE_ENABLED_MASK || !ringvm_xcr0_valid(vcpu, val))
 		return inject_gp(vcpu);
 	vcpu->xcr0 = val;
 	return skip_and_continue(vcpu);
@@ -293,6 +332,7 @@ static const exit_handler_t exit_handlers[RINGVM_NR_EXIT_REASONS] = {
 	[EXIT_REASON_MSR_WRITE]			= handle_msr_write,
 	[EXIT_REASON_EPT_VIOLATION]		= ringvm_handle_ept_violation,
 	[EXIT_REASON_XSETBV]			= handle_xsetbv,
+	[EXIT_REASON_MCE_DURING_VMENTRY]	= handle_mce_during_vmentry,
 	/* The time slice ran out: the run loop checks signals and resched. */
 	[EXIT_REASON_PREEMPTION_TIMER]		= handle_external_interrupt,
 };
@@ -306,6 +346,8 @@ int ringvm_handle_exit(struct ringvm_vcpu *vcpu, u32 exit_reason)
 		   vmcs_read(VM_EXIT_INTR_INFO));
 
 	/* Bit 31: the entry itself failed (invalid guest state, MSR load, #MC). */
+	if (basic == EXIT_REASON_MCE_DURING_VMENTRY)
+		return handle_mce_during_vmentry(vcpu);
 	if (exit_reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
 		return handle_failed_entry(vcpu, exit_reason);
 	if (basic < RINGVM_NR_EXIT_REASONS && exit_handlers[basic])

@@ -26,8 +26,7 @@ int ringvm_complete_pio_in(struct ringvm_vcpu *vcpu);
 /* mmio.c */
 int ringvm_handle_ept_violation(struct ringvm_vcpu *vcpu);
 /*
- * Called as run.c's completions are: preemption off, VMCS loaded, preempt
- * notifier not registered (it registers it while it may sleep).
+ * Called as run.c's completions are: the vCPU loaded (loaded.c), preemptible.
  * 0: done, RIP moved; 1: it made another exit for userspace (run filled in).
  */
 int ringvm_complete_mmio_read(struct ringvm_vcpu *vcpu);

@@ -234,19 +234,14 @@ int ringvm_complete_mmio_read(struct ringvm_vcpu *vcpu)
 	int r;
 
 	/*
-	 * Called with preemption off and the VMCS loaded.  Running the
+	 * Called preemptible with the vCPU loaded (loaded.c): running the
 	 * instruction may sleep (a string operand's page tables and memory,
-	 * the ioeventfd list): meanwhile the preempt notifier carries the
-	 * VMCS across a reschedule, as it does in the run loop.
+	 * the ioeventfd list) while the preempt notifier carries the VMCS.
 	 */
-	preempt_notifier_register(&vcpu->pn);
-	preempt_enable();
 	vcpu->insn_len = 0;
 	r = run_insn(vcpu, true, &advance);
 	if (r > 0)
 		ringvm_skip_insn(vcpu, advance);
-	preempt_disable();
-	preempt_notifier_unregister(&vcpu->pn);
 	return !r;
 }
 

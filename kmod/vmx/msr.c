@@ -4,7 +4,7 @@
  * any other access injects #GP, as on a CPU without that MSR.  Segment
  * bases and SYSENTER MSRs are not intercepted: VM exit saves them in the
  * VMCS.  KERNEL_GS_BASE is not intercepted either and is read back from
- * the CPU when the syscall MSRs are switched back (run.c).
+ * the CPU when the syscall MSRs are switched back (loaded.c).
  */
 #include <linux/kernel.h>
 #include <asm/msr.h>
@@ -21,7 +21,7 @@ unsigned long *ringvm_msr_bitmap;
 
 const u32 ringvm_msr_index_list[] = {
 	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_KERNEL_GS_BASE,
-	MSR_FS_BASE, MSR_GS_BASE, MSR_TSC_AUX, MSR_IA32_TSC, MSR_IA32_CR_PAT,
+	MSR_FS_BASE, MSR_GS_BASE, MSR_TSC_AUX, MSR_IA32_TSC, MSR_IA32_TSC_ADJUST, MSR_IA32_CR_PAT,
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_IA32_MISC_ENABLE, MSR_IA32_APICBASE, MSR_MTRRcap, MSR_MTRRdefType,
 	MSR_IA32_FEAT_CTL, MSR_IA32_UCODE_REV, MSR_IA32_DEBUGCTLMSR,
@@ -93,9 +93,7 @@ int ringvm_get_msr(struct ringvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 	u64 *p = user_msr(vcpu, index);
 
 	if (p) {
-		if (vcpu->guest_msrs_loaded)
-			rdmsrl(index, *p);
-		*data = *p;
+		*data = ringvm_read_user_msr(vcpu, index, p);
 		return 0;
 	}
 	p = mtrr_slot(vcpu, index);
@@ -127,6 +125,9 @@ int ringvm_get_msr(struct ringvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		break;
 	case MSR_IA32_TSC:
 		*data = rdtsc() + vcpu->tsc_offset;
+		break;
+	case MSR_IA32_TSC_ADJUST:
+		*data = vcpu->tsc_adjust;
 		break;
 	case MSR_IA32_MISC_ENABLE:
 		*data = vcpu->misc_enable;
@@ -163,19 +164,34 @@ static bool valid_pat(u64 pat)
 	return true;
 }
 
+/*
+ * What WRMSR itself refuses with #GP: these values go to the host CPU
+ * while the guest runs, where a fault would be the host's (a warning, and
+ * the host's value left in place), so the guest gets the #GP instead.
+ */
+static bool user_msr_valid(u32 index, u64 data)
+{
+	switch (index) {
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
+		return __is_canonical_address(data, 48);
+	case MSR_SYSCALL_MASK:		/* bits 63:32 reserved */
+	case MSR_TSC_AUX:
+		return !(data >> 32);
+	default:			/* STAR: every bit is writable */
+		return true;
+	}
+}
+
 int ringvm_set_msr(struct ringvm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	u64 *p = user_msr(vcpu, index);
 
 	if (p) {
-		if ((index == MSR_LSTAR || index == MSR_CSTAR || index == MSR_KERNEL_GS_BASE) &&
-		    !__is_canonical_address(data, 48))
+		if (!user_msr_valid(index, data))
 			return -EINVAL;
-		if (index == MSR_TSC_AUX && (data >> 32))
-			return -EINVAL;
-		*p = data;
-		if (vcpu->guest_msrs_loaded)
-			wrmsrl(index, data);
+		ringvm_write_user_msr(vcpu, index, p, data);
 		return 0;
 	}
 	p = mtrr_slot(vcpu, index);
@@ -205,10 +221,15 @@ int ringvm_set_msr(struct ringvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_IA32_SYSENTER_CS:
 		vmcs_write(GUEST_SYSENTER_CS, data);
 		break;
+	/* The guest writes these without an exit; VM entry wants them canonical. */
 	case MSR_IA32_SYSENTER_ESP:
+		if (!__is_canonical_address(data, 48))
+			return -EINVAL;
 		vmcs_write(GUEST_SYSENTER_ESP, data);
 		break;
 	case MSR_IA32_SYSENTER_EIP:
+		if (!__is_canonical_address(data, 48))
+			return -EINVAL;
 		vmcs_write(GUEST_SYSENTER_EIP, data);
 		break;
 	case MSR_IA32_CR_PAT:
@@ -216,9 +237,26 @@ int ringvm_set_msr(struct ringvm_vcpu *vcpu, u32 index, u64 data, bool host)
 			return -EINVAL;
 		vmcs_write(GUEST_IA32_PAT, data);
 		break;
-	case MSR_IA32_TSC:
-		vcpu->tsc_offset = data - rdtsc();
-		vmcs_write(TSC_OFFSET, vcpu->tsc_offset);
+	/*
+	 * TSC and TSC_ADJUST move together as on the CPU (SDM Vol. 3 18.17.3):
+	 * a guest write to either changes the other by the same amount.  The
+	 * VMM restoring state sets each as it was.
+	 */
+	case MSR_IA32_TSC: {
+		u64 offset = data - rdtsc();
+
+		if (!host)
+			vcpu->tsc_adjust += offset - vcpu->tsc_offset;
+		vcpu->tsc_offset = offset;
+		vmcs_write(TSC_OFFSET, offset);
+		break;
+	}
+	case MSR_IA32_TSC_ADJUST:
+		if (!host) {
+			vcpu->tsc_offset += data - vcpu->tsc_adjust;
+			vmcs_write(TSC_OFFSET, vcpu->tsc_offset);
+		}
+		vcpu->tsc_adjust = data;
 		break;
 	case MSR_IA32_MISC_ENABLE:
 		vcpu->misc_enable = data;

@@ -3,7 +3,10 @@
  * Generic netlink family "ringvm": a dump of every VM with its owner, size
  * and exit counters by raw VMX reason, summed over its vCPUs.  This is what
  * `ringvm ps` and `ringvm stat` read; it needs no tracing to be enabled.
+ * A caller without CAP_NET_ADMIN sees only the VMs its own euid created:
+ * another user's VM, its owner and its activity are not its business.
  */
+#include <linux/cred.h>
 #include <linux/kernel.h>
 #include <net/genetlink.h>
 
@@ -75,11 +78,15 @@ cancel:
 /* cb->args[0]: how many VMs earlier parts of the dump already carried. */
 static int dump_vms(struct sk_buff *skb, struct netlink_callback *cb)
 {
+	bool all = netlink_capable(cb->skb, CAP_NET_ADMIN);
+	kuid_t uid = current_euid();
 	struct ringvm_vm *vm;
 	long idx = 0;
 
 	mutex_lock(&ringvm_vm_list_lock);
 	list_for_each_entry(vm, &ringvm_vm_list, link) {
+		if (!all && !uid_eq(vm->uid, uid))
+			continue;
 		if (idx++ < cb->args[0])
 			continue;
 		if (put_vm(skb, cb, vm)) {

@@ -81,6 +81,12 @@ static int load_pdptrs(struct ringvm_vcpu *vcpu)
 	return 0;
 }
 
+/* CS.L: the guest runs 64-bit code (with EFER.LMA). */
+static bool cs_long(struct ringvm_vcpu *vcpu)
+{
+	return vmcs_read(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK;
+}
+
 static bool pae_paging(struct ringvm_vcpu *vcpu)
 {
 	return (vcpu->cr0 & X86_CR0_PG) && (vcpu->cr4 & X86_CR4_PAE) &&
@@ -99,14 +105,26 @@ int ringvm_set_cr0(struct ringvm_vcpu *vcpu, u64 val)
 	if ((val & X86_CR0_NW) && !(val & X86_CR0_CD))
 		return -EINVAL;
 
+	/*
+	 * Paging off from 64-bit code, or with PCIDs on, is #GP (SDM Vol. 3
+	 * 2.5, KVM's kvm_is_valid_cr0): taking it would leave a state that
+	 * VM entry refuses, killing the VM instead of faulting the guest.
+	 */
+	if (!(val & X86_CR0_PG) &&
+	    (((vcpu->efer & EFER_LMA) && cs_long(vcpu)) || (vcpu->cr4 & X86_CR4_PCIDE)))
+		return -EINVAL;
 	if (!(old & X86_CR0_PG) && (val & X86_CR0_PG) && (vcpu->efer & EFER_LME)) {
-		if (!(vcpu->cr4 & X86_CR4_PAE))
+		/* Activating long mode needs PAE, and cannot happen from a 64-bit CS. */
+		if (!(vcpu->cr4 & X86_CR4_PAE) || cs_long(vcpu))
 			return -EINVAL;
 		set_long_mode_active(vcpu, true);
 	} else if ((old & X86_CR0_PG) && !(val & X86_CR0_PG) && (vcpu->efer & EFER_LMA)) {
 		set_long_mode_active(vcpu, false);
 	}
 	write_cr0_hw(vcpu, val);
+	/* Turning paging on or off flushes the TLB; VPID-tagged entries would survive it. */
+	if ((old ^ val) & X86_CR0_PG)
+		vcpu->flush_tlb = true;
 	if (pae_paging(vcpu) && ((old ^ val) & (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW)))
 		return load_pdptrs(vcpu);
 	return 0;
@@ -120,7 +138,19 @@ int ringvm_set_cr4(struct ringvm_vcpu *vcpu, u64 val)
 		return -EINVAL;
 	if ((vcpu->efer & EFER_LMA) && !(val & X86_CR4_PAE))
 		return -EINVAL;
+	/* PCIDs only in long mode, and only from PCID 0 (SDM Vol. 3 4.10.1). */
+	if ((val & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
+	    (!(vcpu->efer & EFER_LMA) || (vmcs_read(GUEST_CR3) & X86_CR3_PCID_MASK)))
+		return -EINVAL;
 	write_cr4_hw(vcpu, val);
+	/*
+	 * Changing PGE, PAE, PSE or SMEP, or clearing PCIDE, flushes the TLB
+	 * (global entries too, SDM Vol. 3 4.10.4.1); PGE is guest-owned, so
+	 * only a write that also changes one of the others exits here.
+	 */
+	if (((old ^ val) & (X86_CR4_PGE | X86_CR4_PAE | X86_CR4_PSE | X86_CR4_SMEP)) ||
+	    ((old & X86_CR4_PCIDE) && !(val & X86_CR4_PCIDE)))
+		vcpu->flush_tlb = true;
 	if (pae_paging(vcpu) && ((old ^ val) & (X86_CR4_PAE | X86_CR4_PSE | X86_CR4_PGE)))
 		return load_pdptrs(vcpu);
 	return 0;
@@ -307,6 +337,8 @@ int ringvm_set_sregs(struct ringvm_vcpu *vcpu, const struct ringvm_sregs *sr)
 	vcpu->apic_base = sr->apic_base;
 	write_cr4_hw(vcpu, sr->cr4);
 	write_cr0_hw(vcpu, sr->cr0 | X86_CR0_ET);
+	/* A new paging state from the VMM: nothing cached under the old one may survive. */
+	vcpu->flush_tlb = true;
 	if (pae_paging(vcpu))
 		return load_pdptrs(vcpu);
 	return 0;

@@ -5,9 +5,8 @@
  *
  * Host state that VMX does not switch is handled here: the guest's FPU
  * state becomes the task's (so a context switch saves it), XCR0 is swapped
- * around each entry, the syscall MSRs are switched lazily (loaded before
- * the first entry, restored when the task leaves the CPU or the ioctl
- * returns), and debug state the VM exit clobbered is put back.
+ * around each entry, and debug state the VM exit clobbered is put back.
+ * The syscall MSRs and segments are switched lazily by loaded.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,6 +18,7 @@
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
+#include <asm/mce.h>
 #include <asm/tlbflush.h>
 #include <asm/msr.h>
 #include <asm/vmx.h>
@@ -34,62 +34,6 @@
 
 u64 ringvm_host_xcr0;
 u32 ringvm_preemption_ticks;
-
-static void user_msrs_read(struct ringvm_user_msrs *m)
-{
-	rdmsrl(MSR_STAR, m->star);
-	rdmsrl(MSR_LSTAR, m->lstar);
-	rdmsrl(MSR_CSTAR, m->cstar);
-	rdmsrl(MSR_SYSCALL_MASK, m->sfmask);
-	rdmsrl(MSR_KERNEL_GS_BASE, m->kernel_gs_base);
-	if (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID))
-		rdmsrl(MSR_TSC_AUX, m->tsc_aux);
-}
-
-static void user_msrs_write(const struct ringvm_user_msrs *m)
-{
-	wrmsrl(MSR_STAR, m->star);
-	wrmsrl(MSR_LSTAR, m->lstar);
-	wrmsrl(MSR_CSTAR, m->cstar);
-	wrmsrl(MSR_SYSCALL_MASK, m->sfmask);
-	wrmsrl(MSR_KERNEL_GS_BASE, m->kernel_gs_base);
-	if (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID))
-		wrmsrl(MSR_TSC_AUX, m->tsc_aux);
-}
-
-/* Preemption off.  The host kernel never uses these MSRs in ring 0. */
-void ringvm_load_guest_msrs(struct ringvm_vcpu *vcpu)
-{
-	if (vcpu->guest_msrs_loaded)
-		return;
-	user_msrs_read(&vcpu->host_msrs);
-	user_msrs_write(&vcpu->guest_msrs);
-	savesegment(ds, vcpu->host_ds);
-	savesegment(es, vcpu->host_es);
-	vcpu->guest_msrs_loaded = true;
-}
-
-/*
- * Preemption off.  Puts back what the host's user mode relies on; the
- * guest wrote KERNEL_GS_BASE directly (it is not intercepted), so read it.
- */
-void ringvm_put_guest_msrs(struct ringvm_vcpu *vcpu)
-{
-	struct desc_ptr gdt;
-
-	if (!vcpu->guest_msrs_loaded)
-		return;
-	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->guest_msrs.kernel_gs_base);
-	user_msrs_write(&vcpu->host_msrs);
-	loadsegment(ds, vcpu->host_ds);
-	loadsegment(es, vcpu->host_es);
-	/* VM exit left GDTR.limit at 0xffff and TR.limit at 0x67. */
-	native_store_gdt(&gdt);
-	gdt.size = GDT_SIZE - 1;
-	native_load_gdt(&gdt);
-	invalidate_tss_limit();
-	vcpu->guest_msrs_loaded = false;
-}
 
 void ringvm_queue_exception(struct ringvm_vcpu *vcpu, u8 vector, bool has_error, u32 error)
 {
@@ -121,6 +65,21 @@ static bool exception_has_error_code(u8 vector)
 		return true;
 	default:
 		return false;
+	}
+}
+
+/* Traps (#DB as injected here, #BP, #OF) and aborts (#DF, #MC) do not set RF. */
+static bool exception_is_fault(u8 vector)
+{
+	switch (vector) {
+	case X86_TRAP_DB:
+	case X86_TRAP_BP:
+	case X86_TRAP_OF:
+	case X86_TRAP_DF:
+	case X86_TRAP_MC:
+		return false;
+	default:
+		return true;
 	}
 }
 
@@ -163,6 +122,13 @@ static void inject_events(struct ringvm_vcpu *vcpu)
 			vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vcpu->exception_error);
 		}
 		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
+		/*
+		 * A fault pushes RFLAGS with RF set, so that the handler's IRET
+		 * does not take an instruction breakpoint again (SDM Vol. 3
+		 * 18.3.1.1); the CPU does it for its own faults, not for ours.
+		 */
+		if (exception_is_fault(vcpu->exception_vector))
+			vmcs_write(GUEST_RFLAGS, vmcs_read(GUEST_RFLAGS) | X86_EFLAGS_RF);
 		vcpu->exception_pending = false;
 		trace_inject(vcpu->id, vcpu->exception_vector, true);
 		want_window = vcpu->pending_irq >= 0;
@@ -202,6 +168,33 @@ static bool launch_state_mismatch(void)
 	return err == VMXERR_VMLAUNCH_NONCLEAR_VMCS || err == VMXERR_VMRESUME_NONLAUNCHED_VMCS;
 }
 
+/*
+ * The host's machine-check handler, as if the #MC had hit user mode (the
+ * guest is not the kernel): KVM's kvm_machine_check().  Interrupts off.
+ */
+static void machine_check(void)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs regs = {
+		.cs = 3,
+		.flags = X86_EFLAGS_IF,
+	};
+
+	do_machine_check(&regs);
+#endif
+}
+
+static void host_nmi_or_mc(u32 info)
+{
+	u32 kind = info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK);
+
+	if (kind == (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
+		ringvm_do_nmi_irqoff(RINGVM_NMI_ENTRY);
+	else if (kind == (INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION) &&
+		 (info & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC)
+		machine_check();
+}
+
 /* One round trip through the guest.  Returns the basic exit reason or < 0. */
 static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 {
@@ -214,8 +207,15 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
-	ringvm_load_guest_msrs(vcpu);
+	ringvm_prepare_switch_to_guest(vcpu);
 	inject_events(vcpu);
+	/* On this CPU: another CPU flushes our VPID when the VMCS arrives there. */
+	if (unlikely(vcpu->flush_tlb)) {
+		vcpu->flush_tlb = false;
+		if (vmx_caps.vpid)
+			invvpid(vmx_caps.invvpid_single ? VMX_VPID_EXTENT_SINGLE_CONTEXT :
+				VMX_VPID_EXTENT_ALL_CONTEXT, vcpu->vpid);
+	}
 
 	/* The kernel changes CR3 (PCID) and CR4 per task; VM exit must restore them. */
 	cr3 = __read_cr3();
@@ -275,11 +275,11 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 			vcpu->idt_vectoring_error = vmcs_read(IDT_VECTORING_ERROR_CODE);
 			vcpu->idt_vectoring_len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
 		}
-		/* An NMI that hit the guest is the host's: deliver it before IRQs. */
-		if ((*exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
-		    (vmcs_read(VM_EXIT_INTR_INFO) & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
-		    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
-			ringvm_do_nmi_irqoff(RINGVM_NMI_ENTRY);
+		/* An NMI or #MC that hit the guest is the host's: handle it before IRQs. */
+		if ((*exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI)
+			host_nmi_or_mc(vmcs_read(VM_EXIT_INTR_INFO));
+		else if ((*exit_reason & 0xffff) == EXIT_REASON_MCE_DURING_VMENTRY)
+			machine_check();
 	}
 	local_irq_enable();
 	preempt_enable();
@@ -317,11 +317,10 @@ int ringvm_vcpu_run(struct ringvm_vcpu *vcpu)
 	u32 exit_reason;
 	int r;
 
-	preempt_disable();
 	ringvm_vcpu_load(vcpu);
 	r = complete_userspace(vcpu);
-	preempt_enable();
 	if (r > 0) {	/* the completion filled in another exit */
+		ringvm_vcpu_put(vcpu);
 		vcpu->userspace_exits++;
 		trace_userspace_exit(vcpu->id, run->exit_reason);
 		return 0;
@@ -330,17 +329,18 @@ int ringvm_vcpu_run(struct ringvm_vcpu *vcpu)
 		/* An INS into memory the guest does not have: the guest's doing. */
 		u64 data[2] = { vcpu->pio.dst, -r };
 
-		return ringvm_internal_error(vcpu, RINGVM_INTERNAL_ERROR_EMULATION, 2, data);
+		r = ringvm_internal_error(vcpu, RINGVM_INTERNAL_ERROR_EMULATION, 2, data);
+		ringvm_vcpu_put(vcpu);
+		return r;
 	}
 
 	if (READ_ONCE(run->immediate_exit)) {
+		ringvm_vcpu_put(vcpu);
 		run->exit_reason = RINGVM_EXIT_INTR;
 		return -EINTR;
 	}
 
 	ringvm_fpu_swap(&vcpu->fpu, true);
-	preempt_notifier_register(&vcpu->pn);
-
 	for (;;) {
 		if (signal_pending(current)) {
 			run->exit_reason = RINGVM_EXIT_INTR;
@@ -370,11 +370,8 @@ int ringvm_vcpu_run(struct ringvm_vcpu *vcpu)
 			break;
 	}
 
-	preempt_notifier_unregister(&vcpu->pn);
-	preempt_disable();
 	report_interrupt_state(vcpu);
 	ringvm_vcpu_put(vcpu);
-	preempt_enable();
 	ringvm_fpu_swap(&vcpu->fpu, false);
 	if (!r) {
 		vcpu->userspace_exits++;

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The vCPU file: creation, the shared run pages, the ioctls, and moving the
- * VMCS between host CPUs (VMCLEAR where it was, VMPTRLD where it runs) from
- * preempt notifiers, as the SDM requires for a VMCS that changes CPU.
+ * The vCPU file: creation, the shared run pages, and the ioctls, each
+ * between ringvm_vcpu_load() and ringvm_vcpu_put() (loaded.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,76 +23,6 @@
 #define RINGVM_MAX_MSR_ENTRIES	256
 
 static DEFINE_IDA(vpid_ida);
-static DEFINE_PER_CPU(void *, current_vmcs);
-
-static void vcpu_clear(void *arg)
-{
-	struct ringvm_vcpu *vcpu = arg;
-
-	if (vcpu->cpu != smp_processor_id())
-		return;
-	vmclear(__pa(vcpu->vmcs));
-	if (this_cpu_read(current_vmcs) == vcpu->vmcs)
-		this_cpu_write(current_vmcs, NULL);
-	ringvm_untrack_loaded_vcpu(vcpu);
-	vcpu->cpu = -1;
-	vcpu->launched = false;
-}
-
-void ringvm_vcpu_clear_on_this_cpu(struct ringvm_vcpu *vcpu)
-{
-	vcpu_clear(vcpu);
-}
-
-/* Called with preemption off (ioctl paths or the sched_in notifier). */
-void ringvm_vcpu_load(struct ringvm_vcpu *vcpu)
-{
-	int cpu = smp_processor_id();
-	bool migrated = vcpu->cpu != cpu;
-
-	if (migrated && vcpu->cpu >= 0)
-		smp_call_function_single(vcpu->cpu, vcpu_clear, vcpu, 1);
-
-	if (this_cpu_read(current_vmcs) != vcpu->vmcs) {
-		if (vmptrld(__pa(vcpu->vmcs)))
-			pr_err_ratelimited("VMPTRLD failed for vCPU %u\n", vcpu->id);
-		this_cpu_write(current_vmcs, vcpu->vmcs);
-	}
-	if (migrated) {
-		unsigned long flags;
-
-		local_irq_save(flags);
-		ringvm_track_loaded_vcpu(vcpu);
-		local_irq_restore(flags);
-		vcpu->cpu = cpu;
-		ringvm_vmcs_set_host_percpu(vcpu);
-		/* This CPU may hold stale translations tagged with our VPID. */
-		if (vmx_caps.vpid)
-			invvpid(vmx_caps.invvpid_single ? VMX_VPID_EXTENT_SINGLE_CONTEXT :
-				VMX_VPID_EXTENT_ALL_CONTEXT, vcpu->vpid);
-	}
-}
-
-void ringvm_vcpu_put(struct ringvm_vcpu *vcpu)
-{
-	ringvm_put_guest_msrs(vcpu);
-}
-
-static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
-{
-	ringvm_vcpu_load(container_of(pn, struct ringvm_vcpu, pn));
-}
-
-static void vcpu_sched_out(struct preempt_notifier *pn, struct task_struct *next)
-{
-	ringvm_vcpu_put(container_of(pn, struct ringvm_vcpu, pn));
-}
-
-static struct preempt_ops ringvm_preempt_ops = {
-	.sched_in = vcpu_sched_in,
-	.sched_out = vcpu_sched_out,
-};
-
 static vm_fault_t vcpu_fault(struct vm_fault *vmf)
 {
 	return VM_FAULT_SIGBUS;
@@ -136,7 +65,6 @@ static long vcpu_msrs_ioctl(struct ringvm_vcpu *vcpu, struct ringvm_msrs __user 
 	if (IS_ERR(e))
 		return PTR_ERR(e);
 
-	preempt_disable();
 	ringvm_vcpu_load(vcpu);
 	for (i = 0; i < hdr.nmsrs; i++) {
 		r = set ? ringvm_set_msr(vcpu, e[i].index, e[i].data, true) :
@@ -145,7 +73,6 @@ static long vcpu_msrs_ioctl(struct ringvm_vcpu *vcpu, struct ringvm_msrs __user 
 			break;
 	}
 	ringvm_vcpu_put(vcpu);
-	preempt_enable();
 
 	r = i;
 	if (!set && copy_to_user(um->entries, e, i * sizeof(*e)))
@@ -154,14 +81,15 @@ static long vcpu_msrs_ioctl(struct ringvm_vcpu *vcpu, struct ringvm_msrs __user 
 	return r;
 }
 
-/* Register access needs the VMCS current on this CPU for the whole call. */
+/*
+ * Register access needs the VMCS current; the body may sleep (SET_SREGS
+ * reads PDPTEs from guest memory): the preempt notifier follows the task.
+ */
 #define WITH_VMCS(vcpu, stmt)			\
 	do {					\
-		preempt_disable();		\
 		ringvm_vcpu_load(vcpu);		\
 		stmt;				\
 		ringvm_vcpu_put(vcpu);		\
-		preempt_enable();		\
 	} while (0)
 
 static long vcpu_fpu_ioctl(struct ringvm_vcpu *vcpu, struct ringvm_fpu __user *uf, bool set);
@@ -329,10 +257,7 @@ static const struct file_operations ringvm_vcpu_fops = {
 
 void ringvm_vcpu_destroy(struct ringvm_vcpu *vcpu)
 {
-	int cpu = READ_ONCE(vcpu->cpu);
-
-	if (cpu >= 0)
-		smp_call_function_single(cpu, vcpu_clear, vcpu, 1);
+	ringvm_vcpu_clear(vcpu);
 	fpu_free_guest_fpstate(&vcpu->fpu);
 	if (vcpu->vpid)
 		ida_free(&vpid_ida, vcpu->vpid);
@@ -346,6 +271,7 @@ void ringvm_vcpu_destroy(struct ringvm_vcpu *vcpu)
 int ringvm_vcpu_create(struct ringvm_vm *vm, unsigned long id)
 {
 	struct ringvm_vcpu *vcpu;
+	struct file *file;
 	int r, fd;
 
 	if (id >= RINGVM_MAX_VCPUS)
@@ -356,11 +282,10 @@ int ringvm_vcpu_create(struct ringvm_vm *vm, unsigned long id)
 		return -ENOMEM;
 	vcpu->vm = vm;
 	vcpu->id = id;
-	vcpu->cpu = -1;
 	vcpu->pending_irq = -1;
+	vcpu->xcr0_allowed = XFEATURE_MASK_FP;	/* until SET_CPUID says more */
 	mutex_init(&vcpu->mutex);
-	INIT_LIST_HEAD(&vcpu->loaded_link);
-	preempt_notifier_init(&vcpu->pn, &ringvm_preempt_ops);
+	ringvm_vcpu_loaded_init(vcpu);
 
 	r = -ENOMEM;
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
@@ -378,33 +303,42 @@ int ringvm_vcpu_create(struct ringvm_vm *vm, unsigned long id)
 	}
 	*(u32 *)vcpu->vmcs = vmx_caps.revision_id;
 
-	preempt_disable();
+	/* VMCLEAR initialises a fresh VMCS on any CPU. */
 	vmclear(__pa(vcpu->vmcs));
 	ringvm_vcpu_load(vcpu);
 	r = ringvm_vmcs_init(vcpu);
 	if (!r)
 		ringvm_vcpu_reset_state(vcpu);
-	preempt_enable();
+	ringvm_vcpu_put(vcpu);
 	if (r)
 		goto out_vmcs;
 
-	mutex_lock(&vm->lock);
-	if (vm->vcpus[id]) {
-		mutex_unlock(&vm->lock);
-		r = -EEXIST;
-		goto out_vmcs;
-	}
-	ringvm_vm_get(vm);
-	fd = anon_inode_getfd("ringvm-vcpu", &ringvm_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
-		mutex_unlock(&vm->lock);
-		ringvm_vm_put(vm);
 		r = fd;
 		goto out_vmcs;
 	}
+	mutex_lock(&vm->lock);
+	if (vm->vcpus[id]) {
+		mutex_unlock(&vm->lock);
+		put_unused_fd(fd);
+		r = -EEXIST;
+		goto out_vmcs;
+	}
+	file = anon_inode_getfile("ringvm-vcpu", &ringvm_vcpu_fops, vcpu, O_RDWR);
+	if (IS_ERR(file)) {
+		mutex_unlock(&vm->lock);
+		put_unused_fd(fd);
+		r = PTR_ERR(file);
+		goto out_vmcs;
+	}
+	/* The file's reference; its release drops it. */
+	ringvm_vm_get(vm);
 	vm->vcpus[id] = vcpu;
 	vm->nr_vcpus++;
 	mutex_unlock(&vm->lock);
+	/* Published last: a close() from another thread may free @vcpu at once. */
+	fd_install(fd, file);
 	return fd;
 
 out_vmcs:

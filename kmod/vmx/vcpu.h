@@ -66,6 +66,7 @@ struct ringvm_vcpu {
 	bool launched;
 	struct list_head loaded_link;	/* per-CPU list, hardware.c */
 	u16 vpid;
+	bool flush_tlb;			/* INVVPID before the next entry (regs.c) */
 	struct preempt_notifier pn;
 
 	/* Guest state the VMCS does not hold. */
@@ -74,10 +75,11 @@ struct ringvm_vcpu {
 	u64 cr2;
 	u64 dr[4], dr6, dr7;		/* shadowed: MOV DR always exits */
 	u64 xcr0;
+	u64 xcr0_allowed;		/* by the guest's CPUID leaf 0xD (cpuid.c) */
 	struct ringvm_user_msrs guest_msrs;
 	struct ringvm_user_msrs host_msrs;
-	bool guest_msrs_loaded;
-	u64 misc_enable, apic_base, tsc_offset;
+	bool guest_state_loaded;	/* guest's syscall MSRs on this CPU (loaded.c) */
+	u64 misc_enable, apic_base, tsc_offset, tsc_adjust;
 	u64 mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
 	struct fpu_guest fpu;
 
@@ -105,8 +107,9 @@ struct ringvm_vcpu {
 	struct ringvm_mmio_completion mmio;
 	u8 insn_len;			/* of the instruction userspace is finishing */
 
-	/* Host state saved at entry, restored lazily at put. */
-	u16 host_ds, host_es, host_fs_sel, host_gs_sel;
+	/* Host state saved at entry, restored lazily at put (loaded.c). */
+	u16 host_ds, host_es, host_fs_sel, host_gs_sel, host_ldt_sel;
+	u64 host_fs_base;		/* as in the VMCS host field */
 	unsigned long host_cr3, host_cr4;
 	u64 host_debugctl;
 
@@ -117,12 +120,23 @@ struct ringvm_vcpu {
 int ringvm_vcpu_create(struct ringvm_vm *vm, unsigned long id);
 void ringvm_vcpu_destroy(struct ringvm_vcpu *vcpu);
 
+/* loaded.c: where the vCPU is loaded, and the host state switched around it. */
+void ringvm_vcpu_loaded_init(struct ringvm_vcpu *vcpu);
 /* VMCLEAR on this CPU because it leaves VMX operation (hardware.c). */
 void ringvm_vcpu_clear_on_this_cpu(struct ringvm_vcpu *vcpu);
-
-/* Make the VMCS current on this CPU (preemption off); load/put host state. */
+/* VMCLEAR wherever the VMCS is current. */
+void ringvm_vcpu_clear(struct ringvm_vcpu *vcpu);
+/*
+ * Between load and put (both from preemptible context) the VMCS is current
+ * on whatever CPU the task runs on: the preempt notifier follows it.
+ */
 void ringvm_vcpu_load(struct ringvm_vcpu *vcpu);
 void ringvm_vcpu_put(struct ringvm_vcpu *vcpu);
+/* IRQs off, before VM entry: the guest's syscall MSRs, this task's FS/GS. */
+void ringvm_prepare_switch_to_guest(struct ringvm_vcpu *vcpu);
+/* STAR, LSTAR, CSTAR, SFMASK, KERNEL_GS_BASE, TSC_AUX, with preemption off. */
+u64 ringvm_read_user_msr(struct ringvm_vcpu *vcpu, u32 index, u64 *shadow);
+void ringvm_write_user_msr(struct ringvm_vcpu *vcpu, u32 index, u64 *shadow, u64 data);
 
 /* vmcs_setup.c */
 int ringvm_vmcs_init(struct ringvm_vcpu *vcpu);
@@ -144,8 +158,6 @@ void ringvm_skip_insn(struct ringvm_vcpu *vcpu, unsigned int len);
 /* run.c */
 int ringvm_vcpu_run(struct ringvm_vcpu *vcpu);
 void ringvm_queue_exception(struct ringvm_vcpu *vcpu, u8 vector, bool has_error, u32 error);
-void ringvm_load_guest_msrs(struct ringvm_vcpu *vcpu);
-void ringvm_put_guest_msrs(struct ringvm_vcpu *vcpu);
 
 /* exits.c: > 0 re-enter, 0 exit to userspace (run filled in), < 0 error */
 int ringvm_handle_exit(struct ringvm_vcpu *vcpu, u32 exit_reason);
@@ -162,6 +174,7 @@ int ringvm_get_supported_cpuid(struct ringvm_cpuid __user *uc);
 int ringvm_set_cpuid(struct ringvm_vcpu *vcpu, struct ringvm_cpuid __user *uc);
 int ringvm_get_cpuid(struct ringvm_vcpu *vcpu, struct ringvm_cpuid __user *uc);
 void ringvm_emulate_cpuid(struct ringvm_vcpu *vcpu);
+bool ringvm_xcr0_valid(struct ringvm_vcpu *vcpu, u64 xcr0);
 
 /* Shared, read-only after load. */
 extern u64 ringvm_host_xcr0;

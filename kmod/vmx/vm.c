@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/sched/mm.h>
@@ -104,6 +105,7 @@ static const struct file_operations ringvm_vm_fops = {
 int ringvm_vm_create(unsigned long type)
 {
 	struct ringvm_vm *vm;
+	struct file *file;
 	int r, fd;
 
 	if (type)
@@ -131,24 +133,37 @@ int ringvm_vm_create(unsigned long type)
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 	vm->pid = task_tgid_nr(current);
+	vm->uid = current_euid();
 	r = ringvm_mmu_notifier_register(vm);
 	if (r)
 		goto out_mm;
 
-	/* The file pins the module (fops.owner) until its release has run. */
-	fd = anon_inode_getfd("ringvm-vm", &ringvm_vm_fops, vm, O_RDWR | O_CLOEXEC);
+	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
-		ringvm_mmu_notifier_unregister(vm);
 		r = fd;
-		goto out_mm;
+		goto out_notifier;
+	}
+	/* The file pins the module (fops.owner) until its release has run. */
+	file = anon_inode_getfile("ringvm-vm", &ringvm_vm_fops, vm, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		r = PTR_ERR(file);
+		goto out_notifier;
 	}
 
 	mutex_lock(&ringvm_vm_list_lock);
 	vm->id = ++next_vm_id;
 	list_add_tail(&vm->link, &ringvm_vm_list);
 	mutex_unlock(&ringvm_vm_list_lock);
+	/*
+	 * Published last: once the fd is in the table another thread can
+	 * close it and free the VM, so nothing may touch @vm after this.
+	 */
+	fd_install(fd, file);
 	return fd;
 
+out_notifier:
+	ringvm_mmu_notifier_unregister(vm);
 out_mm:
 	mmdrop(vm->mm);
 	ringvm_ept_destroy(vm);

@@ -11,6 +11,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/ringvm.h>
 
 #define RINGVM_MAX_VCPUS	16
@@ -31,6 +32,7 @@ struct ringvm_vm {
 	struct kref kref;
 	struct mm_struct *mm;		/* the creator's; slots are addresses in it */
 	pid_t pid;
+	kuid_t uid;			/* the creator's euid: whose VM netlink shows */
 	struct list_head link;		/* vm_list */
 	unsigned int id;
 

@@ -9,6 +9,7 @@
 #include <asm/segment.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/trapnr.h>
 #include <asm/vmx.h>
 
 #include "capabilities.h"
@@ -55,6 +56,7 @@ static void vmcs_set_host_constant(void)
 	vmcs_write(HOST_SS_SELECTOR, __KERNEL_DS);
 	vmcs_write(HOST_DS_SELECTOR, __KERNEL_DS);
 	vmcs_write(HOST_ES_SELECTOR, __KERNEL_DS);
+	/* FS/GS selectors and FS base are the running task's: loaded.c sets them. */
 	vmcs_write(HOST_FS_SELECTOR, 0);
 	vmcs_write(HOST_GS_SELECTOR, 0);
 	vmcs_write(HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
@@ -67,8 +69,6 @@ static void vmcs_set_host_constant(void)
 	vmcs_write(HOST_IA32_SYSENTER_CS, lo);
 	rdmsrl(MSR_IA32_SYSENTER_EIP, v);
 	vmcs_write(HOST_IA32_SYSENTER_EIP, v);
-	rdmsrl(MSR_FS_BASE, v);
-	vmcs_write(HOST_FS_BASE, v);
 	rdmsrl(MSR_EFER, v);
 	vmcs_write(HOST_IA32_EFER, v);
 	rdmsrl(MSR_IA32_CR_PAT, v);
@@ -82,7 +82,13 @@ int ringvm_vmcs_init(struct ringvm_vcpu *vcpu)
 	vmcs_write(SECONDARY_VM_EXEC_CONTROL, vmx_caps.proc2);
 	vmcs_write(VM_EXIT_CONTROLS, vmx_caps.exit);
 	vmcs_write(VM_ENTRY_CONTROLS, vmx_caps.entry);
-	vmcs_write(EXCEPTION_BITMAP, 0);
+	/*
+	 * #MC is the host's (its handler must run, MCIP must be cleared);
+	 * #AC is reflected by hand, so that a split-lock #AC of the host's
+	 * detection never reaches the guest and #AC-during-#AC loops through
+	 * the host instead of hanging the CPU in microcode (CVE-2015-5307).
+	 */
+	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_MC) | BIT(X86_TRAP_AC));
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);

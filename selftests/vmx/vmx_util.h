@@ -255,6 +255,30 @@ static inline int rv_long_mode(struct rv_vm *vm, int i, uint64_t entry)
 	return rv_set_rip_rsp(vm, i, entry, RV_STACK);
 }
 
+/* A present, DPL 0, 64-bit interrupt gate for @vector to @handler (code selector 0x18). */
+static inline void rv_idt_gate(struct rv_vm *vm, int vector, uint64_t handler)
+{
+	uint32_t *g = (uint32_t *)(vm->mem + RV_IDT + vector * 16);
+
+	g[0] = (handler & 0xffff) | (0x18 << 16);
+	g[1] = (handler & 0xffff0000) | 0x8e00;
+	g[2] = handler >> 32;
+	g[3] = 0;
+}
+
+/* rv_long_mode() with a full 256-entry IDT at RV_IDT (gates set by rv_idt_gate). */
+static inline int rv_long_mode_idt(struct rv_vm *vm, int i, uint64_t entry)
+{
+	struct ringvm_sregs sr;
+
+	if (rv_long_mode(vm, i, entry))
+		return -1;
+	if (ioctl(vm->vcpu[i], RINGVM_GET_SREGS, &sr))
+		return -1;
+	sr.idt.limit = 256 * 16 - 1;
+	return ioctl(vm->vcpu[i], RINGVM_SET_SREGS, &sr);
+}
+
 /* RINGVM_RUN; returns the exit reason, or -errno when the ioctl failed. */
 static inline int rv_run(struct rv_vm *vm, int i)
 {
