@@ -4,7 +4,7 @@
 #
 # unit : ctest (GoogleTest cases, checkpatch per kernel file, runner self-tests)
 # qemu : the QEMU/TCG host, once per Debian kernel (6.1 and 6.12)
-# bochs: the Bochs host (VMX + EPT), 6.1
+# bochs: the Bochs hosts (VMX + EPT), 6.1: one CPU, and two CPUs beside it
 #
 # The Bochs host boots for minutes on one core; under "all" it starts first,
 # in the background, and its verdict is reported after the QEMU hosts'.
@@ -88,23 +88,34 @@ run_qemu() {
 	done
 }
 
-bochs_pid=''
+bochs_pids=()
 start_bochs() {
 	# The e2e suites boot Debian's vmlinuz with the CLI: both go in with the tree.
 	local extra=$build/testhost-extra/e2e
 	bash "$top/selftests/e2e/make-extra.sh" "$extra" "$build/userspace/ringvm" \
 		"$build/kernels/$KABI_61/boot/vmlinuz-$KABI_61"
-	# Every VMX suite and two nested Linux boots in one boot: ~12 minutes
-	# on a 2-core machine; the bound leaves room for a loaded one.
+	# Two Bochs hosts side by side, one core each: every VMX suite and two
+	# nested Linux boots on one CPU; the suites that need two host CPUs
+	# (vCPU migration, creation races) on a two-CPU host. The bounds leave
+	# room for a loaded machine.
 	testhost "bochs-$KABI_61" bochs "$KABI_61" bochs.plan --extra "$extra" --timeout 2700 \
 		>"$results/bochs.out" 2>&1 &
-	bochs_pid=$!
+	bochs_pids+=($!)
+	testhost "bochs-smp-$KABI_61" bochs "$KABI_61" bochs-smp.plan --cpus 2 --timeout 2700 \
+		>"$results/bochs-smp.out" 2>&1 &
+	bochs_pids+=($!)
 }
 finish_bochs() {
+	local pid
+	for pid in "${bochs_pids[@]}"; do
+		wait "$pid"
+	done
 	echo "== Bochs host (VMX + EPT), kernel $KABI_61"
-	[ -n "$bochs_pid" ] && wait "$bochs_pid"
 	cat "$results/bochs.out"
 	collect "bochs-$KABI_61"
+	echo "== Bochs host with two CPUs, kernel $KABI_61"
+	cat "$results/bochs-smp.out"
+	collect "bochs-smp-$KABI_61"
 }
 
 case "$what" in
