@@ -15,7 +15,8 @@
 #
 # Writes build/debug-kernel.mk: KABI_DEBUG (the kernel release) and
 # KDIR_DEBUG (the build tree, for Kbuild M=...).
-# DEBUG_KERNEL_JOBS (default: nproc) sets make -j; the build runs at nice 15.
+# DEBUG_KERNEL_JOBS (default: nproc) sets make -j, DEBUG_KERNEL_NICE (default
+# 15) its nice level: a build machine shared with running test hosts.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +24,7 @@ build=$top/build
 fragment=$top/scripts/debug-kernel.config
 tarball=/usr/src/linux-source-6.1.tar.xz
 jobs=${DEBUG_KERNEL_JOBS:-$(nproc)}
+niceness=${DEBUG_KERNEL_NICE:-15}
 
 die() { echo "ringvm debug-kernel: $*" >&2; exit 1; }
 say() { echo "ringvm debug-kernel: $*"; }
@@ -80,7 +82,7 @@ build_kernel() {
 	[ -f "$dir/.configured" ] || configure
 	local t0=$SECONDS
 	say "building bzImage and modules with -j$jobs (log: ${dir#"$top"/}/build.log); about an hour on 2 cores"
-	nice -n 15 make -C "$src" -j"$jobs" bzImage modules >"$dir/build.log" 2>&1 ||
+	nice -n "$niceness" make -C "$src" -j"$jobs" bzImage modules >"$dir/build.log" 2>&1 ||
 		{ grep -E 'error|Error' "$dir/build.log" | head -n 20 >&2; die "kernel build failed (log: $dir/build.log)"; }
 	echo "$((SECONDS - t0))" >"$dir/build-seconds"
 	touch "$dir/.built"
