@@ -19,15 +19,18 @@ debug_findings() {
 		FILENAME ~ /tests.log$/ && /^RINGVM-DMESG-BEGIN/ { dm = 1; next }
 		FILENAME ~ /tests.log$/ && /^RINGVM-DMESG-END/ { dm = 0; next }
 		FILENAME ~ /tests.log$/ && !dm { next }
+		FNR == 1 { left = 0 }
 		{ sub(/\r$/, "") }
-		left > 0 { print "    " $0; left--; next }
 		$0 ~ re && $0 !~ /Call Trace/ {
 			k = $0; sub(/^\[ *[0-9.]+\] */, "", k)
+			left = 0
 			if (k in seen) next
 			seen[k] = 1
 			print "== " host ": " k
-			left = 14
-		}' "$build/testhost/$n/console.log" "$build/testhost/$n/tests.log"
+			left = 24
+			next
+		}
+		left > 0 { print "    " $0; left--; next }' "$build/testhost/$n/console.log" "$build/testhost/$n/tests.log"
 	done
 }
 
