@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # The debug-kernel part of check.sh (sourced by it: uses testhost, collect,
 # cli_extra, add). make check-debug runs scripts/debug-kernel.sh first.
 #
