@@ -28,7 +28,7 @@ debug_findings() {
 			if (k in seen) next
 			seen[k] = 1
 			print "== " host ": " k
-			left = 24
+			left = 40
 			next
 		}
 		left > 0 { print "    " $0; left--; next }' "$build/testhost/$n/console.log" "$build/testhost/$n/tests.log"
