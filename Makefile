@@ -5,6 +5,8 @@
 #   make check-unit   userspace GoogleTest suite, checkpatch, runner self-tests
 #   make check-qemu   QEMU/TCG host suites on the 6.1 and 6.12 kernels
 #   make check-bochs  Bochs (VMX + EPT) host suites on the 6.1 kernel
+#   make check-debug  both hosts' suites on a KASAN/lockdep/UBSAN 6.1 kernel
+#                     (built once into build/debug-kernel/, ~1 h; not in check)
 #   make demo         boot the Bochs host and a Linux guest on ringvm.ko inside it
 #   make bench        Bochs: VM-exit costs of ringvm.ko beside kvm-intel
 #   make coverage     userspace line coverage (gcov) under the unit tests
@@ -29,7 +31,7 @@ CMAKE_BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
 .PHONY: all deps modules modules-all userspace selftests check check-unit \
-	check-qemu check-bochs demo bench checkpatch coverage clean distclean
+	check-qemu check-bochs check-debug demo bench checkpatch coverage clean distclean
 
 all: modules userspace selftests
 
@@ -69,6 +71,12 @@ check-qemu: modules-all userspace selftests
 
 check-bochs: modules userspace selftests
 	@bash scripts/check.sh bochs
+
+# Our own 6.1 build with the kernel's bug detectors, cached by its config;
+# the modules are built against it by check.sh.
+check-debug: deps userspace selftests
+	@bash scripts/debug-kernel.sh
+	@bash scripts/check.sh debug
 
 # A separate instrumented build, so the normal one stays optimised.
 coverage: deps

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs the test suites and ends with one line "N passed, N failed".
-#   check.sh all|unit|qemu|bochs
+#   check.sh all|unit|qemu|bochs|debug
 #
 # unit : ctest (GoogleTest cases, checkpatch per kernel file, runner self-tests)
 # qemu : the QEMU/TCG host, once per Debian kernel (6.1 and 6.12)
 # bochs: the Bochs hosts (VMX + EPT), 6.1: one CPU, and two CPUs beside it
+# debug: both hosts on the debug kernel of scripts/debug-kernel.sh (KASAN,
+#        lockdep, ...); not part of "all" (see check_debug.sh)
 #
 # The Bochs host boots for minutes on one core; under "all" it starts first,
 # in the background, and its verdict is reported after the QEMU hosts'.
@@ -122,6 +124,11 @@ case "$what" in
 unit) run_unit ;;
 qemu) run_qemu ;;
 bochs) start_bochs; finish_bochs ;;
+debug)
+	# shellcheck source=scripts/check_debug.sh
+	. "$top/scripts/check_debug.sh"
+	run_debug
+	;;
 all)
 	start_bochs
 	run_unit

@@ -66,6 +66,7 @@ packages() {
 	flex
 	bison
 	libelf-dev
+	libssl-dev
 	bochs
 	bochsbios
 	bochs-term

@@ -58,8 +58,15 @@ function end_suite(why) {
 	suite = ""
 }
 
+# The debug kernel's detectors (make check-debug): most of their reports start
+# with BUG: or WARNING:, these are the ones that may not, or whose first
+# line is the one worth quoting (list corruption prints before its WARNING).
+function debug_report(line) {
+	return line ~ /(UBSAN:|KASAN:|KFENCE:|ODEBUG:|list_(add|del) corruption|possible (circular|recursive) locking|inconsistent lock state|sleeping function called from invalid context)/
+}
+
 function kernel_trouble(line) {
-	return line ~ /(BUG:|WARNING:|Oops|general protection fault|Call Trace)/
+	return line ~ /(BUG:|WARNING:|Oops|general protection fault|Call Trace)/ || debug_report(line)
 }
 
 BEGIN {

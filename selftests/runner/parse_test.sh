@@ -25,7 +25,6 @@ expect() {
 	local name=$1 want=$2
 	printf '%s\n' "$3" >"$tmp/tests.log"
 	printf '%s\n' "$4" >"$tmp/console.log"
-	local got
 	got=$(awk -v host=t -v guards_file="$here/guards" -f "$here/parse.awk" "$tmp/tests.log" "$tmp/console.log")
 	if [ "$(tail -n 1 <<<"$got")" = "$want" ]; then
 		echo "ok   $name"
@@ -156,6 +155,35 @@ not ok 1 global.host_has_vmx
 ok 2 global.api_version
 RINGVM-SUITE-END vmx/module_test rc=1
 $tail_ok" ""
+
+# The debug kernel's reports (make check-debug), first lines as 6.1 prints
+# them: each alone fails the run, and the verdict quotes it.
+expect_report() { # NAME LINE
+	expect "debug-$1" "RESULT 2 1 0" "RINGVM-HOST-UP 6.1
+$good_suite
+$tail_ok" "[   4.0] $2"
+	if ! grep -qF "kernel reported trouble: [   4.0] $2" <<<"$got"; then
+		echo "FAIL debug-$1: the verdict does not quote the report"
+		fails=$((fails + 1))
+	fi
+}
+expect_report kasan "BUG: KASAN: slab-out-of-bounds in vq_drain+0x1a/0x80 [ringvm_vhost]"
+expect_report kfence "BUG: KFENCE: use-after-free read in rv_dma_unmap+0x2c/0x90 [ringvm_vfio]"
+expect_report lockdep-circular "WARNING: possible circular locking dependency detected"
+expect_report lockdep-recursive "WARNING: possible recursive locking detected"
+expect_report lockdep-inconsistent "WARNING: inconsistent lock state"
+expect_report might-sleep "BUG: sleeping function called from invalid context at mm/gup.c:1205"
+expect_report ubsan "UBSAN: array-index-out-of-bounds in kmod/vmx/exits.c:42:9"
+expect_report list-add "list_add corruption. prev->next should be next (ffff888003a1c0f0), but was 0000000000000000. (prev=ffff888003a1c0f0)."
+expect_report list-del "list_del corruption, ffff888003a1c0f0->next is LIST_POISON1 (dead000000000100)"
+expect_report odebug "ODEBUG: free active (active state 0) object: ffff888003a1c000 object type: timer_list hint: rv_timer_fn+0x0/0x40 [ringvm]"
+
+expect ubsan-in-dmesg-dump "RESULT 2 1 0" "RINGVM-HOST-UP 6.1
+$good_suite
+RINGVM-DMESG-BEGIN
+[    3.0] UBSAN: array-index-out-of-bounds in kmod/vhost/vq.c:88:12
+RINGVM-DMESG-END
+RINGVM-DONE" ""
 
 [ "$fails" = 0 ] && echo "parse.awk: all cases pass" || echo "parse.awk: $fails cases failed"
 [ "$fails" = 0 ]
