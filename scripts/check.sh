@@ -100,10 +100,10 @@ start_bochs() {
 	# nested Linux boots on one CPU; the suites that need two host CPUs
 	# (vCPU migration, creation races) on a two-CPU host. The bounds leave
 	# room for a loaded machine.
-	testhost "bochs-$KABI_61" bochs "$KABI_61" bochs.plan --extra "$extra" --timeout 2700 \
+	testhost "bochs-$KABI_61" bochs "$KABI_61" bochs.plan --extra "$extra" --timeout 3600 \
 		>"$results/bochs.out" 2>&1 &
 	bochs_pids+=($!)
-	testhost "bochs-smp-$KABI_61" bochs "$KABI_61" bochs-smp.plan --cpus 2 --timeout 2700 \
+	testhost "bochs-smp-$KABI_61" bochs "$KABI_61" bochs-smp.plan --cpus 2 --timeout 3600 \
 		>"$results/bochs-smp.out" 2>&1 &
 	bochs_pids+=($!)
 }
