@@ -9,6 +9,7 @@
 
 #include <linux/kernel.h>
 #include <asm/msr.h>
+#include <asm/page.h>
 #include <asm/vmx.h>
 
 #include "capabilities.h"
