@@ -347,9 +347,15 @@ static void write_data(struct rv_8259 *c, u8 val)
 	}
 }
 
+/* The chip a port belongs to: the slave's command/data ports and ELCR2. */
+static struct rv_8259 *port_chip(struct rv_pic *pic, unsigned int port)
+{
+	return &pic->chip[port >= PIC_SLAVE_CMD && port != PIC_ELCR1];
+}
+
 int rv_pic_pio_write(struct rv_pic *pic, unsigned int port, u8 val)
 {
-	struct rv_8259 *c = &pic->chip[port >= PIC_SLAVE_CMD && port != PIC_ELCR1];
+	struct rv_8259 *c = port_chip(pic, port);
 	bool old;
 
 	if (!rv_pic_port(port))
@@ -383,7 +389,7 @@ static u8 poll(struct rv_pic *pic, struct rv_8259 *c)
 
 int rv_pic_pio_read(struct rv_pic *pic, unsigned int port, u8 *val)
 {
-	struct rv_8259 *c = &pic->chip[port >= PIC_SLAVE_CMD && port != PIC_ELCR1];
+	struct rv_8259 *c = port_chip(pic, port);
 	bool old;
 
 	if (!rv_pic_port(port))
