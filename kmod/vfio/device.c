@@ -150,6 +150,8 @@ int rvfio_reset_device(struct rvfio_dev *rdev)
 {
 	int kind;
 
+	/* Interrupts set up before the reset would be stale after it (ioctl and FLR alike). */
+	rvfio_irqs_off(rdev);
 	down_write(&rdev->memory_lock);
 	rdev->bars_enabled = false;
 	if (rdev->mapping)
@@ -393,8 +395,6 @@ static long rvfio_ioctl_locked(struct rvfio_dev *rdev, unsigned int ioctl,
 	case RINGVM_VFIO_RESET:
 		if (arg)
 			return -EINVAL;
-		/* Interrupts set up before the reset would be stale after it. */
-		rvfio_irqs_off(rdev);
 		return rvfio_reset_device(rdev);
 	case RINGVM_VFIO_SET_REQ_EVENTFD:
 		return rvfio_set_req_eventfd(rdev, u->fd);
