@@ -3,8 +3,9 @@
 # cli_extra, add). make check-debug runs scripts/debug-kernel.sh first.
 #
 # Builds our modules against the debug kernel's tree, then boots it in the
-# QEMU host (qemu.plan) and the Bochs host (bochs.plan without the Linux-guest
-# e2e boots, unless RINGVM_DEBUG_E2E=1) at the same time. Any detector report
+# QEMU host (qemu.plan), the Bochs host (bochs.plan without the Linux-guest
+# e2e boots, unless RINGVM_DEBUG_E2E=1) and the two-CPU Bochs host
+# (bochs-smp.plan: the teardown and cross-CPU races) at the same time. Any detector report
 # fails the run through parse.awk; every report's first lines are gathered
 # into build/debug-findings.txt.
 
@@ -60,15 +61,22 @@ run_debug() {
 	bash "$top/selftests/runner/testhost.sh" --name "bochs-$abi" --host bochs --abi "$abi" \
 		--plan "$plans/bochs.plan" --extra "$e2e" --timeout 5400 >"$results/bochs-debug.out" 2>&1 &
 	local bochs=$!
+	bash "$top/selftests/runner/testhost.sh" --name "bochs-smp-$abi" --host bochs --abi "$abi" \
+		--plan "$top/selftests/runner/plans/bochs-smp.plan" --cpus 2 --timeout 5400 \
+		>"$results/bochs-smp-debug.out" 2>&1 &
+	local smp=$!
 	bash "$top/selftests/runner/testhost.sh" --name "qemu-$abi" --host qemu --abi "$abi" \
 		--plan "$plans/qemu.plan" --extra "$extra" --timeout 2400
 	collect "qemu-$abi"
 	wait "$bochs"
 	cat "$results/bochs-debug.out"
 	collect "bochs-$abi"
+	wait "$smp"
+	cat "$results/bochs-smp-debug.out"
+	collect "bochs-smp-$abi"
 
 	local f=$build/debug-findings.txt
-	debug_findings "qemu-$abi" "bochs-$abi" >"$f"
+	debug_findings "qemu-$abi" "bochs-$abi" "bochs-smp-$abi" >"$f"
 	if [ -s "$f" ]; then
 		echo "== debug-kernel reports ($(grep -c '^== ' "$f"); all in ${f#"$top"/}):"
 		grep '^== ' "$f"

@@ -138,6 +138,143 @@ struct ringvm_interrupt {
 	__u32 irq;	/* vector 32..255 */
 };
 
+/*
+ * ---- the in-kernel irqchip (RINGVM_CREATE_IRQCHIP) ----
+ *
+ * KVM's layouts and meanings, field for field, so that one VMM backend can
+ * drive both (Documentation/ringvm-api.rst).
+ */
+
+/* RINGVM_IRQ_LINE / RINGVM_IRQ_LINE_STATUS: @irq is a GSI. */
+struct ringvm_irq_level {
+	union {
+		__u32 irq;
+		__s32 status;	/* out: >0 delivered, 0 coalesced, -1 masked */
+	};
+	__u32 level;
+};
+
+#define RINGVM_IRQCHIP_PIC_MASTER	0
+#define RINGVM_IRQCHIP_PIC_SLAVE	1
+#define RINGVM_IRQCHIP_IOAPIC		2
+#define RINGVM_IOAPIC_NUM_PINS		24
+
+struct ringvm_pic_state {
+	__u8 last_irr;		/* input levels, for edge detection */
+	__u8 irr;
+	__u8 imr;
+	__u8 isr;
+	__u8 priority_add;	/* the input with the highest priority */
+	__u8 irq_base;
+	__u8 read_reg_select;
+	__u8 poll;
+	__u8 special_mask;
+	__u8 init_state;
+	__u8 auto_eoi;
+	__u8 rotate_on_auto_eoi;
+	__u8 special_fully_nested_mode;
+	__u8 init4;
+	__u8 elcr;
+	__u8 elcr_mask;
+};
+
+struct ringvm_ioapic_state {
+	__u64 base_address;
+	__u32 ioregsel;
+	__u32 id;
+	__u32 irr;		/* input levels */
+	__u32 pad;
+	__u64 redirtbl[RINGVM_IOAPIC_NUM_PINS];
+};
+
+struct ringvm_irqchip {
+	__u32 chip_id;		/* RINGVM_IRQCHIP_* */
+	__u32 pad;
+	union {
+		char dummy[512];
+		struct ringvm_pic_state pic;
+		struct ringvm_ioapic_state ioapic;
+	} chip;
+};
+
+/* RINGVM_GET/SET_LAPIC: the first 1 KiB of the APIC page, xAPIC layout. */
+#define RINGVM_APIC_REG_SIZE		0x400
+struct ringvm_lapic_state {
+	char regs[RINGVM_APIC_REG_SIZE];
+};
+
+/* RINGVM_SET_GSI_ROUTING replaces the whole table. */
+#define RINGVM_IRQ_ROUTING_IRQCHIP	1
+#define RINGVM_IRQ_ROUTING_MSI		2
+#define RINGVM_MAX_IRQ_ROUTES		1024	/* and GSIs 0..1023 */
+
+struct ringvm_irq_routing_irqchip {
+	__u32 irqchip;		/* RINGVM_IRQCHIP_* */
+	__u32 pin;
+};
+
+struct ringvm_irq_routing_msi {
+	__u32 address_lo;
+	__u32 address_hi;
+	__u32 data;
+	__u32 pad;
+};
+
+struct ringvm_irq_routing_entry {
+	__u32 gsi;
+	__u32 type;		/* RINGVM_IRQ_ROUTING_* */
+	__u32 flags;		/* must be 0 */
+	__u32 pad;
+	union {
+		struct ringvm_irq_routing_irqchip irqchip;
+		struct ringvm_irq_routing_msi msi;
+		__u32 pad[8];
+	} u;
+};
+
+struct ringvm_irq_routing {
+	__u32 nr;
+	__u32 flags;		/* must be 0 */
+	struct ringvm_irq_routing_entry entries[];
+};
+
+/*
+ * RINGVM_IRQFD: a signal on @fd raises @gsi (an edge: assert, de-assert).
+ * With RESAMPLE the line stays asserted until the guest EOIs it; then
+ * @resamplefd is signalled and the line lowered, so the source can look
+ * again (a level-triggered INTx).
+ */
+#define RINGVM_IRQFD_FLAG_DEASSIGN	(1 << 0)
+#define RINGVM_IRQFD_FLAG_RESAMPLE	(1 << 1)
+
+struct ringvm_irqfd {
+	__u32 fd;
+	__u32 gsi;
+	__u32 flags;
+	__u32 resamplefd;
+	__u8 pad[16];
+};
+
+/* RINGVM_SIGNAL_MSI: inject one MSI without a route. */
+struct ringvm_msi {
+	__u32 address_lo;
+	__u32 address_hi;
+	__u32 data;
+	__u32 flags;		/* must be 0 */
+	__u32 devid;		/* must be 0 */
+	__u8 pad[12];
+};
+
+#define RINGVM_MP_STATE_RUNNABLE	0
+#define RINGVM_MP_STATE_UNINITIALIZED	1
+#define RINGVM_MP_STATE_INIT_RECEIVED	2
+#define RINGVM_MP_STATE_HALTED		3
+#define RINGVM_MP_STATE_SIPI_RECEIVED	4
+
+struct ringvm_mp_state {
+	__u32 mp_state;
+};
+
 /* ---- the run structure, mmap'd from the vCPU fd at offset 0 ---- */
 
 #define RINGVM_EXIT_UNKNOWN		0
@@ -230,6 +367,14 @@ struct ringvm_run {
 #define RINGVM_CAP_MAX_VCPU_ID		7
 #define RINGVM_CAP_IOEVENTFD		8	/* returns the ioeventfd limit per VM */
 #define RINGVM_CAP_DEVICE_MEMORY	9	/* slots may map VM_IO/VM_PFNMAP memory */
+#define RINGVM_CAP_IRQCHIP		10	/* RINGVM_CREATE_IRQCHIP and its ioctls */
+#define RINGVM_CAP_IRQ_ROUTING		11	/* returns RINGVM_MAX_IRQ_ROUTES */
+#define RINGVM_CAP_IRQ_INJECT_STATUS	12	/* RINGVM_IRQ_LINE_STATUS */
+#define RINGVM_CAP_IRQFD		13
+#define RINGVM_CAP_IRQFD_RESAMPLE	14
+#define RINGVM_CAP_SIGNAL_MSI		15
+#define RINGVM_CAP_MP_STATE		16
+#define RINGVM_CAP_APICV		17	/* 1: APIC virtualization in use */
 
 /*
  * RINGVM_IOEVENTFD: a guest MMIO write of @len bytes at @addr (and, with
@@ -261,7 +406,15 @@ struct ringvm_ioeventfd {
 /* ---- VM ioctls ---- */
 #define RINGVM_CREATE_VCPU		_IO(RINGVMIO, 0x41)
 #define RINGVM_SET_USER_MEMORY_REGION	_IOW(RINGVMIO, 0x46, struct ringvm_userspace_memory_region)
+#define RINGVM_CREATE_IRQCHIP		_IO(RINGVMIO, 0x60)
+#define RINGVM_IRQ_LINE			_IOW(RINGVMIO, 0x61, struct ringvm_irq_level)
+#define RINGVM_GET_IRQCHIP		_IOWR(RINGVMIO, 0x62, struct ringvm_irqchip)
+#define RINGVM_SET_IRQCHIP		_IOR(RINGVMIO, 0x63, struct ringvm_irqchip)
+#define RINGVM_IRQ_LINE_STATUS		_IOWR(RINGVMIO, 0x67, struct ringvm_irq_level)
+#define RINGVM_SET_GSI_ROUTING		_IOW(RINGVMIO, 0x6a, struct ringvm_irq_routing)
+#define RINGVM_IRQFD			_IOW(RINGVMIO, 0x76, struct ringvm_irqfd)
 #define RINGVM_IOEVENTFD		_IOW(RINGVMIO, 0x79, struct ringvm_ioeventfd)
+#define RINGVM_SIGNAL_MSI		_IOW(RINGVMIO, 0xa5, struct ringvm_msi)
 
 /* ---- vCPU ioctls ---- */
 #define RINGVM_RUN			_IO(RINGVMIO, 0x80)
@@ -276,6 +429,10 @@ struct ringvm_ioeventfd {
 #define RINGVM_SET_FPU			_IOW(RINGVMIO, 0x8d, struct ringvm_fpu)
 #define RINGVM_SET_CPUID		_IOW(RINGVMIO, 0x90, struct ringvm_cpuid)
 #define RINGVM_GET_CPUID		_IOWR(RINGVMIO, 0x91, struct ringvm_cpuid)
+#define RINGVM_GET_LAPIC		_IOR(RINGVMIO, 0x8e, struct ringvm_lapic_state)
+#define RINGVM_SET_LAPIC		_IOW(RINGVMIO, 0x8f, struct ringvm_lapic_state)
+#define RINGVM_GET_MP_STATE		_IOR(RINGVMIO, 0x98, struct ringvm_mp_state)
+#define RINGVM_SET_MP_STATE		_IOW(RINGVMIO, 0x99, struct ringvm_mp_state)
 
 /* ---- generic netlink family "ringvm": VMs and their exit counters ---- */
 
