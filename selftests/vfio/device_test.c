@@ -467,7 +467,7 @@ static void *open_loop(void *arg)
 	return NULL;
 }
 
-TEST_F_TIMEOUT(device, release_remove_open_race, 600)
+TEST_F_TIMEOUT(device, release_remove_open_race, 1800)
 {
 	struct opener o = { .bdf = self->bdf }, o2 = { .bdf = self->bdf };
 	long lck, pinned;
