@@ -53,25 +53,38 @@ static int rvfio_reset(struct rvfio_dev *rdev)
 	return kind;
 }
 
+struct rvfio_group_walk {
+	struct iommu_group *group;
+	bool outside;
+};
+
+/* pci_walk_bus() callback: stop at a device outside our group. */
+static int rvfio_outside_group(struct pci_dev *other, void *data)
+{
+	struct rvfio_group_walk *w = data;
+	struct iommu_group *g = iommu_group_get(&other->dev);
+
+	iommu_group_put(g);
+	w->outside = g != w->group;
+	return w->outside;
+}
+
 /*
  * A secondary bus (or slot) reset is fine when everything it hits is in
  * our IOMMU group, which open has claimed: no host driver is using any
- * of it.  On the root bus (edu) there is no bridge to reset it from.
+ * of it.  The reset reaches every bus below ours too, and so does the
+ * walk (pci_walk_bus, under pci_bus_sem).  On the root bus (edu) there is
+ * no bridge to reset it from.
  */
 static int rvfio_try_bus_reset(struct rvfio_dev *rdev)
 {
-	struct pci_dev *pdev = rdev->pdev, *other;
+	struct pci_dev *pdev = rdev->pdev;
+	struct rvfio_group_walk w = { .group = rdev->group };
 
 	if (pci_probe_reset_slot(pdev->slot) && pci_probe_reset_bus(pdev->bus))
 		return -ENOTTY;
-	list_for_each_entry(other, &pdev->bus->devices, bus_list) {
-		struct iommu_group *g = iommu_group_get(&other->dev);
-
-		iommu_group_put(g);
-		if (g != rdev->group)
-			return -EBUSY;
-	}
-	return pci_reset_bus(pdev);
+	pci_walk_bus(pdev->bus, rvfio_outside_group, &w);
+	return w.outside ? -EBUSY : pci_reset_bus(pdev);
 }
 
 /*
