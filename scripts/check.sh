@@ -98,7 +98,7 @@ start_bochs() {
 	# The e2e suites boot Debian's vmlinuz with the CLI: both go in with the tree.
 	local extra=$build/testhost-extra/e2e
 	bash "$top/selftests/e2e/make-extra.sh" "$extra" "$build/userspace/ringvm" \
-		"$build/kernels/$KABI_61/boot/vmlinuz-$KABI_61"
+		"$build/kernels/$KABI_61/boot/vmlinuz-$KABI_61" "$build/selftests/e2e/old_bzimage.bin"
 	# Two Bochs hosts side by side, one core each: every VMX suite and two
 	# nested Linux boots on one CPU; the suites that need two host CPUs
 	# (vCPU migration, creation races) on a two-CPU host. The bounds leave

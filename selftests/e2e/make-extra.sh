@@ -3,9 +3,11 @@
 # testhost.sh with --extra DIR): the ringvm CLI, Debian's own vmlinuz (the
 # test host's kernel, unmodified) and a tiny busybox initramfs for the guest.
 #
-#   make-extra.sh OUT RINGVM_BINARY VMLINUZ
+# With OLD_BZIMAGE, the protocol-2.02 bzImage of e2e/boot_old_bzimage.sh too.
+#
+#   make-extra.sh OUT RINGVM_BINARY VMLINUZ [OLD_BZIMAGE]
 set -euo pipefail
-out=$1 cli=$2 vmlinuz=$3
+out=$1 cli=$2 vmlinuz=$3 old_bzimage=${4:-}
 here=$(cd "$(dirname "$0")" && pwd)
 
 rm -rf "$out"
@@ -13,6 +15,7 @@ mkdir -p "$out/usr/bin" "$out/e2e"
 cp "$cli" "$out/usr/bin/ringvm"
 cp "$vmlinuz" "$out/e2e/vmlinuz"
 cp "$here/clock_checks.sh" "$out/e2e/"
+[ -z "$old_bzimage" ] || cp "$old_bzimage" "$out/e2e/old_bzimage.bin"
 
 guest=$(mktemp -d)
 trap 'rm -rf "$guest"' EXIT

@@ -12,7 +12,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cli=${1:-$top/build/userspace/ringvm}
 extra=$top/build/e2e-root
 bash "$top/selftests/e2e/make-extra.sh" "$extra" "$cli" \
-	"$top/build/kernels/$KABI_61/boot/vmlinuz-$KABI_61"
+	"$top/build/kernels/$KABI_61/boot/vmlinuz-$KABI_61" "$top/build/selftests/e2e/old_bzimage.bin"
 exec bash "$top/selftests/runner/testhost.sh" --host bochs --abi "$KABI_61" \
 	--plan "$top/selftests/e2e/bochs-e2e.plan" --name bochs-e2e --extra "$extra" \
 	--timeout 2400

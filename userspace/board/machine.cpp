@@ -406,7 +406,7 @@ int Machine::run(Backend &backend)
 		if (i == 0)
 			enter(*v, boot_);
 		else
-			park_ap(*v, mem_);
+			park_ap(*v, mem_, boot_.ap_park);
 		vcpus_.push_back(std::move(v));
 	}
 

@@ -76,44 +76,61 @@ std::vector<uint8_t> read_file(const std::string &path, const char *what, uint64
 	}
 }
 
-void write_gdt(GuestMemory &mem)
+void write_gdt(GuestMemory &mem, uint64_t at, bool linux32)
 {
 	const uint64_t gdt[5] = {
 		0,
 		0,
-		0x00af9b000000ffffull, // 0x10: 64-bit code
+		linux32 ? 0x00cf9b000000ffffull : 0x00af9b000000ffffull, // 0x10
 		0x00cf93000000ffffull, // 0x18: flat data
 		0x00cf9b000000ffffull, // 0x20: 32-bit code
 	};
-	mem.write(layout::kGdt, {reinterpret_cast<const uint8_t *>(gdt), sizeof(gdt)});
+	static_assert(sizeof(gdt) == layout::kGdtSize);
+	mem.write(at, {reinterpret_cast<const uint8_t *>(gdt), sizeof(gdt)});
 }
 
-void write_identity_page_tables(GuestMemory &mem)
+void write_identity_page_tables(GuestMemory &mem, uint64_t at)
 {
 	constexpr uint64_t kPresentRw = 0x3, kHuge = 0x80;
-	mem.put<uint64_t>(layout::kPml4, layout::kPdpt | kPresentRw);
+	const uint64_t pml4 = at, pdpt = at + 0x1000, pd = at + 0x2000;
+	mem.put<uint64_t>(pml4, pdpt | kPresentRw);
 	for (uint64_t i = 1; i < 512; i++)
-		mem.put<uint64_t>(layout::kPml4 + 8 * i, 0);
+		mem.put<uint64_t>(pml4 + 8 * i, 0);
 	for (uint64_t i = 0; i < 512; i++)
-		mem.put<uint64_t>(layout::kPdpt + 8 * i,
-				  i < 4 ? (layout::kPd + 0x1000 * i) | kPresentRw : 0);
+		mem.put<uint64_t>(pdpt + 8 * i, i < 4 ? (pd + 0x1000 * i) | kPresentRw : 0);
 	for (uint64_t i = 0; i < 4 * 512; i++)
-		mem.put<uint64_t>(layout::kPd + 8 * i, (i << 21) | kPresentRw | kHuge);
+		mem.put<uint64_t>(pd + 8 * i, (i << 21) | kPresentRw | kHuge);
+}
+
+void place_common(GuestMemory &mem, Placement &pl, BootState &st, bool paging)
+{
+	// The GDT and page tables stay below 1 MiB when they can, where
+	// kernels expect a loader's leftovers; the AP park must be below 64 KiB.
+	st.gdt = pl.alloc_near(layout::kGdt, layout::kGdtSize, 8, "the boot GDT", ~0ull);
+	write_gdt(mem, st.gdt, st.linux32);
+	st.ap_park = pl.alloc_near(layout::kApPark, 16, 16, "the AP park loop", 0x10000);
+	if (paging) {
+		st.cr3 = pl.alloc_near(layout::kPml4, layout::kPageTablesSize, 0x1000,
+				       "the identity page tables", 4ull << 30);
+		write_identity_page_tables(mem, st.cr3);
+	}
+	st.used = pl.used();
 }
 
 void enter(Vcpu &vcpu, const BootState &state)
 {
 	Sregs s = vcpu.get_sregs();
 	bool lm = state.mode == BootState::Mode::Long64;
-	s.cs = lm ? flat(layout::kCode64, 0xb, true) : flat(layout::kCode32, 0xb, false);
+	uint16_t cs32 = state.linux32 ? layout::kBootCs : layout::kCode32;
+	s.cs = lm ? flat(layout::kCode64, 0xb, true) : flat(cs32, 0xb, false);
 	s.ds = s.es = s.fs = s.gs = s.ss = flat(layout::kData, 0x3, false);
-	s.gdt = {layout::kGdt, 5 * 8 - 1};
+	s.gdt = {state.gdt, layout::kGdtSize - 1};
 	s.cr0 = kCr0Pe | kCr0Et | kCr0Ne;
 	s.cr4 = 0;
 	s.efer = 0;
 	if (lm) {
 		s.cr0 |= kCr0Pg;
-		s.cr3 = layout::kPml4;
+		s.cr3 = state.cr3;
 		s.cr4 = kCr4Pae;
 		s.efer = kEferLme | kEferLma;
 	}
@@ -122,18 +139,18 @@ void enter(Vcpu &vcpu, const BootState &state)
 	vcpu.reset_fpu();
 }
 
-void park_ap(Vcpu &vcpu, GuestMemory &mem)
+void park_ap(Vcpu &vcpu, GuestMemory &mem, uint64_t at)
 {
 	// cli; hlt; jmp $-2: an AP with nothing to run halts with IF clear and
 	// its thread sleeps until the VM ends.
 	const uint8_t code[] = {0xfa, 0xf4, 0xeb, 0xfd};
-	mem.write(layout::kApPark, code);
+	mem.write(at, code);
 	Sregs s = vcpu.get_sregs();
 	s.cs.selector = 0;
 	s.cs.base = 0;
 	vcpu.set_sregs(s);
 	Regs r;
-	r.rip = layout::kApPark;
+	r.rip = at;
 	vcpu.set_regs(r);
 }
 

@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "loaders/placement.h"
 #include "vmm/backend.h"
 
 namespace ringvm {
@@ -27,27 +28,42 @@ template <typename T> T read_at(std::span<const uint8_t> image, uint64_t off)
 	return v;
 }
 
+// Preferred addresses: a loader puts each structure here when the image
+// leaves it free, and elsewhere (loaders/placement.h) when it does not.
 namespace layout {
 constexpr uint64_t kGdt = 0x500;	    // boot GDT, 5 entries
 constexpr uint64_t kApPark = 0x600;	    // cli; hlt; jmp: where APs wait
 constexpr uint64_t kBootStack = 0x7000;	    // ELF64 / multiboot stack top
+constexpr uint64_t kBootStackSize = 0x4000;
 constexpr uint64_t kZeroPage = 0x7000;	    // Linux boot_params
 constexpr uint64_t kPml4 = 0x9000;	    // identity page tables...
 constexpr uint64_t kPdpt = 0xa000;
 constexpr uint64_t kPd = 0xb000;	    // ...four PDs of 2 MiB pages: 4 GiB
+constexpr uint64_t kPageTablesSize = 0x6000;
 constexpr uint64_t kMultibootInfo = 0x10000; // info, mmap, module list
 constexpr uint64_t kCmdline = 0x20000;
 constexpr uint64_t kCmdlineMax = 0x10000;
 constexpr uint64_t kKernel = 0x100000;
 constexpr uint64_t kEbda = 0x9fc00;
+constexpr uint64_t kGdtSize = 5 * 8;
 // GDT selectors: Linux's __BOOT_CS / __BOOT_DS, and a 32-bit code segment.
 constexpr uint16_t kCode64 = 0x10, kData = 0x18, kCode32 = 0x20;
+constexpr uint16_t kBootCs = 0x10; // __BOOT_CS: 32-bit code when BootState::linux32
 } // namespace layout
 
 struct BootState {
 	enum class Mode { Long64, Protected32 } mode = Mode::Long64;
 	Regs regs;
 	std::string format; // "bzImage", "multiboot", "ELF64"
+	uint64_t gdt = layout::kGdt;
+	uint64_t cr3 = layout::kPml4;	     // Long64 only
+	uint64_t ap_park = layout::kApPark; // below 64 KiB: APs start in real mode
+	// Linux's 32-bit boot protocol wants CS = __BOOT_CS (0x10) as a 32-bit
+	// code segment; everything else enters 32-bit code through kCode32.
+	bool linux32 = false;
+	// Every range the image and the loader took: where the board places
+	// what it adds (ACPI tables) with a Placement built from it.
+	std::vector<Range> used;
 };
 
 struct BootConfig {
@@ -77,11 +93,16 @@ BootState load_elf64(GuestMemory &mem, std::span<const uint8_t> image, const Boo
 bool has_multiboot_header(std::span<const uint8_t> image);
 
 // Shared pieces.
-void write_gdt(GuestMemory &mem);
-void write_identity_page_tables(GuestMemory &mem);
+// Writes the boot GDT at @at; with @linux32 its 0x10 entry is 32-bit code.
+void write_gdt(GuestMemory &mem, uint64_t at, bool linux32 = false);
+// Four GiB identity-mapped with 2 MiB pages: kPageTablesSize bytes at @at.
+void write_identity_page_tables(GuestMemory &mem, uint64_t at);
 // Puts the boot vCPU (registers, segments, paging) in state's mode.
 void enter(Vcpu &vcpu, const BootState &state);
-// Parks an application processor at layout::kApPark in real mode.
-void park_ap(Vcpu &vcpu, GuestMemory &mem);
+// Parks an application processor at @at (below 64 KiB) in real mode.
+void park_ap(Vcpu &vcpu, GuestMemory &mem, uint64_t at);
+// Places the GDT and the AP park, and with @paging the identity page
+// tables, writes them and records them in @st.
+void place_common(GuestMemory &mem, Placement &pl, BootState &st, bool paging);
 
 } // namespace ringvm

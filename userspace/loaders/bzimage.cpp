@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-// Linux bzImage through the 64-bit boot protocol (Documentation/arch/x86/
+// Linux bzImage, every boot protocol from 2.02 (Documentation/arch/x86/
 // boot.rst): the protected-mode kernel at 1 MiB, boot_params ("zero page")
-// with the setup header, an e820 map, the command line and the initrd, then
-// entry at load address + 0x200 in long mode with identity-mapped paging.
+// with the setup header, an e820 map, the command line and the initrd. A
+// kernel with XLF_KERNEL_64 (2.12+) is entered at load address + 0x200 in
+// long mode with identity-mapped paging, as today's loaders do; any other is
+// entered at code32_start in flat 32-bit protected mode without paging (the
+// 32-bit boot protocol), as QEMU and kvmtool boot old kernels.
 #include <asm/bootparam.h>
 
 #include <algorithm>
@@ -37,12 +40,18 @@ BootState load_bzimage(GuestMemory &mem, std::span<const uint8_t> image, const B
 	const auto hdr = read_at<setup_header>(image, kHdrOff);
 	if (hdr.boot_flag != 0xaa55 || hdr.header != kHdrS)
 		throw Error("the kernel is not a bzImage: no setup header");
-	if (hdr.version < 0x20c)
-		throw Error("the bzImage speaks boot protocol " + std::to_string(hdr.version >> 8) +
-			    "." + std::to_string(hdr.version & 0xff) +
-			    "; ringvm needs 2.12 or later (Linux 3.8+)");
-	if (!(hdr.loadflags & LOADED_HIGH) || !(hdr.xloadflags & XLF_KERNEL_64))
-		throw Error("the bzImage has no 64-bit entry point (not an x86-64 kernel?)");
+	// Fields past a protocol's header are setup code, not header: each is
+	// read only from the version that defines it.
+	const uint16_t ver = hdr.version;
+	if (ver < 0x202)
+		throw Error("the bzImage speaks boot protocol " + std::to_string(ver >> 8) + "." +
+			    std::to_string(ver & 0xff) +
+			    "; ringvm needs 2.02 or later (Linux 2.4+): older ones take the "
+			    "command line at 0x90020");
+	if (!(hdr.loadflags & LOADED_HIGH))
+		throw Error("the kernel is a zImage (loaded at 0x10000); ringvm boots only "
+			    "bzImages, loaded at 1 MiB");
+	const bool entry64 = ver >= 0x20c && (hdr.xloadflags & XLF_KERNEL_64);
 
 	size_t setup_sects = hdr.setup_sects ? hdr.setup_sects : 4;
 	size_t setup_size = (setup_sects + 1) * 512;
@@ -51,12 +60,27 @@ BootState load_bzimage(GuestMemory &mem, std::span<const uint8_t> image, const B
 			    std::to_string(setup_size) + " of its " +
 			    std::to_string(image.size()) + " bytes");
 	auto kernel = image.subspan(setup_size);
-	uint64_t init_size = std::max<uint64_t>(hdr.init_size, kernel.size());
-	uint64_t kernel_end = layout::kKernel + init_size;
+
+	// The kernel decompresses at its runtime start: 1 MiB rounded up to
+	// kernel_alignment when relocatable (2.05+), pref_address when not
+	// (2.10+), and needs init_size bytes from there (2.10+; before, only
+	// its own size is known).
+	uint64_t run_start = layout::kKernel;
+	if (ver >= 0x205 && hdr.relocatable_kernel && hdr.kernel_alignment &&
+	    !(hdr.kernel_alignment & (hdr.kernel_alignment - 1)))
+		run_start = (run_start + hdr.kernel_alignment - 1) &
+			    ~static_cast<uint64_t>(hdr.kernel_alignment - 1);
+	else if (ver >= 0x20a && !hdr.relocatable_kernel && hdr.pref_address)
+		run_start = hdr.pref_address;
+	uint64_t kernel_end = layout::kKernel + kernel.size();
+	if (ver >= 0x20a)
+		kernel_end = std::max(kernel_end, run_start + hdr.init_size);
 	if (kernel_end > mem.low_end())
 		throw Error("guest memory too small for the kernel: it needs " +
 			    mib(kernel_end) + " to decompress, --mem gives " +
 			    mib(mem.low_end()));
+	Placement pl(mem);
+	pl.claim(layout::kKernel, kernel_end - layout::kKernel, "the kernel");
 	mem.write(layout::kKernel, kernel);
 
 	// boot_params: zero, then the setup header exactly as the image has it
@@ -70,25 +94,35 @@ BootState load_bzimage(GuestMemory &mem, std::span<const uint8_t> image, const B
 	bp.hdr.type_of_loader = 0xff; // undefined loader
 	bp.hdr.code32_start = static_cast<uint32_t>(layout::kKernel);
 
-	uint32_t cmdline_max = hdr.cmdline_size;
+	// The command line (2.02+) must lie below 0xa0000; cmdline_size is
+	// known from 2.06, 255 bytes before.
+	uint32_t cmdline_max = ver >= 0x206 ? hdr.cmdline_size : 255;
 	if (cfg.cmdline.size() > cmdline_max || cfg.cmdline.size() >= layout::kCmdlineMax)
 		throw Error("the command line is " + std::to_string(cfg.cmdline.size()) +
 			    " bytes; this kernel takes at most " + std::to_string(cmdline_max));
-	mem.write(layout::kCmdline, {reinterpret_cast<const uint8_t *>(cfg.cmdline.c_str()),
-				     cfg.cmdline.size() + 1});
-	bp.hdr.cmd_line_ptr = static_cast<uint32_t>(layout::kCmdline);
+	uint64_t cmdline = pl.alloc_near(layout::kCmdline, cfg.cmdline.size() + 1, 16,
+					 "the command line", layout::kEbda);
+	mem.write(cmdline, {reinterpret_cast<const uint8_t *>(cfg.cmdline.c_str()),
+			    cfg.cmdline.size() + 1});
+	bp.hdr.cmd_line_ptr = static_cast<uint32_t>(cmdline);
 	bp.ext_cmd_line_ptr = 0;
 
 	if (cfg.has_initrd) {
-		// As high as the kernel allows, so decompression never runs into it.
-		uint64_t max = static_cast<uint64_t>(hdr.initrd_addr_max) + 1;
+		// As high as the kernel allows (initrd_addr_max from 2.03, else
+		// 0x37ffffff), so decompression never runs into it.
+		uint64_t max = (ver >= 0x203 ? static_cast<uint64_t>(hdr.initrd_addr_max)
+					     : 0x37ffffffull) + 1;
 		uint64_t top = std::min(max, mem.low_end());
 		uint64_t size = cfg.initrd.size();
-		if (size > top || ((top - size) & ~0xfffull) < kernel_end)
+		uint64_t addr;
+		try {
+			addr = pl.alloc(size, 0x1000, "the initrd", Placement::Prefer::High,
+					kernel_end, top);
+		} catch (const Error &) {
 			throw Error("the initrd (" + mib(size) + ") does not fit between the kernel (" +
 				    mib(kernel_end) + ") and " + mib(top) +
 				    ": give the guest more --mem");
-		uint64_t addr = (top - size) & ~0xfffull;
+		}
 		mem.write(addr, cfg.initrd);
 		bp.hdr.ramdisk_image = static_cast<uint32_t>(addr);
 		bp.hdr.ramdisk_size = static_cast<uint32_t>(size);
@@ -107,16 +141,23 @@ BootState load_bzimage(GuestMemory &mem, std::span<const uint8_t> image, const B
 			bp.e820_table[n++] = {start, r.gpa + r.size - start, kE820Ram};
 	}
 	bp.e820_entries = static_cast<uint8_t>(n);
-	mem.write(layout::kZeroPage, {zp, sizeof(bp)});
-	write_gdt(mem);
-	write_identity_page_tables(mem);
+	uint64_t zero_page = pl.alloc_near(layout::kZeroPage, sizeof(bp), 0x1000,
+					   "boot_params", layout::kEbda);
+	mem.write(zero_page, {zp, sizeof(bp)});
 
 	BootState st;
 	st.format = "bzImage";
-	st.mode = BootState::Mode::Long64;
-	st.regs.rip = layout::kKernel + 0x200;
-	st.regs.rsi = layout::kZeroPage;
+	st.linux32 = !entry64;
+	place_common(mem, pl, st, entry64);
+	st.regs.rsi = zero_page;
 	st.regs.rflags = 2;
+	if (entry64) {
+		st.mode = BootState::Mode::Long64;
+		st.regs.rip = layout::kKernel + 0x200;
+	} else {
+		st.mode = BootState::Mode::Protected32;
+		st.regs.rip = bp.hdr.code32_start;
+	}
 	return st;
 }
 

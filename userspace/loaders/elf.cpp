@@ -62,17 +62,13 @@ ElfImage parse_elf(std::span<const uint8_t> b, bool is64)
 	return parse<Elf32_Ehdr, Elf32_Phdr>(b, ELFCLASS32, EM_386);
 }
 
-uint64_t load_elf_segments(GuestMemory &mem, std::span<const uint8_t> b, const ElfImage &elf)
+uint64_t load_elf_segments(GuestMemory &mem, Placement &pl, std::span<const uint8_t> b,
+			   const ElfImage &elf)
 {
 	uint64_t end = 0;
-	for (const auto &s : elf.loads) {
-		if (s.paddr < layout::kKernel / 2)
-			throw Error("the kernel's segment at " + hex(s.paddr) +
-				    " overlaps the boot structures below 512 KiB; link it at 1 MiB");
-		if (!mem.contains(s.paddr, s.memsz))
-			throw Error("guest memory too small for the kernel: a segment needs [" +
-				    hex(s.paddr) + ", " + hex(s.paddr + s.memsz) +
-				    "), and RAM ends at " + hex(mem.low_end()));
+	for (size_t i = 0; i < elf.loads.size(); i++) {
+		const auto &s = elf.loads[i];
+		pl.claim(s.paddr, s.memsz, "the kernel's segment " + std::to_string(i));
 		mem.write(s.paddr, b.subspan(s.offset, s.filesz));
 		auto bss = mem.span(s.paddr + s.filesz, s.memsz - s.filesz);
 		std::fill(bss.begin(), bss.end(), 0);

@@ -21,9 +21,12 @@ struct ElfImage {
 // segment points outside the file.
 ElfImage parse_elf(std::span<const uint8_t> image, bool is64);
 
-// Copies every PT_LOAD into guest memory (zero-filling .bss); throws Error
-// when a segment lands outside RAM. Returns the end of the highest segment.
+// Claims every PT_LOAD in @pl and copies it into guest memory (zero-filling
+// .bss); throws Error when a segment lands in a hole or outside RAM.
+// Returns the end of the highest segment.
 class GuestMemory;
-uint64_t load_elf_segments(GuestMemory &mem, std::span<const uint8_t> image, const ElfImage &elf);
+class Placement;
+uint64_t load_elf_segments(GuestMemory &mem, Placement &pl, std::span<const uint8_t> image,
+			   const ElfImage &elf);
 
 } // namespace ringvm

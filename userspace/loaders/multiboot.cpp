@@ -2,7 +2,9 @@
 // Multiboot v1 kernels: a 32-bit ELF (or the a.out-kludge address fields),
 // entered in flat 32-bit protected mode without paging, EAX = 0x2badb002 and
 // EBX = the info structure: memory sizes, an e820-style map, the command line
-// and the --module files, each page-aligned after the kernel.
+// and the --module files, each page-aligned from 1 MiB up. The image may sit
+// anywhere in RAM (kernels for a PC often load at 0x8000 or 0x1000): the
+// loader's structures are placed around it.
 #include <algorithm>
 #include <cstring>
 
@@ -35,11 +37,6 @@ int64_t find_header(std::span<const uint8_t> b)
 	return -1;
 }
 
-uint64_t page_up(uint64_t v)
-{
-	return (v + 0xfff) & ~0xfffull;
-}
-
 } // namespace
 
 bool has_multiboot_header(std::span<const uint8_t> image)
@@ -59,7 +56,8 @@ BootState load_multiboot(GuestMemory &mem, std::span<const uint8_t> b, const Boo
 		throw Error("the multiboot kernel requires features ringvm does not know "
 			    "(header flags " + std::to_string(flags & 0xffff) + ")");
 
-	uint64_t entry, end;
+	Placement pl(mem);
+	uint64_t entry;
 	if (flags & kFlagAddresses) {
 		if (static_cast<uint64_t>(h) + 32 > b.size())
 			throw Error("the multiboot header is truncated");
@@ -75,26 +73,26 @@ BootState load_multiboot(GuestMemory &mem, std::span<const uint8_t> b, const Boo
 			throw Error("the multiboot header's load_end_addr is below load_addr");
 		if (len > b.size() - file_off)
 			throw Error("the multiboot header asks for more bytes than the file has");
-		end = load_addr + len;
+		uint64_t end = load_addr + len;
 		if (bss_end && bss_end > end)
 			end = bss_end;
-		if (!mem.contains(load_addr, end - load_addr))
-			throw Error("guest memory too small for the kernel: it needs " +
-				    std::to_string((end + (1 << 20) - 1) >> 20) + " MiB");
+		pl.claim(load_addr, end - load_addr, "the multiboot kernel");
 		mem.write(load_addr, b.subspan(file_off, len));
 		auto bss = mem.span(load_addr + len, end - load_addr - len);
 		std::fill(bss.begin(), bss.end(), 0);
 	} else {
 		ElfImage elf = parse_elf(b, false);
 		entry = elf.entry;
-		end = load_elf_segments(mem, b, elf);
+		load_elf_segments(mem, pl, b, elf);
 	}
 
-	// Strings: command line, then each module's name.
-	uint64_t str = layout::kCmdline;
+	// Strings: the command line, then each module's name, in one block.
+	uint64_t strings_size = cfg.cmdline.size() + 1;
+	for (const auto &m : cfg.modules)
+		strings_size += m.name.size() + 1;
+	uint64_t str = pl.alloc_near(layout::kCmdline, strings_size, 1,
+				     "the command line and module names", 4ull << 30);
 	auto put_string = [&](const std::string &s) {
-		if (str + s.size() + 1 > layout::kCmdline + layout::kCmdlineMax)
-			throw Error("the command line and module names exceed 64 KiB");
 		mem.write(str, {reinterpret_cast<const uint8_t *>(s.c_str()), s.size() + 1});
 		uint64_t at = str;
 		str += s.size() + 1;
@@ -102,20 +100,26 @@ BootState load_multiboot(GuestMemory &mem, std::span<const uint8_t> b, const Boo
 	};
 	uint32_t cmdline = put_string(cfg.cmdline);
 
-	constexpr uint64_t kMmap = layout::kMultibootInfo + 0x100, kMods = layout::kMultibootInfo + 0x400;
-	uint64_t next = page_up(end);
+	// Info (0x58 bytes), the memory map and the module list in one block.
+	constexpr uint64_t kMmapOff = 0x100, kModsOff = 0x400;
+	const uint64_t info_at = pl.alloc_near(layout::kMultibootInfo,
+					       kModsOff + 16 * cfg.modules.size(), 16,
+					       "the multiboot info", 4ull << 30);
+	const uint64_t mmap_at = info_at + kMmapOff, mods_at = info_at + kModsOff;
 	for (size_t i = 0; i < cfg.modules.size(); i++) {
 		const auto &m = cfg.modules[i];
-		if (kMods + 16 * (i + 1) > layout::kCmdline)
-			throw Error("too many multiboot modules");
-		if (!mem.contains(next, m.bytes.size()) || next + m.bytes.size() > mem.low_end())
+		uint64_t at;
+		try {
+			at = pl.alloc(m.bytes.size(), 0x1000, "the module " + m.name,
+				      Placement::Prefer::Low, 0x100000, 4ull << 30);
+		} catch (const Error &e) {
 			throw Error("the module " + m.name + " (" + std::to_string(m.bytes.size()) +
-				    " bytes) does not fit in guest memory after the kernel");
-		mem.write(next, m.bytes);
-		uint32_t rec[4] = {static_cast<uint32_t>(next),
-				   static_cast<uint32_t>(next + m.bytes.size()), put_string(m.name), 0};
-		mem.write(kMods + 16 * i, {reinterpret_cast<const uint8_t *>(rec), sizeof(rec)});
-		next = page_up(next + m.bytes.size());
+				    " bytes) does not fit in guest memory: " + e.what());
+		}
+		mem.write(at, m.bytes);
+		uint32_t rec[4] = {static_cast<uint32_t>(at),
+				   static_cast<uint32_t>(at + m.bytes.size()), put_string(m.name), 0};
+		mem.write(mods_at + 16 * i, {reinterpret_cast<const uint8_t *>(rec), sizeof(rec)});
 	}
 
 	// Memory map, in the multiboot layout (size field first).
@@ -132,7 +136,7 @@ BootState load_multiboot(GuestMemory &mem, std::span<const uint8_t> b, const Boo
 		if (r.gpa + r.size > start)
 			mmap[n++] = {20, start, r.gpa + r.size - start, 1};
 	}
-	mem.write(kMmap, {reinterpret_cast<const uint8_t *>(mmap), n * sizeof(mmap[0])});
+	mem.write(mmap_at, {reinterpret_cast<const uint8_t *>(mmap), n * sizeof(mmap[0])});
 
 	uint32_t info[13] = {};
 	info[0] = kInfoMem | kInfoCmdline | kInfoMmap | (cfg.modules.empty() ? 0 : kInfoMods);
@@ -140,19 +144,21 @@ BootState load_multiboot(GuestMemory &mem, std::span<const uint8_t> b, const Boo
 	info[2] = static_cast<uint32_t>((mem.low_end() >> 10) - 1024); // mem_upper, KiB
 	info[4] = cmdline;
 	info[5] = static_cast<uint32_t>(cfg.modules.size());
-	info[6] = static_cast<uint32_t>(kMods);
+	info[6] = static_cast<uint32_t>(mods_at);
 	info[11] = n * sizeof(mmap[0]);
-	info[12] = static_cast<uint32_t>(kMmap);
-	mem.write(layout::kMultibootInfo, {reinterpret_cast<const uint8_t *>(info), sizeof(info)});
+	info[12] = static_cast<uint32_t>(mmap_at);
+	mem.write(info_at, {reinterpret_cast<const uint8_t *>(info), sizeof(info)});
 
-	write_gdt(mem);
+	uint64_t stack = pl.alloc_near(layout::kBootStack - layout::kBootStackSize,
+				       layout::kBootStackSize, 16, "the boot stack", 4ull << 30);
 	BootState st;
+	place_common(mem, pl, st, false);
 	st.format = "multiboot";
 	st.mode = BootState::Mode::Protected32;
 	st.regs.rip = entry;
 	st.regs.rax = kBootMagic;
-	st.regs.rbx = layout::kMultibootInfo;
-	st.regs.rsp = layout::kBootStack;
+	st.regs.rbx = info_at;
+	st.regs.rsp = stack + layout::kBootStackSize;
 	return st;
 }
 

@@ -113,15 +113,17 @@ TEST(BzImage, MemoryTooSmallForInitSize)
 	EXPECT_TRUE(contains(err, "guest memory too small")) << err;
 }
 
-TEST(BzImage, RejectsOldProtocolAnd32BitKernels)
+TEST(BzImage, RejectsPre202ProtocolsAndZImages)
 {
 	GuestMemory mem(16u << 20);
 	auto old = make_bzimage();
-	put<uint16_t>(old, 0x206, 0x0202);
-	EXPECT_TRUE(contains(load_error(mem, old, {}), "boot protocol 2.2"));
-	auto k32 = make_bzimage();
-	put<uint16_t>(k32, 0x236, 0);
-	EXPECT_TRUE(contains(load_error(mem, k32, {}), "no 64-bit entry point"));
+	put<uint16_t>(old, 0x206, 0x0201);
+	auto err = load_error(mem, old, {});
+	EXPECT_TRUE(contains(err, "boot protocol 2.1;")) << err;
+	auto zimage = make_bzimage();
+	zimage[0x211] = 0; // LOADED_HIGH clear
+	err = load_error(mem, zimage, {});
+	EXPECT_TRUE(contains(err, "zImage")) << err;
 }
 
 TEST(BzImage, RejectsTruncatedAndBadSignature)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "loaders/boot.h"
 #include "tests/images.h"
 #include "vmm/error.h"
@@ -132,4 +134,56 @@ TEST(Multiboot, ModuleThatDoesNotFit)
 	BootConfig cfg;
 	cfg.modules.push_back({"huge", std::vector<uint8_t>(40u << 20, 0)});
 	EXPECT_NE(load_error(img, cfg).find("does not fit"), std::string::npos);
+}
+
+// Kernels written for a PC load low; the loader's structures move around them.
+TEST(Multiboot, ImageLoadedLowAt0x8000And0x1000)
+{
+	for (uint32_t at : {0x8000u, 0x1000u}) {
+		// 0x20000 bytes from @at cover the preferred GDT/AP park (0x1000
+		// case), stack, multiboot info and command line.
+		std::vector<uint8_t> code(0x20000, 0x90);
+		auto img = make_elf(false, at, at, code);
+		add_multiboot_header(img, 0x1000 + 16, 0x00000003);
+		GuestMemory mem(32u << 20);
+		BootConfig cfg;
+		cfg.cmdline = "low";
+		cfg.modules.push_back({"m", std::vector<uint8_t>(100, 0xab)});
+		BootState st = load_kernel(mem, img, cfg);
+		EXPECT_EQ(at, st.regs.rip);
+		const uint64_t end = at + code.size();
+		// The image is intact: nothing the loader wrote landed on it.
+		auto got = mem.span(at, code.size());
+		EXPECT_TRUE(std::equal(got.begin(), got.end(), img.begin() + 0x1000)) << std::hex << at;
+		auto outside = [&](uint64_t a, uint64_t n) { return a + n <= at || a >= end; };
+		uint64_t info = st.regs.rbx;
+		EXPECT_TRUE(outside(info, 0x410)) << std::hex << info;
+		EXPECT_TRUE(outside(st.gdt, 40)) << std::hex << st.gdt;
+		EXPECT_TRUE(outside(st.ap_park, 16)) << std::hex << st.ap_park;
+		EXPECT_LT(st.ap_park, 0x10000u);
+		EXPECT_TRUE(outside(st.regs.rsp - 0x4000, 0x4000)) << std::hex << st.regs.rsp;
+		uint32_t cl = rd32(mem, info + 16);
+		EXPECT_TRUE(outside(cl, 4));
+		EXPECT_STREQ("low", reinterpret_cast<const char *>(mem.span(cl, 4).data()));
+		uint32_t mods = rd32(mem, info + 24), m0 = rd32(mem, mods);
+		EXPECT_TRUE(outside(m0, 100));
+		EXPECT_EQ(0xab, mem.span(m0, 1)[0]);
+		EXPECT_EQ(0x2badb002u, st.regs.rax);
+	}
+}
+
+TEST(Multiboot, RefusesOnlyHolesAndBeyondRam)
+{
+	std::vector<uint8_t> code(0x1000, 0x90);
+	auto img = make_elf(false, 0x9f000, 0x9f000, code);
+	add_multiboot_header(img, 0x1000 + 16, 0);
+	auto err = load_error(img);
+	EXPECT_NE(err.find("[0x9f000, 0xa0000) overlaps the memory hole [0x9fc00, 0x100000)"),
+		  std::string::npos)
+		<< err;
+	auto high = make_elf(false, 0x1f00000, 0x1f00000, std::vector<uint8_t>(0x200000, 0));
+	add_multiboot_header(high, 0x1000 + 16, 0);
+	err = load_error(high);
+	EXPECT_NE(err.find("lies beyond guest RAM, which ends at 0x2000000"), std::string::npos)
+		<< err;
 }
