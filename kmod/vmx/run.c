@@ -164,7 +164,7 @@ static void report_interrupt_state(struct ringvm_vcpu *vcpu)
 	run->if_flag = !!(vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF);
 	run->ready_for_interrupt_injection = vcpu->pending_irq < 0 &&
 		!vcpu->exception_pending && interrupt_window_open();
-	run->cr8 = vcpu->cr8;
+	run->cr8 = vcpu->lapic ? ringvm_lapic_get_cr8(vcpu) : vcpu->cr8;
 	run->apic_base = vcpu->apic_base;
 }
 

@@ -180,6 +180,10 @@ static long vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 		r = 0;
 		break;
 	}
+	case RINGVM_GET_MP_STATE:
+	case RINGVM_SET_MP_STATE:
+		r = ringvm_mp_state_ioctl(vcpu, ioctl, argp);
+		break;
 	case RINGVM_GET_LAPIC:
 	case RINGVM_SET_LAPIC:
 		r = ringvm_lapic_ioctl(vcpu, ioctl, argp);

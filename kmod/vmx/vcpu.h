@@ -102,6 +102,7 @@ struct ringvm_vcpu {
 	bool nmi_pending;
 	bool halted;			/* in HLT, waiting in the kernel */
 	bool halt_if;			/* RFLAGS.IF when it halted */
+	u32 mp_state;			/* RINGVM_MP_STATE_*; HALTED is @halted */
 
 	enum ringvm_pending_completion completion;
 	struct {		/* the IN or INS userspace is answering */

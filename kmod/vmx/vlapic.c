@@ -191,6 +191,8 @@ out:
 	vcpu->apic_base = l->apic.base;
 	vcpu->nmi_pending = false;
 	vcpu->halted = false;
+	/* Application processors wait for INIT and SIPI, as after power-up. */
+	vcpu->mp_state = vcpu->id ? RINGVM_MP_STATE_UNINITIALIZED : RINGVM_MP_STATE_RUNNABLE;
 	return 0;
 }
 
@@ -247,9 +249,40 @@ static bool has_interrupt(struct ringvm_vcpu *vcpu)
 }
 
 /*
+ * INIT (SDM 9.4, 10.4.7.3): the CPU state as after INIT, the APIC's
+ * registers reset with its base MSR kept; the BSP runs from the reset
+ * vector, an AP waits for a SIPI.  Nothing the guest had queued survives.
+ */
+static void do_init(struct ringvm_vcpu *vcpu)
+{
+	struct ringvm_lapic *l = vcpu->lapic;
+
+	ringvm_vcpu_reset_state(vcpu);
+	rv_lapic_init_reset(&l->apic);
+	vcpu->apic_base = l->apic.base;
+	vcpu->idt_vectoring = 0;
+	vcpu->nmi_pending = false;
+	vcpu->halted = false;
+	vcpu->flush_tlb = true;
+	vcpu->mp_state = (l->apic.base & RV_APICBASE_BSP) ? RINGVM_MP_STATE_RUNNABLE :
+			 RINGVM_MP_STATE_INIT_RECEIVED;
+}
+
+/* SIPI in wait-for-SIPI: real mode at vector:0000 (SDM 8.4.4.1); ignored elsewhere. */
+static void do_sipi(struct ringvm_vcpu *vcpu, u8 vector)
+{
+	if (vcpu->mp_state != RINGVM_MP_STATE_INIT_RECEIVED)
+		return;
+	vmcs_write(GUEST_CS_SELECTOR, (u16)vector << 8);
+	vmcs_write(GUEST_CS_BASE, (u32)vector << 12);
+	vmcs_write(GUEST_RIP, 0);
+	vcpu->mp_state = RINGVM_MP_STATE_RUNNABLE;
+}
+
+/*
  * Events posted by other contexts, on the vCPU thread, preemptible, the
- * vCPU loaded.  INIT and SIPI wait for the SMP support (they are dropped
- * for now, so a guest sending them to itself does not hang).
+ * vCPU loaded.  INIT before SIPI: a guest sends them in that order and
+ * both may be posted by the time the thread looks.
  */
 static void process_events(struct ringvm_vcpu *vcpu)
 {
@@ -265,8 +298,13 @@ static void process_events(struct ringvm_vcpu *vcpu)
 	}
 	if (test_and_clear_bit(RV_EV_NMI, &l->events))
 		vcpu->nmi_pending = true;
-	clear_bit(RV_EV_INIT, &l->events);
-	clear_bit(RV_EV_SIPI, &l->events);
+	if (test_and_clear_bit(RV_EV_INIT, &l->events))
+		do_init(vcpu);
+	if (test_and_clear_bit(RV_EV_SIPI, &l->events)) {
+		/* Pairs with op_sipi(): the bit before the vector. */
+		smp_mb__after_atomic();
+		do_sipi(vcpu, READ_ONCE(l->sipi_vector));
+	}
 }
 
 /* What ends HLT: an interrupt the guest would take (IF was set at HLT), an NMI. */
@@ -287,6 +325,12 @@ int ringvm_lapic_prepare_run(struct ringvm_vcpu *vcpu)
 
 	for (;;) {
 		process_events(vcpu);
+		/* Waiting for INIT or SIPI: only a posted event can change that. */
+		if (vcpu->mp_state != RINGVM_MP_STATE_RUNNABLE) {
+			if (wait_event_interruptible(l->wq, READ_ONCE(l->events)))
+				return -EINTR;
+			continue;
+		}
 		if (!vcpu->halted)
 			return 0;
 		if (wakes_from_hlt(vcpu)) {
@@ -449,6 +493,52 @@ void ringvm_lapic_set_cr8(struct ringvm_vcpu *vcpu, u64 val)
 u64 ringvm_lapic_get_cr8(struct ringvm_vcpu *vcpu)
 {
 	return (vcpu->lapic->page[APIC_TASKPRI / 4] >> 4) & 15;
+}
+
+/* RINGVM_SET_SREGS: a new base (mode) as the VMM may set it, then the TPR. */
+int ringvm_lapic_set_sregs(struct ringvm_vcpu *vcpu, u64 apic_base, u64 cr8)
+{
+	struct ringvm_lapic *l = vcpu->lapic;
+
+	if (apic_base != l->apic.base && rv_lapic_set_base(&l->apic, apic_base, true))
+		return -EINVAL;
+	vcpu->apic_base = l->apic.base;
+	ringvm_lapic_set_cr8(vcpu, cr8);
+	return 0;
+}
+
+long ringvm_mp_state_ioctl(struct ringvm_vcpu *vcpu, unsigned int ioctl, void __user *argp)
+{
+	struct ringvm_mp_state mp;
+
+	if (ioctl == RINGVM_GET_MP_STATE) {
+		mp.mp_state = !vcpu->lapic ? RINGVM_MP_STATE_RUNNABLE :
+			      vcpu->halted ? RINGVM_MP_STATE_HALTED : vcpu->mp_state;
+		return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
+	}
+	if (copy_from_user(&mp, argp, sizeof(mp)))
+		return -EFAULT;
+	if (mp.mp_state > RINGVM_MP_STATE_SIPI_RECEIVED)
+		return -EINVAL;
+	/* Without an irqchip nothing would ever leave another state. */
+	if (!vcpu->lapic)
+		return mp.mp_state == RINGVM_MP_STATE_RUNNABLE ? 0 : -EINVAL;
+	vcpu->halted = mp.mp_state == RINGVM_MP_STATE_HALTED;
+	/* A restored halt ends as a real one would: on an interrupt it takes. */
+	vcpu->halt_if = true;
+	switch (mp.mp_state) {
+	case RINGVM_MP_STATE_HALTED:
+		vcpu->mp_state = RINGVM_MP_STATE_RUNNABLE;
+		break;
+	case RINGVM_MP_STATE_SIPI_RECEIVED:
+		/* As KVM: waiting for SIPI with one posted (its vector as last sent). */
+		vcpu->mp_state = RINGVM_MP_STATE_INIT_RECEIVED;
+		set_bit(RV_EV_SIPI, &vcpu->lapic->events);
+		break;
+	default:
+		vcpu->mp_state = mp.mp_state;
+	}
+	return 0;
 }
 
 long ringvm_lapic_ioctl(struct ringvm_vcpu *vcpu, unsigned int ioctl, void __user *argp)
