@@ -511,6 +511,36 @@ static u32 read_register(struct rv_lapic *apic, u32 off)
 	return reg(apic, off);
 }
 
+/* RINGVM_GET_LAPIC: the first @len bytes of the page, PPR and TMCCT as read now. */
+void rv_lapic_get_regs(struct rv_lapic *apic, void *out, unsigned int len)
+{
+	len = min_t(unsigned int, len, RV_LAPIC_SIZE);
+	memcpy(out, apic->regs, len);
+	if (len > APIC_PROCPRI)
+		((u32 *)out)[APIC_PROCPRI / 4] = rv_lapic_ppr(apic);
+	if (len > APIC_TMCCT)
+		((u32 *)out)[APIC_TMCCT / 4] = timer_current_count(apic);
+}
+
+/*
+ * RINGVM_SET_LAPIC, on the vCPU thread: the registers from @in, less what
+ * follows from the base MSR (ID, LDR in x2APIC mode) and the version; a
+ * count-down timer with TMICT set starts afresh, a deadline timer waits
+ * for its MSR.  Errors pending in ESR are dropped.
+ */
+void rv_lapic_set_regs(struct rv_lapic *apic, const void *in, unsigned int len)
+{
+	timer_stop(apic);
+	memset(&apic->timer, 0, sizeof(apic->timer));
+	xchg(&apic->esr_pending, 0);
+	memcpy(apic->regs, in, min_t(unsigned int, len, RV_LAPIC_SIZE));
+	set_reg(apic, APIC_LVR, LVR_VALUE);
+	set_reg(apic, APIC_SPIV, reg(apic, APIC_SPIV) & SVR_MASK);
+	set_identity(apic);
+	if (timer_mode(apic) != APIC_LVT_TIMER_TSCDEADLINE)
+		timer_start_count(apic);
+}
+
 static u32 lvt_writable(u32 off)
 {
 	switch (off) {

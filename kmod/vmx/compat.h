@@ -8,6 +8,7 @@
 
 #include <linux/eventfd.h>
 #include <linux/mm.h>
+#include <linux/smp.h>
 #include <linux/version.h>
 #include <asm/fpu/api.h>
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
@@ -81,6 +82,19 @@ static inline int ringvm_follow_pfn(struct vm_area_struct *vma, unsigned long ad
 	*writable = pte_write(*ptep);
 	pte_unmap_unlock(ptep, ptl);
 	return 0;
+#endif
+}
+
+/*
+ * The reschedule IPI that makes a CPU leave guest mode (KVM's kick).  Since
+ * 6.3 smp_send_reschedule() also traces, with a tracepoint modules lack.
+ */
+static inline void ringvm_send_reschedule(int cpu)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	arch_smp_send_reschedule(cpu);
+#else
+	smp_send_reschedule(cpu);
 #endif
 }
 

@@ -13,6 +13,7 @@
 #include <asm/vmx.h>
 
 #include "exits.h"
+#include "irq.h"
 #include "trace.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -142,10 +143,17 @@ static int handle_interrupt_window(struct ringvm_vcpu *vcpu)
 {
 	vmcs_clear_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
 	/* A queued interrupt goes in at the next entry; otherwise tell the VMM. */
-	if (vcpu->pending_irq < 0 && vcpu->run->request_interrupt_window) {
+	if (!vcpu->lapic && vcpu->pending_irq < 0 && vcpu->run->request_interrupt_window) {
 		vcpu->run->exit_reason = RINGVM_EXIT_IRQ_WINDOW_OPEN;
 		return 0;
 	}
+	return 1;
+}
+
+/* The guest can take the NMI it was waiting for: the next entry injects it. */
+static int handle_nmi_window(struct ringvm_vcpu *vcpu)
+{
+	vmcs_clear_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_NMI_WINDOW_EXITING);
 	return 1;
 }
 
@@ -157,6 +165,11 @@ static int handle_cpuid(struct ringvm_vcpu *vcpu)
 
 static int handle_hlt(struct ringvm_vcpu *vcpu)
 {
+	/* With an irqchip the wake-up comes from the kernel: wait there. */
+	if (vcpu->lapic) {
+		ringvm_skip_insn(vcpu, insn_len());
+		return ringvm_lapic_halt(vcpu);
+	}
 	vcpu->insn_len = insn_len();
 	vcpu->completion = RV_COMPLETE_SKIP;
 	vcpu->run->exit_reason = RINGVM_EXIT_HLT;
@@ -178,6 +191,8 @@ static int handle_cr_access(struct ringvm_vcpu *vcpu)
 			r = ringvm_set_cr0(vcpu, val);
 		else if (cr == 4)
 			r = ringvm_set_cr4(vcpu, val);
+		else if (cr == 8 && val <= 15 && vcpu->lapic)
+			ringvm_lapic_set_cr8(vcpu, val);
 		else if (cr == 8 && val <= 15)
 			vcpu->cr8 = val;
 		else if (cr == 8)
@@ -188,7 +203,9 @@ static int handle_cr_access(struct ringvm_vcpu *vcpu)
 			return handle_unexpected(vcpu, EXIT_REASON_CR_ACCESS);
 		break;
 	case 1:	/* MOV from CR */
-		if (cr == 8)
+		if (cr == 8 && vcpu->lapic)
+			ringvm_set_gpr(vcpu, reg, ringvm_lapic_get_cr8(vcpu));
+		else if (cr == 8)
 			ringvm_set_gpr(vcpu, reg, vcpu->cr8);
 		else if (cr == 3)
 			ringvm_set_gpr(vcpu, reg, vmcs_read(GUEST_CR3));
@@ -300,6 +317,7 @@ static const exit_handler_t exit_handlers[RINGVM_NR_EXIT_REASONS] = {
 	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
 	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_interrupt_window,
+	[EXIT_REASON_NMI_WINDOW]		= handle_nmi_window,
 	[EXIT_REASON_CPUID]			= handle_cpuid,
 	[EXIT_REASON_HLT]			= handle_hlt,
 	[EXIT_REASON_INVD]			= skip_and_continue,

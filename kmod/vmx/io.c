@@ -9,6 +9,7 @@
 #include <asm/vmx.h>
 
 #include "exits.h"
+#include "irq.h"
 #include "trace.h"
 #include "vcpu.h"
 #include "vmx_ops.h"
@@ -57,6 +58,17 @@ int ringvm_handle_io(struct ringvm_vcpu *vcpu)
 	int reg, r;
 
 	vcpu->insn_len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+	/* The in-kernel PIC's ports. */
+	if (!(q & IOQ_STRING)) {
+		u32 val = vcpu->regs[RV_RAX];
+
+		if (!ringvm_irq_pio(vcpu, IOQ_PORT(q), size, &val, in)) {
+			if (in)
+				vcpu->regs[RV_RAX] = (vcpu->regs[RV_RAX] & ~0xffUL) | (val & 0xff);
+			ringvm_skip_insn(vcpu, vcpu->insn_len);
+			return 1;
+		}
+	}
 	run->exit_reason = RINGVM_EXIT_IO;
 	run->io.direction = in ? RINGVM_EXIT_IO_IN : RINGVM_EXIT_IO_OUT;
 	run->io.size = size;

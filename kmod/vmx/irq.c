@@ -17,24 +17,15 @@
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 
-#include "../irqchip/irqchip.h"
+#include "irq.h"
 #include "vm.h"
 
 #define RINGVM_IRQ_SOURCES	BITS_PER_LONG
 #define RINGVM_IRQ_LINE_SOURCE	0
 
-struct ringvm_irq {
-	struct rv_irqchip chip;
-	struct ringvm_vm *vm;
-	/* Serialises each GSI's OR and its delivery, so levels arrive in order. */
-	spinlock_t lock;
-	unsigned long sources;			/* allocated source ids */
-	unsigned long level[RV_IRQCHIP_MAX_GSI];	/* per GSI: sources asserting it */
-};
-
 static struct ringvm_irq *to_irq(struct rv_irqchip *chip)
 {
-	return container_of(chip, struct ringvm_irq, chip);
+	return ringvm_to_irq(chip);
 }
 
 struct rv_irqchip *ringvm_vm_irqchip(struct ringvm_vm *vm)
@@ -43,13 +34,10 @@ struct rv_irqchip *ringvm_vm_irqchip(struct ringvm_vm *vm)
 	return smp_load_acquire(&vm->irqchip);
 }
 
-/*
- * The master PIC's INT moved.  Nothing samples it until the boot vCPU
- * has a local APIC whose LINT0 takes ExtINT; that vCPU looks at the
- * output before each entry.
- */
+/* The master PIC's INT moved: the vCPUs that take ExtINT look again. */
 static void pic_output(void *ctx)
 {
+	ringvm_lapic_kick_extint(ctx);
 }
 
 static int ioapic_deliver(void *ctx, const struct rv_apic_msg *msg)
@@ -116,6 +104,7 @@ void ringvm_irqchip_destroy(struct ringvm_vm *vm)
 
 	if (!chip)
 		return;
+	ringvm_lapics_free(to_irq(chip));
 	rv_routing_free(rcu_dereference_protected(chip->routing, true));
 	vm->irqchip = NULL;
 	kfree(to_irq(chip));

@@ -35,6 +35,7 @@ static long check_extension(unsigned long ext)
 	case RINGVM_CAP_DEVICE_MEMORY:
 	case RINGVM_CAP_IRQCHIP:
 	case RINGVM_CAP_IRQ_INJECT_STATUS:
+	case RINGVM_CAP_MP_STATE:
 		return 1;
 	case RINGVM_CAP_IOEVENTFD:
 		return RINGVM_MAX_IOEVENTFDS;

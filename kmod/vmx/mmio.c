@@ -16,6 +16,7 @@
 #include "emulate.h"
 #include "ept.h"
 #include "exits.h"
+#include "irq.h"
 #include "trace.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -98,6 +99,9 @@ static int emul_read(void *opaque, const struct ringvm_emul_mem *m, u64 *val,
 		memcpy(val, vcpu->run->mmio.data, size);
 		return 0;
 	}
+	/* The local APIC and the I/O APIC answer in the kernel. */
+	if (!ringvm_irq_mmio(vcpu, gpa, size, val, false))
+		return 0;
 	ctx->need_read = true;
 	ctx->gpa = gpa;
 	ctx->size = size;
@@ -115,6 +119,8 @@ static int emul_write(void *opaque, const struct ringvm_emul_mem *m, u64 val,
 		return -EFAULT;
 	if (ram)
 		return ringvm_write_guest_virt(ctx->vcpu, linear, &val, size) ? -EFAULT : 0;
+	if (!ringvm_irq_mmio(ctx->vcpu, gpa, size, &val, true))
+		return 0;
 	/* The last access of every instruction: the caller hands it to the VMM. */
 	ctx->write = true;
 	ctx->gpa = gpa;

@@ -10,6 +10,7 @@
 #include <asm/msr.h>
 #include <asm/vmx.h>
 
+#include "irq.h"
 #include "vcpu.h"
 #include "vmx_ops.h"
 
@@ -91,6 +92,13 @@ static u64 *user_msr(struct ringvm_vcpu *vcpu, u32 index)
 int ringvm_get_msr(struct ringvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 {
 	u64 *p = user_msr(vcpu, index);
+	int r;
+
+	if (vcpu->lapic) {
+		r = ringvm_lapic_msr(vcpu, index, data, false, host);
+		if (r != -ENOENT)
+			return r;
+	}
 
 	if (p) {
 		*data = ringvm_read_user_msr(vcpu, index, p);
@@ -187,6 +195,13 @@ static bool user_msr_valid(u32 index, u64 data)
 int ringvm_set_msr(struct ringvm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	u64 *p = user_msr(vcpu, index);
+	int r;
+
+	if (vcpu->lapic) {
+		r = ringvm_lapic_msr(vcpu, index, &data, true, host);
+		if (r != -ENOENT)
+			return r;
+	}
 
 	if (p) {
 		if (!user_msr_valid(index, data))

@@ -10,6 +10,7 @@
 #include <asm/vmx.h>
 
 #include "capabilities.h"
+#include "irq.h"
 #include "vcpu.h"
 #include "vm.h"
 #include "vmx_ops.h"
@@ -289,7 +290,7 @@ void ringvm_get_sregs(struct ringvm_vcpu *vcpu, struct ringvm_sregs *sr)
 	sr->cr2 = vcpu->cr2;
 	sr->cr3 = vmcs_read(GUEST_CR3);
 	sr->cr4 = ringvm_read_cr4(vcpu);
-	sr->cr8 = vcpu->cr8;
+	sr->cr8 = vcpu->lapic ? ringvm_lapic_get_cr8(vcpu) : vcpu->cr8;
 	sr->efer = vcpu->efer;
 	sr->apic_base = vcpu->apic_base;
 }
@@ -310,6 +311,9 @@ int ringvm_set_sregs(struct ringvm_vcpu *vcpu, const struct ringvm_sregs *sr)
 	    !__is_canonical_address(sr->fs.base, 48) || !__is_canonical_address(sr->gs.base, 48) ||
 	    !__is_canonical_address(sr->tr.base, 48) || !__is_canonical_address(sr->ldt.base, 48) ||
 	    !__is_canonical_address(sr->gdt.base, 48) || !__is_canonical_address(sr->idt.base, 48))
+		return -EINVAL;
+	/* With an irqchip, APIC_BASE and CR8 are the local APIC's (host-initiated). */
+	if (vcpu->lapic && ringvm_lapic_set_sregs(vcpu, sr->apic_base, sr->cr8))
 		return -EINVAL;
 
 	set_seg(&seg_cs, &sr->cs, true);

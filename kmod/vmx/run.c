@@ -27,6 +27,7 @@
 #include "capabilities.h"
 #include "compat.h"
 #include "exits.h"
+#include "irq.h"
 #include "trace.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -92,7 +93,7 @@ static bool exception_is_fault(u8 vector)
 static void inject_events(struct ringvm_vcpu *vcpu)
 {
 	u32 idt = vcpu->idt_vectoring;
-	bool want_window = false;
+	bool want_window = false, injected = true;
 
 	if (idt & VECTORING_INFO_VALID_MASK) {
 		u32 type = idt & VECTORING_INFO_TYPE_MASK;
@@ -134,6 +135,7 @@ static void inject_events(struct ringvm_vcpu *vcpu)
 		trace_inject(vcpu->id, vcpu->exception_vector, true);
 		want_window = vcpu->pending_irq >= 0;
 	} else if (vcpu->pending_irq >= 0) {
+		injected = false;
 		if (interrupt_window_open()) {
 			vmcs_write(VM_ENTRY_INTR_INFO_FIELD, vcpu->pending_irq |
 				   INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
@@ -142,6 +144,12 @@ static void inject_events(struct ringvm_vcpu *vcpu)
 		} else {
 			want_window = true;
 		}
+	} else {
+		injected = false;
+	}
+	if (vcpu->lapic) {
+		ringvm_lapic_inject(vcpu, injected);
+		return;
 	}
 	if (vcpu->run->request_interrupt_window)
 		want_window = true;
@@ -157,7 +165,7 @@ static void report_interrupt_state(struct ringvm_vcpu *vcpu)
 	run->if_flag = !!(vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF);
 	run->ready_for_interrupt_injection = vcpu->pending_irq < 0 &&
 		!vcpu->exception_pending && interrupt_window_open();
-	run->cr8 = vcpu->cr8;
+	run->cr8 = vcpu->lapic ? ringvm_lapic_get_cr8(vcpu) : vcpu->cr8;
 	run->apic_base = vcpu->apic_base;
 }
 
@@ -209,6 +217,12 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 	ringvm_prepare_switch_to_guest(vcpu);
+	/* With an irqchip, the last look at events; see vlapic.c. */
+	if (vcpu->lapic && !ringvm_lapic_enter(vcpu)) {
+		local_irq_enable();
+		preempt_enable();
+		return -EAGAIN;
+	}
 	inject_events(vcpu);
 	/* On this CPU: another CPU flushes our VPID when the VMCS arrives there. */
 	if (unlikely(vcpu->flush_tlb)) {
@@ -265,6 +279,8 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 	}
 	vcpu->cr2 = native_read_cr2();
 
+	if (vcpu->lapic)
+		ringvm_lapic_exited(vcpu);
 	if (vcpu->xcr0 != ringvm_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, ringvm_host_xcr0);
 	/* VM exit cleared DEBUGCTL and set DR7 to 0x400. */
@@ -358,7 +374,12 @@ int ringvm_vcpu_run(struct ringvm_vcpu *vcpu)
 			r = -EINTR;
 			break;
 		}
-		if (run->request_interrupt_window && vcpu->pending_irq < 0 &&
+		if (vcpu->lapic && ringvm_lapic_prepare_run(vcpu)) {
+			run->exit_reason = RINGVM_EXIT_INTR;
+			r = -EINTR;
+			break;
+		}
+		if (!vcpu->lapic && run->request_interrupt_window && vcpu->pending_irq < 0 &&
 		    interrupt_window_open()) {
 			run->exit_reason = RINGVM_EXIT_IRQ_WINDOW_OPEN;
 			r = 0;
@@ -367,6 +388,8 @@ int ringvm_vcpu_run(struct ringvm_vcpu *vcpu)
 		cond_resched();
 
 		r = enter_guest(vcpu, &exit_reason);
+		if (r == -EAGAIN)	/* events posted meanwhile: fold them in first */
+			continue;
 		if (r) {
 			run->exit_reason = RINGVM_EXIT_FAIL_ENTRY;
 			run->fail_entry.hardware_entry_failure_reason = r;

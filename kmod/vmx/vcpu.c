@@ -16,6 +16,7 @@
 #include "capabilities.h"
 #include "compat.h"
 #include "hardware.h"
+#include "irq.h"
 #include "vcpu.h"
 #include "vm.h"
 #include "vmx_ops.h"
@@ -166,6 +167,9 @@ static long vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 		r = -EFAULT;
 		if (copy_from_user(&irq, argp, sizeof(irq)))
 			break;
+		r = -ENXIO;	/* the in-kernel irqchip injects, as on KVM */
+		if (vcpu->lapic)
+			break;
 		r = -EINVAL;
 		if (irq.irq < 32 || irq.irq > 255)
 			break;
@@ -176,6 +180,14 @@ static long vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 		r = 0;
 		break;
 	}
+	case RINGVM_GET_MP_STATE:
+	case RINGVM_SET_MP_STATE:
+		r = ringvm_mp_state_ioctl(vcpu, ioctl, argp);
+		break;
+	case RINGVM_GET_LAPIC:
+	case RINGVM_SET_LAPIC:
+		r = ringvm_lapic_ioctl(vcpu, ioctl, argp);
+		break;
 	default:
 		r = -ENOTTY;
 	}
@@ -240,6 +252,7 @@ static int vcpu_release(struct inode *inode, struct file *filp)
 	mutex_lock(&vm->lock);
 	vm->vcpus[vcpu->id] = NULL;
 	vm->nr_vcpus--;
+	ringvm_lapic_detach(vcpu);
 	mutex_unlock(&vm->lock);
 	ringvm_vcpu_destroy(vcpu);
 	ringvm_vm_put(vm);
@@ -325,8 +338,18 @@ int ringvm_vcpu_create(struct ringvm_vm *vm, unsigned long id)
 		r = -EEXIST;
 		goto out_vmcs;
 	}
+	/* The irqchip cannot appear after this: vcpus_created is set below, under the lock. */
+	if (vm->irqchip) {
+		r = ringvm_lapic_attach(vcpu);
+		if (r) {
+			mutex_unlock(&vm->lock);
+			put_unused_fd(fd);
+			goto out_vmcs;
+		}
+	}
 	file = anon_inode_getfile("ringvm-vcpu", &ringvm_vcpu_fops, vcpu, O_RDWR);
 	if (IS_ERR(file)) {
+		ringvm_lapic_detach(vcpu);
 		mutex_unlock(&vm->lock);
 		put_unused_fd(fd);
 		r = PTR_ERR(file);

@@ -16,6 +16,7 @@
 #include <linux/ringvm.h>
 
 struct ringvm_vm;
+struct ringvm_lapic;
 
 /* GPR slots in x86 encoding order, so ModRM register numbers index them. */
 enum ringvm_reg {
@@ -95,6 +96,13 @@ struct ringvm_vcpu {
 	u8 exception_vector;
 	bool exception_has_error;
 	u32 exception_error;
+
+	/* With an in-kernel irqchip (vlapic.c); vCPU thread only. */
+	struct ringvm_lapic *lapic;	/* NULL without one */
+	bool nmi_pending;
+	bool halted;			/* in HLT, waiting in the kernel */
+	bool halt_if;			/* RFLAGS.IF when it halted */
+	u32 mp_state;			/* RINGVM_MP_STATE_*; HALTED is @halted */
 
 	enum ringvm_pending_completion completion;
 	struct {		/* the IN or INS userspace is answering */

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The in-kernel local APIC with a guest (issue 9, stage 2): the LAPIC
+ * timer in one-shot and periodic mode fires into the guest's IDT, an I/O
+ * APIC level pin raised with IRQ_LINE delivers its vector and the EOI
+ * clears its remote IRR, the PIC's ExtINT reaches the guest through
+ * LINT0, and HLT waits in the kernel: the VMM sees only the guest's OUTs.
+ * Also GET/SET_LAPIC and the MSRs and ioctls that change meaning.
+ */
+#include <sys/ioctl.h>
+
+#include "kselftest_harness.h"
+#include "vmx_util.h"
+
+#define COUNT		0x20000		/* the handlers' counter */
+#define HANDLER_TIMER	0x11000
+#define HANDLER_IOAPIC	0x11100
+#define HANDLER_PIC	0x11200
+#define PD_HIGH		0x6000		/* maps 3-4 GiB: the APIC pages */
+#define REDIR_REMOTE_IRR	(1ull << 14)
+
+/* Count, EOI at the local APIC, return. */
+RV_GUEST_CODE(h_timer, 64,
+	"push %rax\n incl 0x20000\n mov $0xfee000b0, %eax\n movl $0, (%rax)\n"
+	"pop %rax\n iretq\n");
+/* Count, have the VMM lower the line (OUT 0x12), then EOI. */
+RV_GUEST_CODE(h_ioapic, 64,
+	"push %rax\n incl 0x20000\n out %al, $0x12\n mov $0xfee000b0, %eax\n"
+	"movl $0, (%rax)\n pop %rax\n iretq\n");
+/* Count, non-specific EOI at the master PIC. */
+RV_GUEST_CODE(h_pic, 64,
+	"push %rax\n incl 0x20000\n mov $0x20, %al\n out %al, $0x20\n pop %rax\n iretq\n");
+
+/* Enable the APIC; one-shot timer, vector 0x40, 1 ms; HLT until it came; report TMCCT. */
+RV_GUEST_CODE(g_oneshot, 64,
+	"mov $0xfee00000, %ebx\n movl $0x1ff, 0xf0(%rbx)\n movl $0xb, 0x3e0(%rbx)\n"
+	"movl $0x40, 0x320(%rbx)\n movl $1000000, 0x380(%rbx)\n sti\n"
+	"1: hlt\n cmpl $0, 0x20000\n je 1b\n cli\n"
+	"mov 0x20000, %eax\n out %eax, $0x10\n mov 0x390(%rbx), %eax\n out %eax, $0x11\n"
+	"2: jmp 2b\n");
+/* Periodic timer, 500 us: three ticks, then mask it and report. */
+RV_GUEST_CODE(g_periodic, 64,
+	"mov $0xfee00000, %ebx\n movl $0x1ff, 0xf0(%rbx)\n movl $0xb, 0x3e0(%rbx)\n"
+	"movl $0x20040, 0x320(%rbx)\n movl $500000, 0x380(%rbx)\n sti\n"
+	"1: hlt\n cmpl $3, 0x20000\n jb 1b\n cli\n movl $0x10040, 0x320(%rbx)\n"
+	"mov 0x20000, %eax\n out %eax, $0x10\n"
+	"2: jmp 2b\n");
+/* I/O APIC pin 16: level, vector 0x50, to APIC 0; ready (OUT 0x10); HLT until it came. */
+RV_GUEST_CODE(g_ioapic, 64,
+	"mov $0xfee00000, %ebx\n movl $0x1ff, 0xf0(%rbx)\n"
+	"mov $0xfec00000, %ecx\n movl $0x30, (%rcx)\n movl $0x8050, 0x10(%rcx)\n"
+	"movl $0x31, (%rcx)\n movl $0, 0x10(%rcx)\n out %al, $0x10\n sti\n"
+	"1: hlt\n cmpl $0, 0x20000\n je 1b\n cli\n"
+	"mov 0x20000, %eax\n out %eax, $0x11\n"
+	"2: jmp 2b\n");
+/* Master PIC at vector 0x30, only IRQ 3 unmasked, slave masked; HLT until it came. */
+RV_GUEST_CODE(g_pic, 64,
+	"mov $0x11, %al\n out %al, $0x20\n mov $0x30, %al\n out %al, $0x21\n"
+	"mov $0x04, %al\n out %al, $0x21\n mov $0x01, %al\n out %al, $0x21\n"
+	"mov $0xf7, %al\n out %al, $0x21\n mov $0xff, %al\n out %al, $0xa1\n"
+	"out %al, $0x10\n sti\n"
+	"1: hlt\n cmpl $0, 0x20000\n je 1b\n cli\n"
+	"mov 0x20000, %eax\n out %eax, $0x11\n"
+	"2: jmp 2b\n");
+
+FIXTURE(lapic) {
+	struct rv_vm vm;
+};
+
+/* The irqchip before the vCPU, as KVM requires; long mode with the APIC pages mapped. */
+FIXTURE_SETUP(lapic)
+{
+	uint64_t *pdpt, *pd;
+	int r, k;
+
+	ASSERT_EQ(0, rv_load_module("ringvm"));
+	r = rv_vm_init(&self->vm, 0);
+	if (r)
+		TH_LOG("%s failed: %s", self->vm.failed, strerror(-r));
+	ASSERT_EQ(0, r);
+	ASSERT_EQ(0, ioctl(self->vm.fd, RINGVM_CREATE_IRQCHIP, 0));
+	self->vm.vcpu[0] = ioctl(self->vm.fd, RINGVM_CREATE_VCPU, 0);
+	ASSERT_LE(0, self->vm.vcpu[0]);
+	self->vm.run[0] = mmap(NULL, self->vm.run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			       self->vm.vcpu[0], 0);
+	ASSERT_NE(MAP_FAILED, self->vm.run[0]);
+
+	rv_load(&self->vm, HANDLER_TIMER, h_timer_start, h_timer_end);
+	rv_load(&self->vm, HANDLER_IOAPIC, h_ioapic_start, h_ioapic_end);
+	rv_load(&self->vm, HANDLER_PIC, h_pic_start, h_pic_end);
+	rv_idt_gate(&self->vm, 0x40, HANDLER_TIMER);
+	rv_idt_gate(&self->vm, 0x50, HANDLER_IOAPIC);
+	rv_idt_gate(&self->vm, 0x33, HANDLER_PIC);
+	ASSERT_EQ(0, rv_long_mode_idt(&self->vm, 0, RV_CODE));
+	pdpt = (uint64_t *)(self->vm.mem + RV_PDPT);
+	pd = (uint64_t *)(self->vm.mem + PD_HIGH);
+	pdpt[3] = PD_HIGH | 3;
+	for (k = 0; k < 512; k++)	/* uncached: PCD | PWT */
+		pd[k] = (3ull << 30) + ((uint64_t)k << 21) + 0x9b;
+}
+
+FIXTURE_TEARDOWN(lapic)
+{
+	rv_vm_destroy(&self->vm);
+	EXPECT_EQ(0, rv_unload_module("ringvm"));
+}
+
+static uint32_t count(struct rv_vm *vm)
+{
+	return *(uint32_t *)(vm->mem + COUNT);
+}
+
+/* Run until the guest's next OUT; any other exit (HLT above all) fails the caller. */
+static int run_to_out(struct rv_vm *vm, uint16_t port)
+{
+	int r = rv_run(vm, 0);
+
+	if (r != RINGVM_EXIT_IO || vm->run[0]->io.port != port) {
+		fprintf(stderr, "# exit %d, port 0x%x, wanted OUT 0x%x\n", r,
+			r == RINGVM_EXIT_IO ? vm->run[0]->io.port : 0, port);
+		return -1;
+	}
+	return 0;
+}
+
+static uint32_t out_value(struct rv_vm *vm)
+{
+	return *(uint32_t *)rv_pio_data(vm, 0);
+}
+
+TEST_F(lapic, timer_oneshot)
+{
+	rv_load(&self->vm, RV_CODE, g_oneshot_start, g_oneshot_end);
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x10));
+	EXPECT_EQ(1, out_value(&self->vm));
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x11));
+	EXPECT_EQ(0, out_value(&self->vm)) TH_LOG("TMCCT after a one-shot expired");
+	EXPECT_EQ(1, count(&self->vm));
+}
+
+TEST_F(lapic, timer_periodic)
+{
+	rv_load(&self->vm, RV_CODE, g_periodic_start, g_periodic_end);
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x10));
+	EXPECT_EQ(3, out_value(&self->vm));
+}
+
+TEST_F(lapic, ioapic_level_pin_and_eoi)
+{
+	struct ringvm_irq_level il = { .irq = 16, .level = 1 };
+	struct ringvm_irqchip c = { .chip_id = RINGVM_IRQCHIP_IOAPIC };
+
+	rv_load(&self->vm, RV_CODE, g_ioapic_start, g_ioapic_end);
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x10));
+	ASSERT_EQ(0, ioctl(self->vm.fd, RINGVM_IRQ_LINE_STATUS, &il));
+	EXPECT_EQ(1, il.status) TH_LOG("one local APIC took it");
+
+	/* In the handler, before its EOI: the entry waits for it. */
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x12));
+	ASSERT_EQ(0, ioctl(self->vm.fd, RINGVM_GET_IRQCHIP, &c));
+	EXPECT_NE(0, c.chip.ioapic.redirtbl[16] & REDIR_REMOTE_IRR);
+	il.irq = 16;
+	il.level = 0;
+	ASSERT_EQ(0, ioctl(self->vm.fd, RINGVM_IRQ_LINE, &il));
+
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x11));
+	EXPECT_EQ(1, out_value(&self->vm));
+	ASSERT_EQ(0, ioctl(self->vm.fd, RINGVM_GET_IRQCHIP, &c));
+	EXPECT_EQ(0, c.chip.ioapic.redirtbl[16] & REDIR_REMOTE_IRR) TH_LOG("EOI cleared it");
+	EXPECT_EQ(0x50, c.chip.ioapic.redirtbl[16] & 0xff);
+}
+
+TEST_F(lapic, pic_extint_through_lint0)
+{
+	struct ringvm_irq_level il = { .irq = 3, .level = 1 };
+
+	rv_load(&self->vm, RV_CODE, g_pic_start, g_pic_end);
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x10));
+	ASSERT_EQ(0, ioctl(self->vm.fd, RINGVM_IRQ_LINE_STATUS, &il));
+	EXPECT_EQ(1, il.status);
+	il.irq = 3;
+	il.level = 0;
+	ASSERT_EQ(0, ioctl(self->vm.fd, RINGVM_IRQ_LINE, &il));
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x11));
+	EXPECT_EQ(1, out_value(&self->vm));
+}
+
+TEST_F(lapic, state_ioctls)
+{
+	struct ringvm_lapic_state s;
+	struct {
+		struct ringvm_msrs hdr;
+		struct ringvm_msr_entry e[1];
+	} m = { .hdr.nmsrs = 1, .e[0].index = 0x1b };
+	struct ringvm_interrupt irq = { .irq = 0x40 };
+
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_LAPIC, &s));
+	EXPECT_EQ(0, *(uint32_t *)&s.regs[0x20]) TH_LOG("APIC ID of vCPU 0");
+	EXPECT_EQ(0x50014, *(uint32_t *)&s.regs[0x30]) TH_LOG("version, 6 LVTs");
+	EXPECT_EQ(0x700, *(uint32_t *)&s.regs[0x350]) TH_LOG("BSP LINT0: ExtINT");
+	*(uint32_t *)&s.regs[0x80] = 0x20;	/* TPR */
+	*(uint32_t *)&s.regs[0x20] = 0x5000000;	/* ID: read-only */
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_SET_LAPIC, &s));
+	memset(&s, 0, sizeof(s));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_LAPIC, &s));
+	EXPECT_EQ(0x20, *(uint32_t *)&s.regs[0x80]);
+	EXPECT_EQ(0x20, *(uint32_t *)&s.regs[0xa0]) TH_LOG("PPR follows TPR");
+	EXPECT_EQ(0, *(uint32_t *)&s.regs[0x20]);
+
+	ASSERT_EQ(1, ioctl(self->vm.vcpu[0], RINGVM_GET_MSRS, &m));
+	EXPECT_EQ(0xfee00900ull, m.e[0].data);
+	/* The in-kernel irqchip injects: userspace injection is refused, as on KVM. */
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu[0], RINGVM_INTERRUPT, &irq));
+	EXPECT_EQ(ENXIO, errno);
+}
+
+TEST_HARNESS_MAIN
