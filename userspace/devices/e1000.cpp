@@ -77,7 +77,7 @@ uint16_t le16(const uint8_t *p) { return static_cast<uint16_t>(p[0] | p[1] << 8)
 } // namespace
 
 E1000::E1000(GuestMemory &mem, int tap_fd, uint64_t mac, Clock clock)
-	: mem_(mem), tap_(tap_fd), clock_(std::move(clock)), cfg_(0x8086, 0x100e, kClassEthernet),
+	: mem_(mem), tap_(tap_fd), clock_(std::move(clock)), cfg_(0x8086, 0x100e, kClassEthernet << 8 | 3),
 	  regs_(kE1000BarSize / 4)
 {
 	cfg_.add_mem_bar(0, kE1000BarSize);
