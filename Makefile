@@ -11,6 +11,10 @@
 #   make bench        Bochs: VM-exit costs of ringvm.ko beside kvm-intel
 #   make coverage     userspace line coverage (gcov) under the unit tests
 #   make KDIR=/lib/modules/$(uname -r)/build modules   build for a real host
+#   make install [DESTDIR=...] [PREFIX=/usr/local]  the CLI, man pages, udev rules,
+#                     completion; and the modules when KDIR (default: the running
+#                     kernel's headers) is there
+#   make dkms-build   build the modules through DKMS (kmod/dkms.conf) for 6.12
 #
 # RINGVM_INJECT=fail|warn|hang makes the test hosts misbehave on purpose, to
 # show that the runner catches it (see Documentation/testing.rst).
@@ -19,7 +23,13 @@ BUILD := build
 MAKEFLAGS += --no-print-directory
 TOP := $(CURDIR)
 
-ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
+# Goals that never need the test hosts: for them the test-host setup that
+# resolving build/kernels.mk does (scripts/deps.sh) is not run.
+HOST_ONLY_GOALS := clean distclean deps-build userspace install
+ifeq ($(origin KDIR),command line)
+HOST_ONLY_GOALS += modules
+endif
+ifneq ($(filter-out $(HOST_ONLY_GOALS),$(or $(MAKECMDGOALS),all)),)
 -include $(BUILD)/kernels.mk
 endif
 
@@ -31,7 +41,8 @@ CMAKE_BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
 .PHONY: all deps modules modules-all userspace selftests check check-unit \
-	check-qemu check-bochs check-debug demo bench checkpatch coverage clean distclean
+	check-qemu check-bochs check-debug demo bench checkpatch coverage clean distclean \
+	deps-build install dkms-build
 
 all: modules userspace selftests
 
@@ -41,8 +52,20 @@ $(BUILD)/kernels.mk: scripts/deps.sh
 deps: $(BUILD)/kernels.mk
 	@bash scripts/deps.sh
 
+# What building the userspace needs, without the test hosts.
+deps-build:
+	@bash scripts/deps.sh build
+
+# Building for a real host (KDIR on the command line) needs only its headers;
+# otherwise the modules are for the test hosts' kernel, which deps resolves.
+ifeq ($(origin KDIR),command line)
+MODULES_DEPS :=
+else
+MODULES_DEPS := deps
+endif
+
 # Modules for KDIR; copies of the .ko files land in kmod/*/ for insmod.
-modules: deps
+modules: $(MODULES_DEPS)
 	@bash scripts/build-kmod.sh $(KDIR) $(TOP)/$(BUILD)/kmod/$(KNAME)
 	@cp $(BUILD)/kmod/$(KNAME)/vmx/ringvm.ko kmod/vmx/
 	@cp $(BUILD)/kmod/$(KNAME)/vhost/ringvm_vhost.ko kmod/vhost/
@@ -52,8 +75,9 @@ modules: deps
 modules-all: deps modules
 	@bash scripts/build-kmod.sh /lib/modules/$(KABI_612)/build $(TOP)/$(BUILD)/kmod/$(KABI_612)
 
-userspace: deps
-	@cmake -S . -B $(BUILD)/userspace -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) >/dev/null
+userspace: deps-build
+	@cmake -S . -B $(BUILD)/userspace -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE) \
+		-DRINGVM_WERROR=ON >/dev/null
 	@cmake --build $(BUILD)/userspace -j $(JOBS)
 
 selftests: deps
@@ -80,7 +104,8 @@ check-debug: deps userspace selftests
 
 # A separate instrumented build, so the normal one stays optimised.
 coverage: deps
-	@cmake -S . -B $(BUILD)/coverage -DCMAKE_BUILD_TYPE=Debug -DRINGVM_COVERAGE=ON >/dev/null
+	@cmake -S . -B $(BUILD)/coverage -DCMAKE_BUILD_TYPE=Debug -DRINGVM_COVERAGE=ON \
+		-DRINGVM_WERROR=ON >/dev/null
 	@cmake --build $(BUILD)/coverage -j $(JOBS) --target ringvm_unit_tests ringvm
 	@find $(BUILD)/coverage -name '*.gcda' -delete
 	@cd $(BUILD)/coverage && ctest -j $(JOBS) -R '^(unit|cli)\.' >/dev/null || \
@@ -106,6 +131,26 @@ demo: all
 # One Bochs boot: the same guest loops on ringvm.ko and on kvm-intel.ko, as a table.
 bench: all
 	@bash bench/run.sh
+
+PREFIX ?= /usr/local
+INSTALL_KDIR = $(if $(filter command line,$(origin KDIR)),$(KDIR),/lib/modules/$(shell uname -r)/build)
+
+# cmake --install for the userspace side, modules_install for the modules
+# (into $(DESTDIR)/lib/modules/<kernel>/updates/); DKMS is the way to keep
+# them built across kernel updates (Documentation/install.rst).
+install: userspace
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD)/userspace --prefix $(PREFIX)
+	@if [ -d "$(INSTALL_KDIR)" ]; then \
+		bash scripts/build-kmod.sh $(INSTALL_KDIR) $(TOP)/$(BUILD)/kmod-install && \
+		$(MAKE) -C $(INSTALL_KDIR) M=$(TOP)/$(BUILD)/kmod-install \
+			INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates modules_install; \
+	else \
+		echo "ringvm: no kernel headers at $(INSTALL_KDIR): modules not installed" \
+			"(install linux-headers-$$(uname -r), give KDIR=, or use DKMS)"; \
+	fi
+
+dkms-build: deps
+	@bash scripts/dkms-build.sh $(KABI_612)
 
 clean:
 	rm -rf $(BUILD)/kmod $(BUILD)/userspace $(BUILD)/selftests $(BUILD)/testhost \

@@ -14,12 +14,12 @@ mkdir -p "$out"
 	xargs -0 cp -p --parents -t "$out")
 set +e
 if [ ${#mods[@]} -eq 0 ]; then
-	make -C "$kdir" M="$out" modules 2>&1 | grep -v -e '^Skipping BTF' -e 'BTF \[M\]'
+	make -C "$kdir" M="$out" RINGVM_WERROR=y modules 2>&1 | grep -v -e '^Skipping BTF' -e 'BTF \[M\]'
 	rc=${PIPESTATUS[0]}
 else
 	rc=0
 	for m in "${mods[@]}"; do
-		make -C "$kdir" M="$out/$m" modules 2>&1 | grep -v -e '^Skipping BTF' -e 'BTF \[M\]'
+		make -C "$kdir" M="$out/$m" RINGVM_WERROR=y modules 2>&1 | grep -v -e '^Skipping BTF' -e 'BTF \[M\]'
 		[ "${PIPESTATUS[0]}" = 0 ] || rc=1
 	done
 fi

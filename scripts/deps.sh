@@ -7,6 +7,10 @@
 # bootable test-host kernels into build/kernels/<abi>/ without installing them.
 #
 # Writes build/kernels.mk (KABI_61, KABI_612) for the Makefile.
+#
+# `deps.sh build` only sees to what building the userspace needs (for a real
+# host, a package build, DKMS): no test hosts, no kernel images; off Debian it
+# says what is missing instead of installing it.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -87,12 +91,50 @@ packages() {
 	libgtest-dev
 	libgmock-dev
 	gcovr
+	python3-docutils
+	dkms
+	dh-dkms
+	debhelper
+	lintian
+	dpkg-dev
 	EOF
 }
 
+# What `make userspace` needs, and nothing of the test hosts'.
+build_packages() {
+	cat <<-EOF
+	g++
+	make
+	cmake
+	pkg-config
+	libcli11-dev
+	libnl-3-dev
+	libnl-genl-3-dev
+	libnl-route-3-dev
+	libgtest-dev
+	libgmock-dev
+	python3-docutils
+	EOF
+}
+
+# Without dpkg: look for each thing itself and name what is missing.
+check_build_tools() {
+	local missing=() t
+	for t in g++ make cmake pkg-config rst2man; do
+		command -v "$t" >/dev/null || missing+=("$t")
+	done
+	for t in libnl-3.0 libnl-genl-3.0 libnl-route-3.0; do
+		pkg-config --exists "$t" 2>/dev/null || missing+=("$t (pkg-config)")
+	done
+	[ -f /usr/include/CLI/CLI.hpp ] || missing+=("CLI11 headers (CLI/CLI.hpp)")
+	[ -d /usr/include/gtest ] || missing+=("GoogleTest headers (gtest/, gmock/)")
+	[ ${#missing[@]} -eq 0 ] ||
+		die "cannot build the userspace; missing: ${missing[*]}"
+}
+
 install_packages() {
-	local missing=() p
-	for p in $(packages); do
+	local missing=() p list=${1:-packages}
+	for p in $($list); do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 			missing+=("$p")
 	done
@@ -141,6 +183,15 @@ fetch_kernel() {
 	[ -f "$dst/boot/vmlinuz-$abi" ] || die "$pkg has no /boot/vmlinuz-$abi"
 	touch "$dst/.done"
 }
+
+if [ "${1:-}" = build ]; then
+	if command -v dpkg-query >/dev/null; then
+		install_packages build_packages
+	else
+		check_build_tools
+	fi
+	exit 0
+fi
 
 resolve_abis
 install_packages

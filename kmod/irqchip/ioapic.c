@@ -14,6 +14,7 @@
  */
 #include <linux/errno.h>
 #include <linux/kernel.h>
+#include <linux/string.h>
 
 #include "ioapic.h"
 
@@ -178,6 +179,40 @@ void rv_ioapic_eoi(struct rv_ioapic *io, u8 vector)
 		io->redir[pin] &= ~REDIR_REMOTE_IRR;
 		service_if_pending(io, pin);
 	}
+	spin_unlock(&io->lock);
+}
+
+/* A consistent copy of the registers, for RINGVM_GET_IRQCHIP. */
+void rv_ioapic_save(struct rv_ioapic *io, struct rv_ioapic *out)
+{
+	spin_lock(&io->lock);
+	out->base = io->base;
+	out->ioregsel = io->ioregsel;
+	out->id = io->id;
+	out->line = io->line;
+	memcpy(out->redir, io->redir, sizeof(out->redir));
+	spin_unlock(&io->lock);
+}
+
+/*
+ * RINGVM_SET_IRQCHIP: take @in's registers and line levels, remote IRRs
+ * included, then deliver every level pin that is high and not held back,
+ * as KVM does after a restore.  The caller checked @in->base.
+ */
+void rv_ioapic_restore(struct rv_ioapic *io, const struct rv_ioapic *in)
+{
+	unsigned int pin;
+
+	spin_lock(&io->lock);
+	io->base = in->base;
+	io->ioregsel = in->ioregsel;
+	io->id = in->id & 0xf;
+	io->line = in->line & (BIT(RV_IOAPIC_PINS) - 1);
+	for (pin = 0; pin < RV_IOAPIC_PINS; pin++)
+		io->redir[pin] = in->redir[pin] &
+				 (REDIR_WRITABLE | REDIR_REMOTE_IRR);
+	for (pin = 0; pin < RV_IOAPIC_PINS; pin++)
+		service_if_pending(io, pin);
 	spin_unlock(&io->lock);
 }
 

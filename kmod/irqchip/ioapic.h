@@ -46,6 +46,8 @@ struct rv_ioapic {
 
 void rv_ioapic_init(struct rv_ioapic *io, const struct rv_ioapic_ops *ops, void *ctx);
 void rv_ioapic_reset(struct rv_ioapic *io);
+void rv_ioapic_save(struct rv_ioapic *io, struct rv_ioapic *out);
+void rv_ioapic_restore(struct rv_ioapic *io, const struct rv_ioapic *in);
 int rv_ioapic_set_irq(struct rv_ioapic *io, unsigned int pin, bool level);
 void rv_ioapic_eoi(struct rv_ioapic *io, u8 vector);
 bool rv_ioapic_in_range(const struct rv_ioapic *io, u64 gpa);

@@ -202,6 +202,45 @@ int rv_pic_set_irq(struct rv_pic *pic, unsigned int pin, bool level)
 	return r;
 }
 
+/* A consistent copy of chip @which (0 master, 1 slave), for RINGVM_GET_IRQCHIP. */
+void rv_pic_save(struct rv_pic *pic, unsigned int which, struct rv_8259 *out)
+{
+	spin_lock(&pic->lock);
+	*out = pic->chip[which & 1];
+	spin_unlock(&pic->lock);
+}
+
+/*
+ * RINGVM_SET_IRQCHIP: replace chip @which with @in, then recompute INT.
+ * The ELCR mask is the chipset's and stays; the caller checked that
+ * @in's fields are in range (init_step <= 3, highest <= 7).
+ */
+void rv_pic_restore(struct rv_pic *pic, unsigned int which, const struct rv_8259 *in)
+{
+	struct rv_8259 *c = &pic->chip[which & 1];
+	bool old;
+
+	spin_lock(&pic->lock);
+	old = pic->output;
+	*c = (struct rv_8259){ .elcr_mask = c->elcr_mask, .single = c->single };
+	c->irr = in->irr;
+	c->isr = in->isr;
+	c->imr = in->imr;
+	c->line = in->line;
+	c->elcr = in->elcr & c->elcr_mask;
+	c->vector_base = in->vector_base & 0xf8;
+	c->highest = in->highest & 7;
+	c->init_step = min_t(u8, in->init_step, 3);
+	c->icw4_needed = in->icw4_needed;
+	c->auto_eoi = in->auto_eoi;
+	c->rotate_on_aeoi = in->rotate_on_aeoi;
+	c->sfnm = in->sfnm;
+	c->read_isr = in->read_isr;
+	c->poll = in->poll;
+	c->special_mask = in->special_mask;
+	settle_and_unlock(pic, old);
+}
+
 bool rv_pic_output(struct rv_pic *pic)
 {
 	bool r;

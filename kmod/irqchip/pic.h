@@ -58,6 +58,8 @@ void rv_pic_init(struct rv_pic *pic, const struct rv_pic_ops *ops, void *ctx);
 void rv_pic_reset(struct rv_pic *pic);
 int rv_pic_set_irq(struct rv_pic *pic, unsigned int pin, bool level);
 bool rv_pic_output(struct rv_pic *pic);
+void rv_pic_save(struct rv_pic *pic, unsigned int which, struct rv_8259 *out);
+void rv_pic_restore(struct rv_pic *pic, unsigned int which, const struct rv_8259 *in);
 int rv_pic_ack(struct rv_pic *pic);
 bool rv_pic_port(unsigned int port);
 int rv_pic_pio_read(struct rv_pic *pic, unsigned int port, u8 *val);

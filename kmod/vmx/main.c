@@ -33,6 +33,8 @@ static long check_extension(unsigned long ext)
 	case RINGVM_CAP_IMMEDIATE_EXIT:
 	case RINGVM_CAP_EXT_CPUID:
 	case RINGVM_CAP_DEVICE_MEMORY:
+	case RINGVM_CAP_IRQCHIP:
+	case RINGVM_CAP_IRQ_INJECT_STATUS:
 		return 1;
 	case RINGVM_CAP_IOEVENTFD:
 		return RINGVM_MAX_IOEVENTFDS;

@@ -21,6 +21,7 @@
 #include <asm/mce.h>
 #include <asm/tlbflush.h>
 #include <asm/msr.h>
+#include <asm/special_insns.h>
 #include <asm/vmx.h>
 
 #include "capabilities.h"
@@ -242,6 +243,15 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 	if (vcpu->xcr0 != ringvm_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 
+	/*
+	 * CR2 is not in the VMCS: without this the guest reads the host's
+	 * last fault address (a kernel or another task's pointer), and its
+	 * own CR2 is lost at the next host fault.  Interrupts are off, so
+	 * nothing but an NMI (which saves and restores CR2) runs in between.
+	 */
+	if (native_read_cr2() != vcpu->cr2)
+		native_write_cr2(vcpu->cr2);
+
 	trace_entry(vcpu->id);
 	fail = __ringvm_vmenter(vcpu->regs, vcpu->launched);
 	if (fail && launch_state_mismatch()) {
@@ -253,6 +263,7 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 		vcpu->launched = !vcpu->launched;
 		fail = __ringvm_vmenter(vcpu->regs, vcpu->launched);
 	}
+	vcpu->cr2 = native_read_cr2();
 
 	if (vcpu->xcr0 != ringvm_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, ringvm_host_xcr0);

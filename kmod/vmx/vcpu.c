@@ -336,6 +336,7 @@ int ringvm_vcpu_create(struct ringvm_vm *vm, unsigned long id)
 	ringvm_vm_get(vm);
 	vm->vcpus[id] = vcpu;
 	vm->nr_vcpus++;
+	vm->vcpus_created = true;
 	mutex_unlock(&vm->lock);
 	/* Published last: a close() from another thread may free @vcpu at once. */
 	fd_install(fd, file);

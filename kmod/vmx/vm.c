@@ -37,6 +37,7 @@ static void vm_release(struct kref *kref)
 	mutex_unlock(&ringvm_vm_list_lock);
 
 	ringvm_ioeventfd_free_all(vm);
+	ringvm_irqchip_destroy(vm);
 	ringvm_mmu_notifier_unregister(vm);
 	ringvm_free_all_slots(vm);
 	ringvm_ept_destroy(vm);
@@ -83,7 +84,7 @@ static long vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 		break;
 	}
 	default:
-		r = -ENOTTY;
+		r = ringvm_irq_ioctl(vm, ioctl, argp);
 	}
 	return r;
 }

@@ -19,6 +19,7 @@
 
 struct ringvm_vcpu;
 struct mm_struct;
+struct rv_irqchip;
 
 struct ringvm_memslot {
 	u64 gpa;
@@ -59,6 +60,10 @@ struct ringvm_vm {
 
 	struct ringvm_vcpu *vcpus[RINGVM_MAX_VCPUS];
 	unsigned int nr_vcpus;
+	bool vcpus_created;		/* ever: the irqchip must come first */
+
+	/* NULL until RINGVM_CREATE_IRQCHIP; set once under lock (irq.c). */
+	struct rv_irqchip *irqchip;
 
 	struct mutex ioeventfd_lock;	/* ioeventfds */
 	struct list_head ioeventfds;
@@ -74,6 +79,24 @@ bool ringvm_ioeventfd_write(struct ringvm_vm *vm, u64 addr, u32 len, u64 val);
 void ringvm_ioeventfd_free_all(struct ringvm_vm *vm);
 void ringvm_vm_get(struct ringvm_vm *vm);
 void ringvm_vm_put(struct ringvm_vm *vm);
+
+/* The in-kernel irqchip (irq.c). */
+long ringvm_irq_ioctl(struct ringvm_vm *vm, unsigned int ioctl, void __user *argp);
+void ringvm_irqchip_destroy(struct ringvm_vm *vm);
+/* The VM's irqchip, or NULL before RINGVM_CREATE_IRQCHIP (an acquire load). */
+struct rv_irqchip *ringvm_vm_irqchip(struct ringvm_vm *vm);
+/*
+ * Drive GSI @gsi from interrupt source @source_id (0 is RINGVM_IRQ_LINE;
+ * others come from ringvm_irq_source_alloc); the GSI's level is the OR of
+ * its sources'.  Returns the RINGVM_IRQ_LINE_STATUS value (> 0 delivered,
+ * 0 coalesced, -1 masked/unrouted) or -ENXIO/-EINVAL.  Process context;
+ * may hold a spinlock (it never sleeps) but not from hard-IRQ context.
+ */
+int ringvm_irq_set(struct ringvm_vm *vm, int source_id, u32 gsi, bool level);
+/* A source id of one's own (> 0), or -ENXIO without irqchip, -ENOSPC. */
+int ringvm_irq_source_alloc(struct ringvm_vm *vm);
+/* Release @id; the GSIs it alone held high go low. */
+void ringvm_irq_source_free(struct ringvm_vm *vm, int id);
 
 /* Memory slots (memslot.c); callers hold vm->lock. */
 int ringvm_set_memory_region(struct ringvm_vm *vm,

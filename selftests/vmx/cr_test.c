@@ -2,9 +2,11 @@
 /*
  * Control-register writes the CPU would refuse get #GP, not a VM entry
  * that fails later, and a fault ringvm injects pushes RFLAGS with RF set
- * as the CPU's own faults do (issue 6, items 15 and 16).
+ * as the CPU's own faults do (issue 6, items 15 and 16).  CR2, which the
+ * VMCS does not hold, is the guest's own in both directions.
  */
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include "kselftest_harness.h"
 #include "vmx_util.h"
@@ -41,6 +43,14 @@ RV_GUEST_CODE(g_bad_cr4, 64,
 RV_GUEST_CODE(g_pcide_pcid, 64,
 	"mov %cr3, %rbx\n mov %rbx, %rax\n or $1, %rax\n mov %rax, %cr3\n"
 	"mov %cr4, %rax\n bts $17, %rax\n mov %rax, %cr4\n mov %rbx, %cr3\n" REPORT);
+
+/* Report CR2 as it was at entry, low half then high half. */
+RV_GUEST_CODE(g_read_cr2, 64,
+	"mov %cr2, %rax\n out %eax, $0xe9\n shr $32, %rax\n out %eax, $0xe9\n hlt\n");
+
+/* Set CR2, then leave for userspace (the OUT) and halt. */
+RV_GUEST_CODE(g_write_cr2, 64,
+	"mov $0x7edc0ba98000, %rax\n mov %rax, %cr2\n out %eax, $0xe9\n hlt\n");
 
 FIXTURE(cr) {
 	struct rv_vm vm;
@@ -108,6 +118,59 @@ TEST_F(cr, reserved_cr4_bit_is_gp_with_rf)
 TEST_F(cr, pcide_with_nonzero_pcid_is_gp)
 {
 	expect_one_gp(_metadata, &self->vm, g_pcide_pcid_start, g_pcide_pcid_end);
+}
+
+/*
+ * A fault of our own just before RUN leaves a known host address in this
+ * CPU's CR2; the guest must see the CR2 SET_SREGS gave it, not that.
+ */
+TEST_F(cr, guest_reads_its_own_cr2)
+{
+	const uint64_t want = 0x123456789000ull;
+	struct ringvm_sregs sr;
+	volatile uint8_t *page;
+	uint64_t seen;
+
+	rv_load(&self->vm, RV_CODE, g_read_cr2_start, g_read_cr2_end);
+	ASSERT_EQ(0, rv_long_mode_idt(&self->vm, 0, RV_CODE));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_SREGS, &sr));
+	sr.cr2 = want;
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_SET_SREGS, &sr));
+
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, (void *)page);
+	page[0x123] = 1;		/* the host's CR2 is now page + 0x123 */
+	seen = next_report(_metadata, &self->vm);
+	seen |= (uint64_t)next_report(_metadata, &self->vm) << 32;
+	EXPECT_EQ(want, seen) {
+		TH_LOG("guest CR2 0x%llx (host fault address was %p)",
+		       (unsigned long long)seen, (void *)(page + 0x123));
+	}
+	munmap((void *)page, 4096);
+	ASSERT_EQ(RINGVM_EXIT_HLT, rv_run(&self->vm, 0));
+}
+
+/* What the guest writes to CR2 is what GET_SREGS reports after any exit. */
+TEST_F(cr, guest_cr2_reaches_get_sregs)
+{
+	struct ringvm_sregs sr;
+	volatile uint8_t *page;
+
+	rv_load(&self->vm, RV_CODE, g_write_cr2_start, g_write_cr2_end);
+	ASSERT_EQ(0, rv_long_mode_idt(&self->vm, 0, RV_CODE));
+	ASSERT_EQ(RINGVM_EXIT_IO, rv_run(&self->vm, 0));
+
+	/* A host fault in between must not change the guest's CR2. */
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, (void *)page);
+	page[0] = 1;
+	munmap((void *)page, 4096);
+
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_SREGS, &sr));
+	EXPECT_EQ(0x7edc0ba98000ull, sr.cr2);
+	ASSERT_EQ(RINGVM_EXIT_HLT, rv_run(&self->vm, 0));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_SREGS, &sr));
+	EXPECT_EQ(0x7edc0ba98000ull, sr.cr2);
 }
 
 TEST_HARNESS_MAIN

@@ -101,7 +101,10 @@ void VfioPci::map_guest_ram(GuestMemory &mem)
 	VfioDeviceInfo info = broker_->device_info();
 	for (const auto &r : mem.regions()) {
 		uint64_t last = r.gpa + r.size - 1;
-		std::string range = "[" + hex(r.gpa) + ", " + hex(r.gpa + r.size) + ")";
+		// append(), not "[" + hex(..): GCC 12 at -O2 warns about the latter
+		// (a false -Wrestrict, GCC bug 105329).
+		std::string range;
+		range.append("[").append(hex(r.gpa)).append(", ").append(hex(r.gpa + r.size)).append(")");
 		if (r.gpa < info.iova_start || last > info.iova_end)
 			throw Error("cannot map guest RAM " + range + " for DMA by " + bdf() +
 				    ": outside the IOMMU's aperture [" + hex(info.iova_start) + ", " +
