@@ -3,7 +3,7 @@
 # with a busybox initramfs that prints a marker, the RTC date and the detected
 # TSC frequency, and powers off. ringvm must exit 0 with the marker in its
 # output. Needs the tree from selftests/e2e/make-extra.sh (testhost --extra).
-echo "1..8"
+echo "1..9"
 
 # ringvm.ko, as built for this host kernel.
 insmod "$RINGVM_MODDIR/ringvm.ko" || echo "# insmod ringvm failed"
@@ -55,6 +55,7 @@ t0=$(date -u +%s)
 	timeout 1000 ringvm run --accel ringvm --kernel /e2e/vmlinuz --initrd /e2e/guest.gz \
 		--mem 128M --disk /tmp/disk.img --vhost on \
 		--net tap=rv0,host_ip=10.0.2.1/24 \
+		--net tap=rv1,host_ip=10.0.3.1/24,model=e1000 \
 		--cmdline "console=ttyS0 quiet panic=-1 mitigations=off nokaslr" 2>"$err"
 	echo $? >/tmp/e2e.rc
 } | tee "$out" | sed 's/^/# guest: /'
@@ -109,6 +110,13 @@ if grep -q "^RINGVM-E2E-PING 3 packets received" "$out"; then
 	echo "ok 8 guest_pings_host_through_virtio_net_vhost_on"
 else
 	echo "not ok 8 guest_pings_host_through_virtio_net_vhost_on"
+fi
+# A second NIC, an emulated 82540EM on tap rv1 (10.0.3.1/24): the guest's
+# own e1000 driver pings the host through it.
+if grep -q "^RINGVM-E2E-E1000-PING 3 packets received" "$out"; then
+	echo "ok 9 guest_pings_host_through_e1000"
+else
+	echo "not ok 9 guest_pings_host_through_e1000"
 fi
 rmmod ringvm_vhost 2>/dev/null
 rmmod ringvm 2>/dev/null

@@ -7,10 +7,11 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-# virtio-pci, virtio-blk and virtio-net, in dependency order (a VM without
-# a disk or a NIC simply finds no device for them).
+# virtio-pci, virtio-blk, virtio-net and e1000, in dependency order (a VM
+# without a disk or a NIC simply finds no device for them). virtio_net comes
+# before e1000, so a virtio NIC is eth0.
 for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk \
-	failover net_failover virtio_net; do
+	failover net_failover virtio_net e1000; do
 	insmod /lib/modules/$m.ko || echo "RINGVM-E2E-INSMOD-FAILED $m"
 done
 echo "RINGVM-E2E-GUEST-UP $(uname -r)"
@@ -41,5 +42,21 @@ if [ -e /sys/class/net/eth0 ]; then
 	echo "RINGVM-E2E-NET $(cat /sys/class/net/eth0/address)"
 	echo "RINGVM-E2E-PING $(ping -c 3 -W 5 10.0.2.1 | grep -o '[0-9]* packets received')"
 fi
+# A NIC given with --net tap=...,host_ip=10.0.3.1/24,model=e1000: the
+# interface the e1000 driver bound, pinged through once its link is up (the
+# driver reports carrier from its watchdog, after the first LSC interrupt).
+for i in /sys/class/net/eth*; do
+	[ "$(basename "$(readlink "$i/device/driver")")" = e1000 ] || continue
+	n=$(basename "$i")
+	ip link set "$n" up
+	ip addr add 10.0.3.15/24 dev "$n"
+	t=0
+	while [ "$(cat "$i/carrier" 2>/dev/null)" != 1 ] && [ $t -lt 100 ]; do
+		sleep 0.1
+		t=$((t + 1))
+	done
+	echo "RINGVM-E2E-E1000 $n $(cat "$i/address") carrier=$(cat "$i/carrier" 2>/dev/null)"
+	echo "RINGVM-E2E-E1000-PING $(ping -c 3 -W 5 10.0.3.1 | grep -o '[0-9]* packets received')"
+done
 echo "RINGVM-E2E-POWEROFF"
 poweroff -f

@@ -3,6 +3,7 @@
 
 #include <linux/ringvm_vhost.h>
 
+#include "devices/e1000.h"
 #include "devices/vfio_pci.h"
 #include "devices/virtio_blk.h"
 #include "devices/virtio_net.h"
@@ -44,6 +45,14 @@ void add_disk(Machine &m, const std::string &path, bool vhost)
 void add_net(Machine &m, Tap &tap, const NetConfig &cfg, uint64_t mac)
 {
 	tap.configure(cfg);
+	if (cfg.model == NicModel::E1000) {
+		auto dev = std::make_unique<E1000>(m.memory(), tap.fd(), mac, m.clock());
+		E1000 *nic = dev.get(); // owned by the machine's PCI bus from here on
+		m.add_timed(*nic);
+		m.watch_fd(tap.fd(), [nic] { nic->on_tap_readable(); }, false);
+		m.add_pci(std::move(dev));
+		return;
+	}
 	std::unique_ptr<VhostDevice> vhost;
 	if (cfg.vhost)
 		vhost = std::make_unique<VhostDevice>(RINGVM_VHOST_DEV_NET);

@@ -18,8 +18,8 @@ namespace ringvm {
 // virtio-blk for `--disk`; with @vhost the kernel serves the queue.
 void add_disk(Machine &m, const std::string &path, bool vhost);
 
-// virtio-net for `--net`: the tap is set up through rtnetlink first, so a
-// bad interface or missing privilege is reported before the guest boots.
+// The NIC for `--net`: virtio-net, or an 82540EM for model=e1000. The tap
+// is set up through rtnetlink first, so a bad interface or missing privilege is reported before the guest boots.
 // @tap must outlive the machine.
 void add_net(Machine &m, Tap &tap, const NetConfig &cfg, uint64_t mac);
 

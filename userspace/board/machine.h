@@ -91,6 +91,8 @@ public:
 	void stop(int status, std::string reason) { request_stop(status, std::move(reason)); }
 	// A memory slot number no one else uses (RAM takes the first ones).
 	uint32_t alloc_mem_slot() { return next_mem_slot_++; }
+	// The clock devices keep their deadlines on.
+	const Clock &clock() const { return cfg_.clock; }
 
 	// Test visibility.
 	IoBus &pio() { return pio_; }

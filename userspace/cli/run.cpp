@@ -165,8 +165,8 @@ void register_run(CLI::App &app)
 	cmd->add_option("--disk", o->disks, "disk image or block device as virtio-blk (repeatable)")
 		->check(CLI::ExistingFile);
 	cmd->add_option("--net", o->nets,
-			"virtio-net on a tap: tap=NAME[,bridge=BR][,host_ip=A.B.C.D/N][,mac=M] "
-			"(repeatable)");
+			"a NIC on a tap: tap=NAME[,bridge=BR][,host_ip=A.B.C.D/N][,mac=M]"
+			"[,model=virtio|e1000] (repeatable)");
 	cmd->add_option("--vhost", o->vhost,
 			"serve virtio queues (disks, NICs) in ringvm_vhost (on) or in the VMM (off)")
 		->capture_default_str()

@@ -97,9 +97,16 @@ NetConfig parse_net_option(const std::string &spec)
 			cfg.host_ip = val;
 		} else if (key == "mac") {
 			cfg.mac = parse_mac(val);
+		} else if (key == "model") {
+			if (val == "virtio")
+				cfg.model = NicModel::Virtio;
+			else if (val == "e1000")
+				cfg.model = NicModel::E1000;
+			else
+				throw Error("invalid --net model '" + val + "': give virtio or e1000");
 		} else {
 			throw Error("invalid --net '" + spec + "': unknown key '" + key +
-				    "' (tap, bridge, host_ip, mac)");
+				    "' (tap, bridge, host_ip, mac, model)");
 		}
 	}
 	if (cfg.tap.empty())

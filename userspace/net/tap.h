@@ -12,15 +12,20 @@
 
 namespace ringvm {
 
+// Which NIC the guest sees on the tap.
+enum class NicModel { Virtio, E1000 };
+
 struct NetConfig {
 	std::string tap;	     // interface name; created if missing
 	std::string bridge;	     // enslave the tap to this bridge, if set
 	std::string host_ip;	     // "ADDR/PREFIX" given to the tap, if set
 	std::optional<uint64_t> mac; // the guest's MAC (48 bits)
-	bool vhost = true;
+	NicModel model = NicModel::Virtio;
+	bool vhost = true; // virtio only
 };
 
-// Parses "tap=NAME[,bridge=BR][,host_ip=A.B.C.D/N][,mac=xx:xx:xx:xx:xx:xx]";
+// Parses "tap=NAME[,bridge=BR][,host_ip=A.B.C.D/N][,mac=xx:xx:xx:xx:xx:xx]
+// [,model=virtio|e1000]";
 // throws Error naming what is wrong.
 NetConfig parse_net_option(const std::string &spec);
 

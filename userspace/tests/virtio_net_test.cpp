@@ -162,5 +162,8 @@ TEST(NetOption, ParsesAndRefuses)
 	EXPECT_THROW(parse_net_option("tap=rv0,host_ip=10.0.2.1/33"), Error);
 	EXPECT_THROW(parse_net_option("tap=rv0,mac=01:00:00:00:00:00"), Error); // multicast
 	EXPECT_THROW(parse_net_option("tap=rv0,speed=10"), Error);
+	EXPECT_THROW(parse_net_option("tap=rv0,model=rtl8139"), Error);
+	EXPECT_EQ(NicModel::Virtio, parse_net_option("tap=rv0").model);
+	EXPECT_EQ(NicModel::E1000, parse_net_option("tap=rv0,model=e1000").model);
 	EXPECT_THROW(parse_net_option("tap=this-name-is-far-too-long"), Error);
 }
