@@ -85,6 +85,7 @@ packages() {
 	linux-source-6.1
 	linux-perf
 	libcli11-dev
+	nlohmann-json3-dev
 	libnl-3-dev
 	libnl-genl-3-dev
 	libnl-route-3-dev
@@ -108,6 +109,7 @@ build_packages() {
 	cmake
 	pkg-config
 	libcli11-dev
+	nlohmann-json3-dev
 	libnl-3-dev
 	libnl-genl-3-dev
 	libnl-route-3-dev

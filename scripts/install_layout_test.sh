@@ -12,7 +12,7 @@ want() {
 	if [ -f "$dest/$1" ]; then echo "ok   $1"; else echo "MISS $1"; rc=1; fi
 }
 want usr/bin/ringvm
-for v in ringvm ringvm-run ringvm-ps ringvm-stat ringvm-passthrough ringvm-version; do
+for v in ringvm ringvm-run ringvm-list ringvm-ps ringvm-stat ringvm-passthrough ringvm-version; do
 	want usr/share/man/man1/$v.1
 done
 want usr/lib/udev/rules.d/60-ringvm.rules

@@ -113,6 +113,22 @@ void Machine::kick(size_t idx)
 		pthread_kill(threads_[idx], kKickSignal);
 }
 
+void Machine::pause()
+{
+	paused_ = true;
+	for (size_t i = 0; i < threads_.size(); i++)
+		kick(i);
+}
+
+void Machine::resume()
+{
+	{
+		std::lock_guard lk(lock_);
+		paused_ = false;
+	}
+	wake_.notify_all();
+}
+
 void Machine::request_stop(int status, std::string reason)
 {
 	if (stopping_.exchange(true))
@@ -203,6 +219,11 @@ void Machine::vcpu_thread(size_t idx)
 	bool ready = false;
 	try {
 		while (!stopping_) {
+			if (paused_) {
+				std::unique_lock lk(lock_);
+				wake_.wait(lk, [&] { return stopping_.load() || !paused_; });
+				continue;
+			}
 			if (tl_immediate_exit)
 				*tl_immediate_exit = 0;
 			if (idx == 0) {
@@ -221,6 +242,10 @@ void Machine::vcpu_thread(size_t idx)
 			}
 			if (stopping_)
 				break;
+			// pause() kicks after setting the flag: a kick landing after this
+			// test makes run() return at once.
+			if (paused_)
+				continue;
 			VcpuExit e = v.run();
 			ready = e.ready_for_interrupt;
 			switch (e.kind) {
@@ -314,8 +339,15 @@ bool Machine::read_console()
 	ssize_t n = ::read(cfg_.console_input_fd, buf, sizeof(buf));
 	if (n <= 0)
 		return false;
-	for (ssize_t i = 0; i < n; i++)
-		pc_.uart.push_input(buf[i]); // a full FIFO drops, as a real UART overruns
+	std::vector<uint8_t> in;
+	for (ssize_t i = 0; i < n; i++) {
+		if (escape_.feed(buf[i], in)) {
+			request_stop(0, "the console escape Ctrl-A x ended the VM");
+			return false;
+		}
+	}
+	for (uint8_t b : in)
+		pc_.uart.push_input(b); // a full FIFO drops, as a real UART overruns
 	return true;
 }
 

@@ -89,6 +89,11 @@ public:
 	// Ends the VM with @status, saying @reason: for devices whose host side
 	// goes away (a passed-through function being unbound).
 	void stop(int status, std::string reason) { request_stop(status, std::move(reason)); }
+	// Holds every vCPU out of the guest until resume(); devices and timers
+	// keep running. Callable from any thread, before or during run().
+	void pause();
+	void resume();
+	bool paused() const { return paused_; }
 	// A memory slot number no one else uses (RAM takes the first ones).
 	uint32_t alloc_mem_slot() { return next_mem_slot_++; }
 	// The clock devices keep their deadlines on.
@@ -133,6 +138,8 @@ private:
 	std::vector<TimedDevice *> timed_;
 
 	std::atomic<bool> stopping_{false};
+	std::atomic<bool> paused_{false};
+	ConsoleEscape escape_;
 	std::atomic<bool> terminated_{false};
 	int status_ = 0;
 	std::string stop_reason_;

@@ -6,7 +6,11 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
+
+#include "board/machine.h"
+#include "vmm/control.h"
 
 namespace ringvm::cli {
 
@@ -17,6 +21,16 @@ void register_version(CLI::App &app);	  // version.cpp
 void register_passthrough(CLI::App &app); // passthrough.cpp
 void register_run(CLI::App &app);	  // run.cpp
 void register_stat(CLI::App &app);	  // stat.cpp: ps and stat
+void register_control(CLI::App &app);	  // control.cpp: list, info, pause, resume, stop
+
+// A named VM's control socket, served while this lives (control.cpp).
+class ControlService {
+public:
+	virtual ~ControlService() = default;
+};
+// Throws Error for a bad name or a name in use; @info is what "info" answers.
+std::unique_ptr<ControlService> serve_control(const std::string &name, Machine &m,
+					      nlohmann::json info);
 
 // run.cpp's argument parsers, exposed for the unit tests.
 uint64_t parse_size(const std::string &s); // "256M" -> bytes; throws Error

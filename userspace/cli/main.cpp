@@ -15,6 +15,7 @@ int main(int argc, char **argv)
 	ringvm::cli::register_run(app);
 	ringvm::cli::register_passthrough(app);
 	ringvm::cli::register_stat(app);
+	ringvm::cli::register_control(app);
 
 	try {
 		app.parse(argc, argv);

@@ -21,7 +21,7 @@ namespace {
 
 struct RunOptions {
 	std::string kernel, initrd, cmdline = "console=ttyS0", mem = "256M", accel = "ringvm";
-	std::string console = "stdio", debug_exit;
+	std::string console = "stdio", debug_exit, name;
 	std::vector<std::string> modules;
 	std::vector<std::string> passthrough; // PCI addresses bound to ringvm-vfio
 	std::vector<std::string> disks;
@@ -80,6 +80,15 @@ int run_vm(const RunOptions &o)
 		add_net(m, *taps.back(), nets[i], mac);
 	}
 	m.load();
+	// Before the backend: a name in use fails the run before a VM exists.
+	std::unique_ptr<ControlService> control;
+	if (!o.name.empty())
+		control = serve_control(o.name, m,
+					{{"kernel", o.kernel},
+					 {"cmdline", o.cmdline},
+					 {"mem_bytes", parse_size(o.mem)},
+					 {"cpus", o.cpus},
+					 {"accel", o.accel}});
 	backend = open_backend(o.accel == "kvm" ? Accel::Kvm : Accel::Ringvm);
 	// SIGTERM / SIGINT end the VM with a diagnostic instead of killing it
 	// silently: a hung guest then still says where it was. The machine
@@ -158,6 +167,16 @@ void register_run(CLI::App &app)
 		->check(CLI::IsMember({"ringvm", "kvm"}));
 	cmd->add_option("--console", o->console, "where the serial console goes: stdio or a file")
 		->capture_default_str();
+	cmd->add_option("--name", o->name,
+			"serve a control socket under this name (ringvm list, pause, stop)")
+		->check([](const std::string &n) {
+			try {
+				control::check_name(n);
+			} catch (const Error &e) {
+				return std::string(e.what());
+			}
+			return std::string();
+		});
 	cmd->add_option("--debug-exit", o->debug_exit,
 			"I/O port: writing V there ends the VM with status (V << 1) | 1");
 	cmd->add_option("--module", o->modules, "multiboot module (repeatable)")

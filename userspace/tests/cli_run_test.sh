@@ -57,6 +57,13 @@ PY
 expect 'guest memory too small for the kernel' --kernel "$tmp/big" --mem 32M
 head -c $((40 << 20)) /dev/zero >"$tmp/initrd"
 expect 'initrd .* does not fit' --kernel "$tmp/big" --mem 100M --initrd "$tmp/initrd"
+expect 'invalid VM name' --kernel "$tmp/big" --name ../x
+# The control verbs name a VM that does not exist instead of failing vaguely.
+out=$(XDG_RUNTIME_DIR=$tmp "$cli" stop nosuch 2>&1) && fail "ringvm stop of a missing VM exited 0"
+echo "$out"
+grep -q 'no VM has the control socket' <<<"$out" || fail "ringvm stop: no useful message"
+[ "$(XDG_RUNTIME_DIR=$tmp "$cli" list)" = "$(printf 'NAME                PID      STATE     KERNEL')" ] ||
+	fail "ringvm list with no VM printed more than its header"
 # A loadable image reaches the backend, which says what to load.
 wrap=(unshare --mount sh -c 'mount -t tmpfs none /dev && exec "$@"' sh)
 "${wrap[@]}" true || fail "cannot hide /dev in a mount namespace (needs root and unshare)"

@@ -34,4 +34,22 @@ std::vector<std::string> Console::tail() const
 	return out;
 }
 
+bool ConsoleEscape::feed(uint8_t byte, std::vector<uint8_t> &out)
+{
+	if (!armed_) {
+		if (byte == kCtrlA)
+			armed_ = true;
+		else
+			out.push_back(byte);
+		return false;
+	}
+	armed_ = false;
+	if (byte == 'x' || byte == 'X')
+		return true;
+	out.push_back(kCtrlA);
+	if (byte != kCtrlA)
+		out.push_back(byte);
+	return false;
+}
+
 } // namespace ringvm

@@ -28,4 +28,17 @@ private:
 	std::string partial_;
 };
 
+// The console's escape, as in QEMU: Ctrl-A x ends the VM, Ctrl-A Ctrl-A
+// sends one Ctrl-A to the guest, Ctrl-A and anything else sends both.
+class ConsoleEscape {
+public:
+	static constexpr uint8_t kCtrlA = 0x01;
+	// Appends what the guest gets for @byte to @out; true when the user
+	// asked to end the VM.
+	bool feed(uint8_t byte, std::vector<uint8_t> &out);
+
+private:
+	bool armed_ = false;
+};
+
 } // namespace ringvm
