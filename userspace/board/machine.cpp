@@ -449,11 +449,10 @@ int Machine::run(Backend &backend)
 		v->set_cpuid(guest_cpuid(supported, i, kernel_irqchip_));
 		if (i == 0)
 			enter(*v, boot_);
-		else if (kernel_irqchip_)
-			// The guest starts it with INIT and SIPI through its APIC.
-			v->set_mp_state_uninitialized();
 		else
-			park_ap(*v, mem_);
+			// The guest starts it with INIT and SIPI through its APIC
+			// (choose_irqchip() refused APs without the in-kernel one).
+			v->set_mp_state_uninitialized();
 		vcpus_.push_back(std::move(v));
 	}
 

@@ -122,21 +122,6 @@ void enter(Vcpu &vcpu, const BootState &state)
 	vcpu.reset_fpu();
 }
 
-void park_ap(Vcpu &vcpu, GuestMemory &mem)
-{
-	// cli; hlt; jmp $-2: an AP with nothing to run halts with IF clear and
-	// its thread sleeps until the VM ends.
-	const uint8_t code[] = {0xfa, 0xf4, 0xeb, 0xfd};
-	mem.write(layout::kApPark, code);
-	Sregs s = vcpu.get_sregs();
-	s.cs.selector = 0;
-	s.cs.base = 0;
-	vcpu.set_sregs(s);
-	Regs r;
-	r.rip = layout::kApPark;
-	vcpu.set_regs(r);
-}
-
 BootState load_kernel(GuestMemory &mem, std::span<const uint8_t> image, const BootConfig &cfg)
 {
 	if (image.size() >= 0x206 && std::memcmp(image.data() + 0x202, "HdrS", 4) == 0)

@@ -29,7 +29,6 @@ template <typename T> T read_at(std::span<const uint8_t> image, uint64_t off)
 
 namespace layout {
 constexpr uint64_t kGdt = 0x500;	    // boot GDT, 5 entries
-constexpr uint64_t kApPark = 0x600;	    // cli; hlt; jmp: where APs wait
 constexpr uint64_t kBootStack = 0x7000;	    // ELF64 / multiboot stack top
 constexpr uint64_t kZeroPage = 0x7000;	    // Linux boot_params
 constexpr uint64_t kPml4 = 0x9000;	    // identity page tables...
@@ -81,7 +80,5 @@ void write_gdt(GuestMemory &mem);
 void write_identity_page_tables(GuestMemory &mem);
 // Puts the boot vCPU (registers, segments, paging) in state's mode.
 void enter(Vcpu &vcpu, const BootState &state);
-// Parks an application processor at layout::kApPark in real mode.
-void park_ap(Vcpu &vcpu, GuestMemory &mem);
 
 } // namespace ringvm
