@@ -43,7 +43,7 @@ struct KvmAbi {
 		kIrqLine = KVM_IRQ_LINE, kSetMpState = KVM_SET_MP_STATE,
 		kSetGsiRouting = _IOW(KVMIO, 0x6a, ArrayHeader);
 	static constexpr unsigned long kCapIrqchip = KVM_CAP_IRQCHIP, kCapMpState = KVM_CAP_MP_STATE,
-		kCapNrVcpus = KVM_CAP_NR_VCPUS;
+		kCapNrVcpus = KVM_CAP_MAX_VCPUS; // NR_VCPUS is only the recommended count
 	static constexpr uint32_t kMpStateUninitialized = KVM_MP_STATE_UNINITIALIZED,
 		kRoutingIrqchip = KVM_IRQ_ROUTING_IRQCHIP;
 	static constexpr uint32_t kExitIo = KVM_EXIT_IO, kExitIoOut = KVM_EXIT_IO_OUT,
