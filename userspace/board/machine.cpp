@@ -12,6 +12,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "board/acpi.h"
 #include "vmm/cpuid.h"
 #include "vmm/error.h"
 
@@ -67,7 +68,8 @@ Machine::Machine(MachineConfig cfg)
 		      [this] { request_stop(0, "the guest reset the machine"); },
 		      [this](int status) {
 			      request_stop(status, "the guest wrote to the debug-exit port");
-		      }}),
+		      },
+		      [this] { request_stop(0, "the guest powered off (ACPI S5)"); }}),
 	  running_(std::max(cfg_.cpus, 1))
 {
 	if (cfg_.cpus < 1 || cfg_.cpus > 64)
@@ -226,7 +228,7 @@ void Machine::vcpu_thread(size_t idx)
 			}
 			if (tl_immediate_exit)
 				*tl_immediate_exit = 0;
-			if (idx == 0) {
+			if (idx == 0 && !kernel_irqchip_) {
 				std::lock_guard lk(lock_);
 				bool pending = pc_.pic.intr();
 				if (pending && ready) {
@@ -256,7 +258,10 @@ void Machine::vcpu_thread(size_t idx)
 				handle_mmio(e);
 				break;
 			case VcpuExit::Kind::Hlt:
-				wait_after_hlt(idx, e.if_flag);
+				// The in-kernel irqchip halts in the hypervisor; an
+				// exit anyway just enters again.
+				if (!kernel_irqchip_)
+					wait_after_hlt(idx, e.if_flag);
 				break;
 			case VcpuExit::Kind::Intr:
 			case VcpuExit::Kind::IrqWindowOpen:
@@ -354,7 +359,7 @@ bool Machine::read_console()
 unsigned Machine::add_pci(std::unique_ptr<PciFunction> fn)
 {
 	unsigned slot = next_pci_slot_;
-	pc_.pci.add(slot, std::move(fn), &pc_.pic);
+	pc_.pci.add(slot, std::move(fn), &pc_.irq);
 	next_pci_slot_++;
 	return slot;
 }
@@ -423,22 +428,63 @@ void Machine::load()
 	loaded_ = true;
 }
 
+void Machine::choose_irqchip(const Backend &backend)
+{
+	std::string missing = vm_->irqchip_missing();
+	switch (cfg_.irqchip) {
+	case IrqchipMode::Kernel:
+		if (!missing.empty())
+			throw Error("cannot use --irqchip kernel: " + backend.name() + " lacks " +
+				    missing);
+		kernel_irqchip_ = true;
+		break;
+	case IrqchipMode::User:
+		kernel_irqchip_ = false;
+		break;
+	case IrqchipMode::Auto:
+		kernel_irqchip_ = missing.empty();
+		if (!kernel_irqchip_ && cfg_.notice)
+			cfg_.notice("no in-kernel irqchip (" + backend.name() + " lacks " + missing +
+				    "): using the userspace PICs, without APIC or ACPI");
+		break;
+	}
+	if (!kernel_irqchip_ && cfg_.cpus > 1)
+		throw Error("cannot run " + std::to_string(cfg_.cpus) +
+			    " vCPUs with the userspace irqchip: without local APICs the guest "
+			    "cannot start application processors (use --irqchip kernel" +
+			    (missing.empty() ? std::string(")")
+					     : ", which needs " + missing + ", missing in " +
+						       backend.name() + ")"));
+	if (cfg_.cpus > vm_->max_vcpus())
+		throw Error("cannot run " + std::to_string(cfg_.cpus) + " vCPUs: " + backend.name() +
+			    " allows " + std::to_string(vm_->max_vcpus()) + " per VM");
+	if (!kernel_irqchip_)
+		return;
+	// Before any vCPU: each gets its local APIC when it is created.
+	vm_->create_irqchip();
+	pc_.use_kernel_irqchip(*vm_, pio_);
+	write_acpi_tables(mem_, cfg_.cpus);
+}
+
 int Machine::run(Backend &backend)
 {
 	if (!loaded_)
 		load();
 	vm_ = backend.create_vm();
+	choose_irqchip(backend);
 	mem_.map_into(*vm_);
 	for (auto &cb : vm_created_)
 		cb(*vm_);
 	auto supported = vm_->supported_cpuid();
 	for (int i = 0; i < cfg_.cpus; i++) {
 		auto v = vm_->create_vcpu(i);
-		v->set_cpuid(guest_cpuid(supported, i));
+		v->set_cpuid(guest_cpuid(supported, i, kernel_irqchip_));
 		if (i == 0)
 			enter(*v, boot_);
 		else
-			park_ap(*v, mem_, boot_.ap_park);
+			// The guest starts it with INIT and SIPI through its APIC
+			// (choose_irqchip() refused APs without the in-kernel one).
+			v->set_mp_state_uninitialized();
 		vcpus_.push_back(std::move(v));
 	}
 

@@ -33,9 +33,19 @@
 
 namespace ringvm {
 
+// Which interrupt controller the guest gets (Documentation/cli.rst).
+enum class IrqchipMode {
+	Auto,	// kernel when the accelerator has one, else user
+	Kernel, // the hypervisor's PICs, I/O APIC and local APICs, with ACPI
+	User,	// the userspace 8259 pair, no APIC, no ACPI
+};
+
 struct MachineConfig {
 	uint64_t mem_size = 256ull << 20;
 	int cpus = 1;
+	IrqchipMode irqchip = IrqchipMode::Auto;
+	// One-line remarks for the user (the irqchip fallback); may be empty.
+	std::function<void(const std::string &)> notice;
 	std::vector<uint8_t> kernel;
 	BootConfig boot;
 	std::optional<uint16_t> debug_exit_port;
@@ -70,6 +80,8 @@ public:
 	// Why the VM stopped: one line for a clean end, a diagnostic otherwise.
 	const std::string &stop_reason() const { return stop_reason_; }
 	const std::string &format() const { return format_; }
+	// After run() has started: whether the in-kernel irqchip is in use.
+	bool kernel_irqchip() const { return kernel_irqchip_; }
 
 	// Extension points for devices built outside the Machine (virtio,
 	// passthrough). All before run(); callbacks run under the device lock.
@@ -121,6 +133,7 @@ private:
 	std::string diagnostic(Vcpu &v, const std::string &what);
 	void kick(size_t idx);
 	void interrupt_raised();
+	void choose_irqchip(const Backend &backend);
 
 	MachineConfig cfg_;
 	GuestMemory mem_;
@@ -146,6 +159,7 @@ private:
 	std::string format_;
 	BootState boot_;
 	bool loaded_ = false;
+	bool kernel_irqchip_ = false;
 	std::vector<pthread_t> threads_;
 	std::vector<std::atomic<bool>> running_;
 	EventFd stop_fd_; // the event thread ends when it is signalled

@@ -27,6 +27,9 @@ struct RunOptions {
 	std::vector<std::string> disks;
 	std::vector<std::string> nets;
 	std::string vhost = "on";
+	// user until a guest has been seen to boot on the kernel path in make
+	// check (Documentation/acpi.rst); auto: kernel where the accelerator has it.
+	std::string irqchip = "user";
 	int cpus = 1;
 };
 
@@ -35,6 +38,10 @@ int run_vm(const RunOptions &o)
 	MachineConfig cfg;
 	cfg.mem_size = parse_size(o.mem);
 	cfg.cpus = o.cpus;
+	cfg.irqchip = o.irqchip == "kernel" ? IrqchipMode::Kernel
+		      : o.irqchip == "user" ? IrqchipMode::User
+					    : IrqchipMode::Auto;
+	cfg.notice = [](const std::string &m) { std::cerr << "ringvm: " << m << "\n"; };
 	// Nothing larger than the guest's memory can be loaded into it.
 	cfg.kernel = read_file(o.kernel, "kernel", cfg.mem_size);
 	cfg.boot.cmdline = o.cmdline;
@@ -159,9 +166,15 @@ void register_run(CLI::App &app)
 	cmd->add_option("--cmdline", o->cmdline, "kernel command line")->capture_default_str();
 	cmd->add_option("--mem", o->mem, "guest memory: N[K|M|G], plain N is MiB")
 		->capture_default_str();
-	cmd->add_option("--cpus", o->cpus, "number of vCPUs, one thread each")
+	cmd->add_option("--cpus", o->cpus,
+			"number of vCPUs, one thread each (more than 1 needs --irqchip kernel)")
 		->capture_default_str()
 		->check(CLI::Range(1, 64));
+	cmd->add_option("--irqchip", o->irqchip,
+			"interrupt controller: kernel (in-kernel PICs, I/O APIC, local APICs, "
+			"ACPI), user (userspace PICs) or auto (kernel where the accelerator has it)")
+		->capture_default_str()
+		->check(CLI::IsMember({"kernel", "user", "auto"}));
 	cmd->add_option("--accel", o->accel, "hypervisor: ringvm (/dev/ringvm) or kvm (/dev/kvm)")
 		->capture_default_str()
 		->check(CLI::IsMember({"ringvm", "kvm"}));

@@ -49,6 +49,8 @@ public:
 	void inject_interrupt(uint8_t v) override { injected.push_back(v); }
 	void request_interrupt_window(bool on) override { window = on; }
 	volatile uint8_t *immediate_exit() override { return &immediate_exit_; }
+	void set_mp_state_uninitialized() override { mp_uninitialized = true; }
+	bool mp_uninitialized = false;
 	int id() const override { return id_; }
 
 	// Builders for script steps.
@@ -121,6 +123,21 @@ public:
 	}
 	bool maps_device_memory() const override { return device_memory; }
 	bool device_memory = true;
+	// The in-kernel irqchip, when a test turns it on.
+	std::string irqchip_missing() const override
+	{
+		return irqchip ? "" : "FAKE_CAP_IRQCHIP";
+	}
+	void create_irqchip() override
+	{
+		ASSERT_TRUE(vcpus.empty()) << "irqchip created after a vCPU";
+		irqchip_created = true;
+	}
+	void set_gsi_routing(std::span<const GsiRoute> r) override { routes.assign(r.begin(), r.end()); }
+	void irq_line(uint32_t gsi, bool level) override { lines.push_back({gsi, level}); }
+	bool irqchip = false, irqchip_created = false;
+	std::vector<GsiRoute> routes;
+	std::vector<std::pair<uint32_t, bool>> lines;
 	bool set_ioeventfd(uint64_t gpa, uint32_t len, int fd, bool assign) override
 	{
 		if (assign)
@@ -164,11 +181,13 @@ public:
 	{
 		auto vm = std::make_unique<FakeVm>(setup_);
 		vm->device_memory = device_memory;
+		vm->irqchip = irqchip;
 		last_vm = vm.get();
 		return vm;
 	}
 	FakeVm *last_vm = nullptr;
 	bool device_memory = true; // what the VMs' maps_device_memory() says
+	bool irqchip = false;	   // whether the VMs have an in-kernel irqchip
 
 private:
 	std::function<void(FakeVcpu &)> setup_;

@@ -10,9 +10,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <functional>
 #include <optional>
 
+#include "board/acpi.h"
+#include "devices/acpi_pm.h"
 #include "tests/fake_backend.h"
 #include "tests/images.h"
 #include "vmm/cpuid.h"
@@ -328,23 +331,78 @@ TEST(Machine, ExceptionVectorsFromAnUnprogrammedPicAreDropped)
 	EXPECT_TRUE(be.last_vm->vcpus[0]->injected.empty());
 }
 
-TEST(Machine, ApplicationProcessorsParkUntilTheEnd)
+TEST(Machine, SeveralCpusNeedTheKernelIrqchip)
+{
+	FakeBackend be([](FakeVcpu &v) { v.script.push_back(FakeVcpu::out(0xf4, 2)); });
+	Machine m(config(3));
+	try {
+		m.run(be);
+		FAIL() << "3 vCPUs ran on the userspace PICs";
+	} catch (const Error &e) {
+		EXPECT_NE(std::string::npos, std::string(e.what()).find("--irqchip kernel"))
+			<< e.what();
+	}
+	EXPECT_TRUE(be.last_vm->vcpus.empty());
+}
+
+TEST(Machine, KernelIrqchipStartsApsUninitializedAndPowersOffThroughS5)
 {
 	FakeBackend be([](FakeVcpu &v) {
 		if (v.id() == 0) {
-			v.script.push_back(FakeVcpu::out(0x3f8, 'x'));
-			v.script.push_back(FakeVcpu::out(0xf4, 2));
-		} else {
-			v.script.push_back(FakeVcpu::exit(Kind::Hlt, false));
+			v.script.push_back(FakeVcpu::out(AcpiPm::kPm1aCnt,
+							 (AcpiPm::kSlpTypS5 << 10) | AcpiPm::kSlpEn, 2));
 		}
 	});
-	Machine m(config(3));
+	be.irqchip = true;
+	Machine m(config(2));
+	EXPECT_EQ(0, m.run(be));
+	EXPECT_NE(std::string::npos, m.stop_reason().find("ACPI S5")) << m.stop_reason();
+	EXPECT_TRUE(m.kernel_irqchip());
+	FakeVm &vm = *be.last_vm;
+	EXPECT_TRUE(vm.irqchip_created);
+	ASSERT_EQ(2u, vm.vcpus.size());
+	EXPECT_FALSE(vm.vcpus[0]->mp_uninitialized);
+	EXPECT_TRUE(vm.vcpus[1]->mp_uninitialized);
+	// The PIT's IRQ 0 reaches I/O APIC pin 2, as the MADT's override says.
+	bool pit_to_pin2 = false;
+	for (const auto &r : vm.routes)
+		pit_to_pin2 |= r.gsi == 0 && r.chip == kChipIoapic && r.pin == 2;
+	EXPECT_TRUE(pit_to_pin2);
+	// The APIC bit stays in CPUID.
+	bool apic = false;
+	for (const auto &e : vm.vcpus[1]->cpuid)
+		apic |= e.function == 1 && (e.edx & (1u << 9));
+	EXPECT_TRUE(apic);
+	EXPECT_EQ(0, std::memcmp(m.memory().span(kAcpiBase, 8).data(), "RSD PTR ", 8));
+}
+
+TEST(Machine, KernelIrqchipAskedForAndMissingNamesWhatIsMissing)
+{
+	FakeBackend be([](FakeVcpu &v) { v.script.push_back(FakeVcpu::out(0xf4, 2)); });
+	MachineConfig c = config();
+	c.irqchip = IrqchipMode::Kernel;
+	Machine m(std::move(c));
+	try {
+		m.run(be);
+		FAIL() << "--irqchip kernel ran without an irqchip";
+	} catch (const Error &e) {
+		EXPECT_NE(std::string::npos, std::string(e.what()).find("fake lacks FAKE_CAP_IRQCHIP"))
+			<< e.what();
+	}
+}
+
+TEST(Machine, AutoIrqchipFallsBackToUserAndSaysSoOnce)
+{
+	FakeBackend be([](FakeVcpu &v) { v.script.push_back(FakeVcpu::out(0xf4, 2)); });
+	MachineConfig c = config();
+	std::vector<std::string> notes;
+	c.notice = [&](const std::string &m) { notes.push_back(m); };
+	Machine m(std::move(c));
 	EXPECT_EQ(5, m.run(be));
-	ASSERT_EQ(3u, be.last_vm->vcpus.size());
-	EXPECT_EQ(layout::kApPark, be.last_vm->vcpus[2]->regs.rip);
-	for (unsigned i = 0; i < 3; i++)
-		expect_own_cpuid(*be.last_vm->vcpus[i], i);
-	EXPECT_EQ(0xfa, m.memory().span(layout::kApPark, 1)[0]); // cli
+	EXPECT_FALSE(m.kernel_irqchip());
+	ASSERT_EQ(1u, notes.size());
+	EXPECT_NE(std::string::npos, notes[0].find("userspace PICs")) << notes[0];
+	expect_own_cpuid(*be.last_vm->vcpus[0], 0);
 }
 
 TEST(Machine, UnclaimedPortsReadAllOnes)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "vmm/backend.h"
 
+#include "vmm/error.h"
+
 namespace ringvm {
 
 const char *exit_kind_name(VcpuExit::Kind kind)
@@ -28,6 +30,29 @@ const char *exit_kind_name(VcpuExit::Kind kind)
 		break;
 	}
 	return "unknown";
+}
+
+// Backends without an in-kernel irqchip (and the unit tests' fake): the
+// machine asks irqchip_missing() first, so reaching these is a bug.
+void Vcpu::set_mp_state_uninitialized()
+{
+	throw Error("cannot set a vCPU's MP state: the hypervisor has no in-kernel irqchip");
+}
+
+void Vm::create_irqchip()
+{
+	throw Error("cannot create an in-kernel irqchip: the hypervisor has none");
+}
+
+void Vm::set_gsi_routing(std::span<const GsiRoute>)
+{
+	throw Error("cannot route GSIs: the hypervisor has no in-kernel irqchip");
+}
+
+void Vm::irq_line(uint32_t gsi, bool)
+{
+	throw Error("cannot raise GSI " + std::to_string(gsi) +
+		    ": the hypervisor has no in-kernel irqchip");
 }
 
 std::unique_ptr<Backend> open_backend(Accel accel)

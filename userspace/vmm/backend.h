@@ -109,7 +109,17 @@ public:
 	// kick that lands just before entry is not lost. Null if there is none.
 	virtual volatile uint8_t *immediate_exit() = 0;
 	virtual int id() const = 0;
+	// With an in-kernel irqchip only: an application processor starts in
+	// UNINITIALIZED and waits for the guest's INIT/SIPI (KVM_SET_MP_STATE).
+	virtual void set_mp_state_uninitialized();
 };
+
+// One line of the hypervisor's GSI routing table: GSI @gsi drives input @pin
+// of @chip (KVM's numbering: 0 master PIC, 1 slave PIC, 2 I/O APIC).
+struct GsiRoute {
+	uint32_t gsi = 0, chip = 0, pin = 0;
+};
+constexpr uint32_t kChipPicMaster = 0, kChipPicSlave = 1, kChipIoapic = 2;
 
 class Vm {
 public:
@@ -127,6 +137,19 @@ public:
 	virtual bool set_ioeventfd(uint64_t gpa, uint32_t len, int fd, bool assign) = 0;
 	// What the hypervisor can show the guest; the VMM filters it.
 	virtual std::vector<CpuidEntry> supported_cpuid() = 0;
+
+	// The in-kernel irqchip (PICs, I/O APIC, a local APIC per vCPU): empty
+	// when the hypervisor has all of it, else the capability that is
+	// missing, for the message.
+	virtual std::string irqchip_missing() const { return "an in-kernel irqchip"; }
+	// Before any vCPU exists (KVM_CREATE_IRQCHIP).
+	virtual void create_irqchip();
+	// Replaces the whole GSI routing table (KVM_SET_GSI_ROUTING).
+	virtual void set_gsi_routing(std::span<const GsiRoute> routes);
+	// Drives GSI @gsi to @level (KVM_IRQ_LINE); an edge is a 1 then a 0.
+	virtual void irq_line(uint32_t gsi, bool level);
+	// How many vCPUs the hypervisor allows in one VM.
+	virtual int max_vcpus() const { return 64; }
 };
 
 class Backend {

@@ -10,7 +10,8 @@ constexpr uint32_t kEcxX2apic = 1u << 21, kEcxTscDeadline = 1u << 24;
 
 } // namespace
 
-std::vector<CpuidEntry> guest_cpuid(const std::vector<CpuidEntry> &supported, int vcpu_id)
+std::vector<CpuidEntry> guest_cpuid(const std::vector<CpuidEntry> &supported, int vcpu_id,
+				    bool lapic)
 {
 	std::vector<CpuidEntry> out;
 	for (CpuidEntry e : supported) {
@@ -18,7 +19,8 @@ std::vector<CpuidEntry> guest_cpuid(const std::vector<CpuidEntry> &supported, in
 			continue;
 		switch (e.function) {
 		case 1:
-			e.edx &= ~kEdxApic;
+			if (!lapic)
+				e.edx &= ~kEdxApic;
 			e.ecx &= ~(kEcxX2apic | kEcxTscDeadline);
 			e.ebx = (e.ebx & 0x00ffffff) | (static_cast<uint32_t>(vcpu_id) << 24);
 			break;

@@ -25,6 +25,8 @@ struct KvmAbi {
 	using Segment = kvm_segment; using Fpu = kvm_fpu; using Interrupt = kvm_interrupt;
 	using CpuidEntry = kvm_cpuid_entry2; using MsrEntry = kvm_msr_entry;
 	using MemoryRegion = kvm_userspace_memory_region; using Ioeventfd = kvm_ioeventfd;
+	using IrqLevel = kvm_irq_level; using MpState = kvm_mp_state;
+	using RoutingEntry = kvm_irq_routing_entry;
 
 	static constexpr const char *kName = "kvm", *kIoctlPrefix = "KVM", *kModule = "KVM";
 	static constexpr const char *kSetCpuidName = "SET_CPUID2";
@@ -36,7 +38,14 @@ struct KvmAbi {
 		kSetUserMemoryRegion = KVM_SET_USER_MEMORY_REGION, kRun = KVM_RUN,
 		kGetRegs = KVM_GET_REGS, kSetRegs = KVM_SET_REGS, kGetSregs = KVM_GET_SREGS,
 		kSetSregs = KVM_SET_SREGS, kInterrupt = KVM_INTERRUPT, kSetFpu = KVM_SET_FPU,
-		kSetMsrs = _IOW(KVMIO, 0x89, ArrayHeader), kSetCpuid = _IOW(KVMIO, 0x90, ArrayHeader);
+		kSetMsrs = _IOW(KVMIO, 0x89, ArrayHeader), kSetCpuid = _IOW(KVMIO, 0x90, ArrayHeader),
+		kCheckExtension = KVM_CHECK_EXTENSION, kCreateIrqchip = KVM_CREATE_IRQCHIP,
+		kIrqLine = KVM_IRQ_LINE, kSetMpState = KVM_SET_MP_STATE,
+		kSetGsiRouting = _IOW(KVMIO, 0x6a, ArrayHeader);
+	static constexpr unsigned long kCapIrqchip = KVM_CAP_IRQCHIP, kCapMpState = KVM_CAP_MP_STATE,
+		kCapNrVcpus = KVM_CAP_MAX_VCPUS; // NR_VCPUS is only the recommended count
+	static constexpr uint32_t kMpStateUninitialized = KVM_MP_STATE_UNINITIALIZED,
+		kRoutingIrqchip = KVM_IRQ_ROUTING_IRQCHIP;
 	static constexpr uint32_t kExitIo = KVM_EXIT_IO, kExitIoOut = KVM_EXIT_IO_OUT,
 		kExitMmio = KVM_EXIT_MMIO, kExitHlt = KVM_EXIT_HLT, kExitShutdown = KVM_EXIT_SHUTDOWN,
 		kExitFailEntry = KVM_EXIT_FAIL_ENTRY, kExitInternalError = KVM_EXIT_INTERNAL_ERROR,

@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -260,6 +261,14 @@ public:
 		xioctl<Abi>(fd_, Abi::kInterrupt, "inject an interrupt", "INTERRUPT", &irq);
 	}
 
+	void set_mp_state_uninitialized() override
+	{
+		typename Abi::MpState st{};
+		st.mp_state = Abi::kMpStateUninitialized;
+		xioctl<Abi>(fd_, Abi::kSetMpState, "park an application processor", "SET_MP_STATE",
+			    &st);
+	}
+
 	void request_interrupt_window(bool on) override { run_->request_interrupt_window = on; }
 	volatile uint8_t *immediate_exit() override { return &run_->immediate_exit; }
 	int id() const override { return id_; }
@@ -283,6 +292,16 @@ public:
 	AbiVm(const Fd &sys, Fd vm) : sys_(sys), vm_(std::move(vm))
 	{
 		Abi::init_vm(vm_);
+		// Asked of the system fd: ringvm.ko answers only there.
+		auto cap = [this](unsigned long c) {
+			return ::ioctl(sys_.get(), Abi::kCheckExtension, c);
+		};
+		if (cap(Abi::kCapIrqchip) <= 0)
+			irqchip_missing_ = std::string(Abi::kIoctlPrefix) + "_CAP_IRQCHIP";
+		else if (cap(Abi::kCapMpState) <= 0)
+			irqchip_missing_ = std::string(Abi::kIoctlPrefix) + "_CAP_MP_STATE";
+		int n = cap(Abi::kCapNrVcpus);
+		max_vcpus_ = n > 0 ? n : 1;
 		run_size_ = static_cast<size_t>(xioctl<Abi>(sys_, Abi::kGetVcpuMmapSize,
 							    "size the run structure",
 							    "GET_VCPU_MMAP_SIZE"));
@@ -317,6 +336,38 @@ public:
 		int fd = xioctl<Abi>(vm_, Abi::kCreateVcpu, "create a vCPU", "CREATE_VCPU",
 				     static_cast<unsigned long>(id));
 		return std::make_unique<AbiVcpu<Abi>>(Fd(fd), run_size_, id);
+	}
+
+	std::string irqchip_missing() const override { return irqchip_missing_; }
+	int max_vcpus() const override { return max_vcpus_; }
+
+	void create_irqchip() override
+	{
+		xioctl<Abi>(vm_, Abi::kCreateIrqchip, "create the in-kernel irqchip",
+			    "CREATE_IRQCHIP");
+	}
+
+	void set_gsi_routing(std::span<const GsiRoute> routes) override
+	{
+		using Entry = typename Abi::RoutingEntry;
+		auto buf = array_buffer<Entry>(routes.size());
+		Entry *ents = array_entries<Entry>(buf);
+		for (size_t i = 0; i < routes.size(); i++) {
+			ents[i].gsi = routes[i].gsi;
+			ents[i].type = Abi::kRoutingIrqchip;
+			ents[i].u.irqchip.irqchip = routes[i].chip;
+			ents[i].u.irqchip.pin = routes[i].pin;
+		}
+		xioctl<Abi>(vm_, Abi::kSetGsiRouting, "set the GSI routing table", "SET_GSI_ROUTING",
+			    buf.data());
+	}
+
+	void irq_line(uint32_t gsi, bool level) override
+	{
+		typename Abi::IrqLevel l{};
+		l.irq = gsi;
+		l.level = level;
+		xioctl<Abi>(vm_, Abi::kIrqLine, "drive an interrupt line", "IRQ_LINE", &l);
 	}
 
 	std::vector<CpuidEntry> supported_cpuid() override
@@ -355,6 +406,8 @@ private:
 	Fd vm_;
 	size_t run_size_ = 0;
 	bool device_memory_ = false;
+	std::string irqchip_missing_;
+	int max_vcpus_ = 1;
 };
 
 template <typename Abi> class AbiBackend final : public Backend {

@@ -27,6 +27,10 @@ static_assert(sizeof(ringvm_userspace_memory_region) == sizeof(kvm_userspace_mem
 // The array ioctls carry the 8-byte header the shared code builds.
 static_assert(sizeof(ringvm_cpuid) == sizeof(ArrayHeader) &&
 	      offsetof(ringvm_cpuid, entries) == sizeof(ArrayHeader));
+static_assert(sizeof(ringvm_irq_routing) == sizeof(ArrayHeader) &&
+	      offsetof(ringvm_irq_routing, entries) == sizeof(ArrayHeader));
+static_assert(sizeof(ringvm_irq_routing_entry) == sizeof(kvm_irq_routing_entry));
+static_assert(sizeof(ringvm_irq_level) == sizeof(kvm_irq_level));
 static_assert(sizeof(ringvm_msrs) == sizeof(ArrayHeader) &&
 	      offsetof(ringvm_msrs, entries) == sizeof(ArrayHeader));
 
@@ -35,6 +39,8 @@ struct RingvmAbi {
 	using Segment = ringvm_segment; using Fpu = ringvm_fpu; using Interrupt = ringvm_interrupt;
 	using CpuidEntry = ringvm_cpuid_entry; using MsrEntry = ringvm_msr_entry;
 	using MemoryRegion = ringvm_userspace_memory_region; using Ioeventfd = ringvm_ioeventfd;
+	using IrqLevel = ringvm_irq_level; using MpState = ringvm_mp_state;
+	using RoutingEntry = ringvm_irq_routing_entry;
 
 	static constexpr const char *kName = "ringvm", *kIoctlPrefix = "RINGVM",
 				    *kModule = "ringvm.ko";
@@ -47,7 +53,14 @@ struct RingvmAbi {
 		kSetUserMemoryRegion = RINGVM_SET_USER_MEMORY_REGION, kRun = RINGVM_RUN,
 		kGetRegs = RINGVM_GET_REGS, kSetRegs = RINGVM_SET_REGS, kGetSregs = RINGVM_GET_SREGS,
 		kSetSregs = RINGVM_SET_SREGS, kInterrupt = RINGVM_INTERRUPT,
-		kSetMsrs = RINGVM_SET_MSRS, kSetFpu = RINGVM_SET_FPU, kSetCpuid = RINGVM_SET_CPUID;
+		kSetMsrs = RINGVM_SET_MSRS, kSetFpu = RINGVM_SET_FPU, kSetCpuid = RINGVM_SET_CPUID,
+		kCheckExtension = RINGVM_CHECK_EXTENSION, kCreateIrqchip = RINGVM_CREATE_IRQCHIP,
+		kIrqLine = RINGVM_IRQ_LINE, kSetMpState = RINGVM_SET_MP_STATE,
+		kSetGsiRouting = RINGVM_SET_GSI_ROUTING;
+	static constexpr unsigned long kCapIrqchip = RINGVM_CAP_IRQCHIP,
+		kCapMpState = RINGVM_CAP_MP_STATE, kCapNrVcpus = RINGVM_CAP_NR_VCPUS;
+	static constexpr uint32_t kMpStateUninitialized = RINGVM_MP_STATE_UNINITIALIZED,
+		kRoutingIrqchip = RINGVM_IRQ_ROUTING_IRQCHIP;
 	static constexpr uint32_t kExitIo = RINGVM_EXIT_IO, kExitIoOut = RINGVM_EXIT_IO_OUT,
 		kExitMmio = RINGVM_EXIT_MMIO, kExitHlt = RINGVM_EXIT_HLT,
 		kExitShutdown = RINGVM_EXIT_SHUTDOWN, kExitFailEntry = RINGVM_EXIT_FAIL_ENTRY,
