@@ -126,6 +126,15 @@ int ringvm_read_vmx_caps(void)
 		return -ENODEV;
 	}
 	vmx_caps.invept_single = vmx_caps.ept_vpid & VMX_EPT_EXTENT_CONTEXT_BIT;
+	{
+		u64 procbased;
+
+		/* NMI-window exiting is not in the controls ringvm always sets. */
+		rdmsrl(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+		       MSR_IA32_VMX_PROCBASED_CTLS, procbased);
+		vmx_caps.virtual_nmis = (vmx_caps.pin & PIN_BASED_VIRTUAL_NMIS) &&
+			((procbased >> 32) & CPU_BASED_NMI_WINDOW_EXITING);
+	}
 	vmx_caps.vpid = (vmx_caps.proc2 & SECONDARY_EXEC_ENABLE_VPID) &&
 			(vmx_caps.ept_vpid & (VMX_VPID_INVVPID_BIT << 32));
 	vmx_caps.invvpid_single = vmx_caps.ept_vpid &

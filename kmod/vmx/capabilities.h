@@ -24,6 +24,8 @@ struct ringvm_vmx_caps {
 	bool invvpid_single;
 	u8 preemption_timer_shift;	/* the timer counts TSC >> shift */
 	bool host_debugctl;		/* IA32_DEBUGCTL exists (not on every emulator) */
+	/* Virtual NMIs and NMI-window exiting: what an in-kernel irqchip needs. */
+	bool virtual_nmis;
 };
 
 extern struct ringvm_vmx_caps vmx_caps;

@@ -17,6 +17,7 @@
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 
+#include "capabilities.h"
 #include "irq.h"
 #include "vm.h"
 
@@ -64,6 +65,15 @@ static int ringvm_create_irqchip(struct ringvm_vm *vm)
 	struct rv_routing *routing;
 	struct ringvm_irq *irq;
 	int r;
+
+	/*
+	 * Without virtual NMIs, NMI blocking would last until the next exit
+	 * after the guest's IRET, and an interrupt window asked for meanwhile
+	 * exits on every entry: the vCPU would spin.  KVM no longer runs on
+	 * such CPUs either; CAP_IRQCHIP reads 0 there.
+	 */
+	if (!vmx_caps.virtual_nmis)
+		return -ENXIO;
 
 	irq = kzalloc(sizeof(*irq), GFP_KERNEL_ACCOUNT);
 	if (!irq)

@@ -33,10 +33,11 @@ static long check_extension(unsigned long ext)
 	case RINGVM_CAP_IMMEDIATE_EXIT:
 	case RINGVM_CAP_EXT_CPUID:
 	case RINGVM_CAP_DEVICE_MEMORY:
+		return 1;
 	case RINGVM_CAP_IRQCHIP:
 	case RINGVM_CAP_IRQ_INJECT_STATUS:
 	case RINGVM_CAP_MP_STATE:
-		return 1;
+		return vmx_caps.virtual_nmis;
 	case RINGVM_CAP_IOEVENTFD:
 		return RINGVM_MAX_IOEVENTFDS;
 	case RINGVM_CAP_NR_MEMSLOTS:

@@ -85,6 +85,33 @@ static bool exception_is_fault(u8 vector)
 	}
 }
 
+/* EPT violation exit qualification: NMI unblocking due to IRET (SDM 28.2.1). */
+#define RV_EPT_QUAL_NMI_UNBLOCK	BIT(12)
+
+/*
+ * The exit came in the middle of an IRET that had unblocked NMIs (a fault
+ * or an EPT violation on the guest's stack).  The guest runs that IRET
+ * again, so NMIs must stay blocked until it does, or an NMI injected now
+ * nests in the handler it was returning from (SDM 27.2.3).
+ */
+static void restore_nmi_blocking(struct ringvm_vcpu *vcpu, u32 reason)
+{
+	bool unblocked = false;
+	u32 info;
+
+	if (!vmx_caps.virtual_nmis || (vcpu->idt_vectoring & VECTORING_INFO_VALID_MASK))
+		return;
+	if (reason == EXIT_REASON_EXCEPTION_NMI) {
+		info = vmcs_read(VM_EXIT_INTR_INFO);
+		unblocked = (info & INTR_INFO_VALID_MASK) && (info & INTR_INFO_UNBLOCK_NMI) &&
+			    (info & INTR_INFO_VECTOR_MASK) != X86_TRAP_DF;
+	} else if (reason == EXIT_REASON_EPT_VIOLATION) {
+		unblocked = vmcs_read(EXIT_QUALIFICATION) & RV_EPT_QUAL_NMI_UNBLOCK;
+	}
+	if (unblocked)
+		vmcs_set_bits(GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_NMI);
+}
+
 /*
  * Decide what the next entry delivers: an event cut short by the last exit
  * first, then a queued exception, then the VMM's interrupt when the guest
@@ -113,6 +140,12 @@ static void inject_events(struct ringvm_vcpu *vcpu)
 		if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
 		    type == INTR_TYPE_PRIV_SW_EXCEPTION)
 			vmcs_write(VM_ENTRY_INSTRUCTION_LEN, vcpu->idt_vectoring_len);
+		/*
+		 * An NMI whose delivery faulted left NMIs blocked; VM entry
+		 * refuses to inject an NMI into that state (SDM 27.7.1.2).
+		 */
+		if (type == INTR_TYPE_NMI_INTR)
+			vmcs_clear_bits(GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_NMI);
 		vcpu->idt_vectoring = 0;
 		want_window = vcpu->pending_irq >= 0;
 	} else if (vcpu->exception_pending) {
@@ -302,6 +335,7 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 			vcpu->idt_vectoring_error = vmcs_read(IDT_VECTORING_ERROR_CODE);
 			vcpu->idt_vectoring_len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
 		}
+		restore_nmi_blocking(vcpu, *exit_reason & 0xffff);
 		/* An NMI or #MC that hit the guest is the host's: handle it before IRQs. */
 		if ((*exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI)
 			host_nmi_or_mc(vmcs_read(VM_EXIT_INTR_INFO));

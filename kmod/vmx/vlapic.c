@@ -49,9 +49,19 @@ static void kick(void *ctx)
 	/* Pairs with the barrier in ringvm_lapic_enter(): the event before in_guest. */
 	smp_mb();
 	me = get_cpu();
-	cpu = READ_ONCE(l->cpu);
-	if (READ_ONCE(l->in_guest) && cpu != me && cpu >= 0)
-		ringvm_send_reschedule(cpu);
+	/*
+	 * in_guest first, then the CPU it was set on: read the other way, a
+	 * vCPU that left CPU A and entered again on B could be seen as "in
+	 * guest on A", and the IPI would miss it.  (Preemption is off: the
+	 * CPU read cannot go offline under us; it may have gone before.)
+	 */
+	if (READ_ONCE(l->in_guest)) {
+		/* Pairs with the smp_wmb() in ringvm_lapic_enter(). */
+		smp_rmb();
+		cpu = READ_ONCE(l->cpu);
+		if (cpu != me && cpu >= 0 && cpu_online(cpu))
+			ringvm_send_reschedule(cpu);
+	}
 	put_cpu();
 	wake_up_interruptible(&l->wq);
 }
@@ -362,6 +372,8 @@ bool ringvm_lapic_enter(struct ringvm_vcpu *vcpu)
 	struct ringvm_lapic *l = vcpu->lapic;
 
 	WRITE_ONCE(l->cpu, smp_processor_id());
+	/* Pairs with the smp_rmb() in kick(): the CPU before in_guest. */
+	smp_wmb();
 	/* Pairs with kick(): in_guest before the events and the IRR are read. */
 	smp_store_mb(l->in_guest, true);
 	if (READ_ONCE(l->events)) {

@@ -63,6 +63,22 @@ RV_GUEST_CODE(g_pic, 64,
 	"mov 0x20000, %eax\n out %eax, $0x11\n"
 	"2: jmp 2b\n");
 
+/*
+ * An NMI to itself (ICR: physical destination 0, NMI) as the guest's
+ * first event: its IDT and stack pages are not in EPT yet, so the NMI's
+ * delivery ends in an EPT violation and ringvm injects it again from the
+ * IDT-vectoring information, with NMI blocking cleared (SDM 27.7.1.2):
+ * otherwise that VM entry fails.  The handler sits on a page of its own.
+ */
+#define HANDLER_NMI	0x12000
+RV_GUEST_CODE(h_nmi, 64, "incl 0x20000\n iretq\n");
+RV_GUEST_CODE(g_self_nmi, 64,
+	"mov $0xfee00000, %ebx\n movl $0x1ff, 0xf0(%rbx)\n movl $0, 0x310(%rbx)\n"
+	"movl $0x400, 0x300(%rbx)\n"
+	"1: cmpl $0, 0x20000\n je 1b\n"
+	"mov 0x20000, %eax\n out %eax, $0x10\n"
+	"2: jmp 2b\n");
+
 FIXTURE(lapic) {
 	struct rv_vm vm;
 };
@@ -136,6 +152,15 @@ TEST_F(lapic, timer_oneshot)
 	ASSERT_EQ(0, run_to_out(&self->vm, 0x11));
 	EXPECT_EQ(0, out_value(&self->vm)) TH_LOG("TMCCT after a one-shot expired");
 	EXPECT_EQ(1, count(&self->vm));
+}
+
+TEST_F(lapic, nmi_whose_delivery_faults_is_delivered_again)
+{
+	rv_load(&self->vm, HANDLER_NMI, h_nmi_start, h_nmi_end);
+	rv_idt_gate(&self->vm, 2, HANDLER_NMI);
+	rv_load(&self->vm, RV_CODE, g_self_nmi_start, g_self_nmi_end);
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x10));
+	EXPECT_EQ(1, out_value(&self->vm)) TH_LOG("the NMI handler ran once");
 }
 
 TEST_F(lapic, timer_periodic)

@@ -18,7 +18,11 @@ constexpr uint64_t kOneMiB = 0x100000;
 
 std::string span_str(uint64_t start, uint64_t end)
 {
-	return "[" + hex(start) + ", " + hex(end) + ")";
+	// append(), not "[" + hex(..): GCC 12 at -O2 warns about the latter
+	// (a false -Wrestrict, GCC bug 105329).
+	std::string s("[");
+	s.append(hex(start)).append(", ").append(hex(end)).append(")");
+	return s;
 }
 
 bool overlaps(const Range &r, uint64_t start, uint64_t end)
