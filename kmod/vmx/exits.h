@@ -36,6 +36,13 @@ int ringvm_gva_to_gpa(struct ringvm_vcpu *vcpu, u64 gva, u64 *gpa);
 int ringvm_read_guest_virt(struct ringvm_vcpu *vcpu, u64 gva, void *buf, unsigned int len);
 int ringvm_write_guest_virt(struct ringvm_vcpu *vcpu, u64 gva, const void *buf,
 			    unsigned int len);
+/*
+ * Check a data access of @len bytes at @gva as the guest's CPU would (U/S at
+ * CPL 3, R/W with CR0.WP, SMAP with EFLAGS.AC).  0: allowed; 1: a #PF with
+ * its error code and CR2 is queued for the guest; < 0: a page table is not
+ * in guest memory.
+ */
+int ringvm_check_guest_virt(struct ringvm_vcpu *vcpu, u64 gva, unsigned int len, bool write);
 /* Linear address of seg:offset for the segment register numbered as in SDM (ES=0..GS=5). */
 u64 ringvm_seg_linear(struct ringvm_vcpu *vcpu, unsigned int seg, u64 offset);
 /* 2, 4 or 8: the default operand/address size of the code the guest runs. */

@@ -7,6 +7,7 @@
 #include <linux/kernel.h>
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
+#include <asm/trapnr.h>
 #include <asm/vmx.h>
 
 #include "exits.h"
@@ -15,7 +16,14 @@
 #include "vmx_ops.h"
 
 #define PTE_P		BIT_ULL(0)
+#define PTE_RW		BIT_ULL(1)
+#define PTE_US		BIT_ULL(2)
 #define PTE_PS		BIT_ULL(7)
+
+/* #PF error code bits (SDM Vol. 3 4.7). */
+#define PF_PRESENT	BIT(0)
+#define PF_WRITE	BIT(1)
+#define PF_USER		BIT(2)
 #define PTE_ADDR	GENMASK_ULL(51, 12)
 
 static const unsigned long seg_base_field[] = {
@@ -60,11 +68,18 @@ static int read_pte(struct ringvm_vcpu *vcpu, u64 addr, bool wide, u64 *pte)
 	return 0;
 }
 
-int ringvm_gva_to_gpa(struct ringvm_vcpu *vcpu, u64 gva, u64 *gpa)
+/*
+ * Translate @gva; *@rights gets the U/S and R/W bits ANDed over every level
+ * (PAE PDPTEs have neither, so they do not narrow them).  -ENOENT: a level
+ * is not present; -EFAULT: a table is not in guest memory.
+ */
+static int walk(struct ringvm_vcpu *vcpu, u64 gva, u64 *gpa, u64 *rights)
 {
 	u64 table, pte;
 	int level, bits;
 	bool wide;
+
+	*rights = PTE_RW | PTE_US;
 
 	if (!(vcpu->cr0 & X86_CR0_PG)) {
 		*gpa = gva;
@@ -79,7 +94,7 @@ int ringvm_gva_to_gpa(struct ringvm_vcpu *vcpu, u64 gva, u64 *gpa)
 	} else if (vcpu->cr4 & X86_CR4_PAE) {
 		pte = vmcs_read(GUEST_PDPTR0 + ((gva >> 30) & 3) * 2);
 		if (!(pte & PTE_P))
-			return -EFAULT;
+			return -ENOENT;
 		table = pte & PTE_ADDR;
 		level = 1;
 		wide = true;
@@ -98,7 +113,8 @@ int ringvm_gva_to_gpa(struct ringvm_vcpu *vcpu, u64 gva, u64 *gpa)
 		if (read_pte(vcpu, table + idx * (wide ? 8 : 4), wide, &pte))
 			return -EFAULT;
 		if (!(pte & PTE_P))
-			return -EFAULT;
+			return -ENOENT;
+		*rights &= pte;
 		if (level == 0) {
 			*gpa = (pte & PTE_ADDR) | (gva & ~PAGE_MASK);
 			return 0;
@@ -115,6 +131,66 @@ int ringvm_gva_to_gpa(struct ringvm_vcpu *vcpu, u64 gva, u64 *gpa)
 		}
 		table = pte & PTE_ADDR;
 	}
+}
+
+int ringvm_gva_to_gpa(struct ringvm_vcpu *vcpu, u64 gva, u64 *gpa)
+{
+	u64 rights;
+
+	return walk(vcpu, gva, gpa, &rights) ? -EFAULT : 0;
+}
+
+/*
+ * The #PF error code a data access to @gva would raise under the guest's
+ * rules, or 0 if it is allowed.  *@gpa is valid when 0 is returned.
+ */
+static u32 data_access_fault(struct ringvm_vcpu *vcpu, u64 gva, bool write, u64 *gpa,
+			     int *err)
+{
+	bool user = ((vmcs_read(GUEST_SS_AR_BYTES) >> 5) & 3) == 3;
+	u32 ec = (write ? PF_WRITE : 0) | (user ? PF_USER : 0);
+	u64 rights;
+
+	*err = walk(vcpu, gva, gpa, &rights);
+	if (*err == -ENOENT) {
+		*err = 0;
+		return ec;
+	}
+	if (*err || !(vcpu->cr0 & X86_CR0_PG))
+		return 0;
+	if (user) {
+		if (!(rights & PTE_US) || (write && !(rights & PTE_RW)))
+			return ec | PF_PRESENT;
+		return 0;
+	}
+	/* Supervisor: CR0.WP makes read-only pages read-only for it too. */
+	if (write && !(rights & PTE_RW) && (vcpu->cr0 & X86_CR0_WP))
+		return ec | PF_PRESENT;
+	/* SMAP: user pages are off limits unless EFLAGS.AC says otherwise. */
+	if ((rights & PTE_US) && (vcpu->cr4 & X86_CR4_SMAP) &&
+	    !(vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_AC))
+		return ec | PF_PRESENT;
+	return 0;
+}
+
+int ringvm_check_guest_virt(struct ringvm_vcpu *vcpu, u64 gva, unsigned int len, bool write)
+{
+	u64 end = gva + len, gpa;
+	int err;
+
+	while (gva < end) {
+		u32 ec = data_access_fault(vcpu, gva, write, &gpa, &err);
+
+		if (err)
+			return err;
+		if (ec) {
+			vcpu->cr2 = gva;
+			ringvm_queue_exception(vcpu, X86_TRAP_PF, true, ec);
+			return 1;
+		}
+		gva = (gva & PAGE_MASK) + PAGE_SIZE;
+	}
+	return 0;
 }
 
 static int access_virt(struct ringvm_vcpu *vcpu, u64 gva, void *buf, unsigned int len,

@@ -2,7 +2,9 @@
 /*
  * Port I/O exits.  Every IN/OUT/INS/OUTS goes to the VMM: the data sits in
  * the second page of the vCPU mapping (RINGVM_PIO_PAGE_OFFSET), and string
- * forms move at most a page per exit; a longer REP simply exits again.
+ * forms move at most one guest page per exit; a longer REP simply exits
+ * again.  Memory operands are checked under the guest's paging rules first,
+ * and a violation becomes the guest's #PF, not an access.
  */
 #include <linux/kernel.h>
 #include <asm/processor-flags.h>
@@ -101,15 +103,28 @@ int ringvm_handle_io(struct ringvm_vcpu *vcpu)
 			return 1;
 		}
 	}
-	count = min_t(u64, count, PAGE_SIZE / size);
 	down = vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_DF;
 	reg = in ? RV_RDI : RV_RSI;
 	/* INS always writes ES:rDI; OUTS reads seg:rSI with DS by default. */
 	seg = in ? SEG_ES : IOI_SEG(vmcs_read(VMX_INSTRUCTION_INFO));
 	offset = ringvm_get_gpr(vcpu, reg) & addr_mask(asize);
+	/*
+	 * Stay within the guest page of the first element, so that a REP walks
+	 * and checks one page per exit, and faults where the CPU would.
+	 */
+	linear = ringvm_seg_linear(vcpu, seg, offset) & ~PAGE_MASK;
+	count = min_t(u64, count, max_t(u64, 1, (down ? linear + size : PAGE_SIZE - linear) / size));
 	if (down)
 		offset -= (count - 1) * size;
 	linear = ringvm_seg_linear(vcpu, seg, offset);
+	r = ringvm_check_guest_virt(vcpu, linear, count * size, in);
+	if (r) {
+		u64 data[3] = { linear, count * size, r };
+
+		if (r > 0)	/* #PF queued: the instruction restarts after it */
+			return 1;
+		return ringvm_internal_error(vcpu, RINGVM_INTERNAL_ERROR_EMULATION, 3, data);
+	}
 
 	run->io.count = count;
 	if (in) {
@@ -152,7 +167,8 @@ int ringvm_handle_io(struct ringvm_vcpu *vcpu)
 /*
  * The VMM answered an IN or INS: move its data where the instruction puts
  * it.  Returns 0 when the instruction is done, 1 when a REP INS must run
- * again, < 0 when the destination is not guest memory.
+ * again or a #PF is queued for it, < 0 when the destination is not guest
+ * memory.
  */
 int ringvm_complete_pio_in(struct ringvm_vcpu *vcpu)
 {
@@ -182,6 +198,10 @@ int ringvm_complete_pio_in(struct ringvm_vcpu *vcpu)
 			memcpy(p + (vcpu->pio.count - 1 - i) * size, tmp, size);
 		}
 	}
+	/* The exit checked it; check again, as SET_SREGS may have run since. */
+	r = ringvm_check_guest_virt(vcpu, vcpu->pio.dst, vcpu->pio.count * size, true);
+	if (r)
+		return r;
 	r = ringvm_write_guest_virt(vcpu, vcpu->pio.dst, p, vcpu->pio.count * size);
 	if (r)
 		return r;
