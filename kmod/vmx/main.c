@@ -35,7 +35,10 @@ static long check_extension(unsigned long ext)
 	case RINGVM_CAP_DEVICE_MEMORY:
 	case RINGVM_CAP_IRQCHIP:
 	case RINGVM_CAP_IRQ_INJECT_STATUS:
+	case RINGVM_CAP_SIGNAL_MSI:
 		return 1;
+	case RINGVM_CAP_IRQ_ROUTING:
+		return RINGVM_MAX_IRQ_ROUTES;
 	case RINGVM_CAP_IOEVENTFD:
 		return RINGVM_MAX_IOEVENTFDS;
 	case RINGVM_CAP_NR_MEMSLOTS:
