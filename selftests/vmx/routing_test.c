@@ -132,6 +132,8 @@ TEST_F(routing, table_replaces_default)
 
 	ASSERT_EQ(0, ioctl(self->vm.fd, RINGVM_IRQ_LINE_STATUS, &il));
 	EXPECT_EQ(1u << 9, ioapic_irr(_metadata, self->vm.fd)) TH_LOG("GSI 5 is pin 9 now");
+	/* The status came back over the GSI: name it again. */
+	il.irq = 5;
 	il.level = 0;
 	ASSERT_EQ(0, ioctl(self->vm.fd, RINGVM_IRQ_LINE_STATUS, &il));
 	EXPECT_EQ(0, ioapic_irr(_metadata, self->vm.fd));
