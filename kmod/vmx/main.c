@@ -37,7 +37,10 @@ static long check_extension(unsigned long ext)
 	case RINGVM_CAP_IRQCHIP:
 	case RINGVM_CAP_IRQ_INJECT_STATUS:
 	case RINGVM_CAP_MP_STATE:
+	case RINGVM_CAP_SIGNAL_MSI:
 		return vmx_caps.virtual_nmis;
+	case RINGVM_CAP_IRQ_ROUTING:
+		return vmx_caps.virtual_nmis ? RINGVM_MAX_IRQ_ROUTES : 0;
 	case RINGVM_CAP_IOEVENTFD:
 		return RINGVM_MAX_IOEVENTFDS;
 	case RINGVM_CAP_NR_MEMSLOTS:

@@ -83,6 +83,10 @@ static long vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 		r = ringvm_ioeventfd(vm, &a);
 		break;
 	}
+	case RINGVM_SET_GSI_ROUTING:
+	case RINGVM_SIGNAL_MSI:
+		r = ringvm_routing_ioctl(vm, ioctl, argp);
+		break;
 	default:
 		r = ringvm_irq_ioctl(vm, ioctl, argp);
 	}

@@ -98,6 +98,9 @@ int ringvm_irq_source_alloc(struct ringvm_vm *vm);
 /* Release @id; the GSIs it alone held high go low. */
 void ringvm_irq_source_free(struct ringvm_vm *vm, int id);
 
+/* RINGVM_SET_GSI_ROUTING, RINGVM_SIGNAL_MSI (routing.c); -ENOTTY for others. */
+long ringvm_routing_ioctl(struct ringvm_vm *vm, unsigned int ioctl, void __user *argp);
+
 /* Memory slots (memslot.c); callers hold vm->lock. */
 int ringvm_set_memory_region(struct ringvm_vm *vm,
 			     const struct ringvm_userspace_memory_region *mr);
