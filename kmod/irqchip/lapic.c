@@ -522,25 +522,6 @@ void rv_lapic_get_regs(struct rv_lapic *apic, void *out, unsigned int len)
 		((u32 *)out)[APIC_TMCCT / 4] = timer_current_count(apic);
 }
 
-/*
- * RINGVM_SET_LAPIC, on the vCPU thread: the registers from @in, less what
- * follows from the base MSR (ID, LDR in x2APIC mode) and the version; a
- * count-down timer with TMICT set starts afresh, a deadline timer waits
- * for its MSR.  Errors pending in ESR are dropped.
- */
-void rv_lapic_set_regs(struct rv_lapic *apic, const void *in, unsigned int len)
-{
-	timer_stop(apic);
-	memset(&apic->timer, 0, sizeof(apic->timer));
-	xchg(&apic->esr_pending, 0);
-	memcpy(apic->regs, in, min_t(unsigned int, len, RV_LAPIC_SIZE));
-	set_reg(apic, APIC_LVR, LVR_VALUE);
-	set_reg(apic, APIC_SPIV, reg(apic, APIC_SPIV) & SVR_MASK);
-	set_identity(apic);
-	if (timer_mode(apic) != APIC_LVT_TIMER_TSCDEADLINE)
-		timer_start_count(apic);
-}
-
 static u32 lvt_writable(u32 off)
 {
 	switch (off) {
@@ -593,6 +574,40 @@ static void write_svr(struct rv_lapic *apic, u32 val)
 		return;
 	for (i = 0; i < RV_LAPIC_NR_LVT; i++)
 		set_reg(apic, lvt_regs[i], reg(apic, lvt_regs[i]) | APIC_LVT_MASKED);
+}
+
+/*
+ * RINGVM_SET_LAPIC, on the vCPU thread: the registers from @in, less what
+ * follows from the base MSR (ID, LDR in x2APIC mode) and the version; a
+ * count-down timer with TMICT set starts afresh, a deadline timer waits
+ * for its MSR.  Errors pending in ESR are dropped.
+ */
+void rv_lapic_set_regs(struct rv_lapic *apic, const void *in, unsigned int len)
+{
+	unsigned int i;
+
+	timer_stop(apic);
+	memset(&apic->timer, 0, sizeof(apic->timer));
+	xchg(&apic->esr_pending, 0);
+	memcpy(apic->regs, in, min_t(unsigned int, len, RV_LAPIC_SIZE));
+	set_reg(apic, APIC_LVR, LVR_VALUE);
+	/*
+	 * The VMM's state goes through the guest's rules: no LVT bit the
+	 * guest could not write, no reserved timer mode (3), every LVT
+	 * masked while the APIC is software-disabled, and no vector 0-15
+	 * pending, in service or level (nothing may deliver those).
+	 */
+	for (i = 0; i < RV_LAPIC_NR_LVT; i++)
+		set_reg(apic, lvt_regs[i], reg(apic, lvt_regs[i]) & lvt_writable(lvt_regs[i]));
+	if (timer_mode(apic) == LVT_TIMER_MODE)
+		set_reg(apic, APIC_LVTT, reg(apic, APIC_LVTT) & ~LVT_TIMER_MODE);
+	write_svr(apic, reg(apic, APIC_SPIV));
+	set_reg(apic, APIC_IRR, reg(apic, APIC_IRR) & ~0xffffu);
+	set_reg(apic, APIC_ISR, reg(apic, APIC_ISR) & ~0xffffu);
+	set_reg(apic, APIC_TMR, reg(apic, APIC_TMR) & ~0xffffu);
+	set_identity(apic);
+	if (timer_mode(apic) != APIC_LVT_TIMER_TSCDEADLINE)
+		timer_start_count(apic);
 }
 
 /*

@@ -101,7 +101,6 @@ struct ringvm_vcpu {
 	struct ringvm_lapic *lapic;	/* NULL without one */
 	bool nmi_pending;
 	bool halted;			/* in HLT, waiting in the kernel */
-	bool halt_if;			/* RFLAGS.IF when it halted */
 	u32 mp_state;			/* RINGVM_MP_STATE_*; HALTED is @halted */
 
 	enum ringvm_pending_completion completion;

@@ -317,10 +317,15 @@ static void process_events(struct ringvm_vcpu *vcpu)
 	}
 }
 
-/* What ends HLT: an interrupt the guest would take (IF was set at HLT), an NMI. */
+/*
+ * What ends HLT: an NMI, or an interrupt the guest would take with the IF
+ * it has now (a VMM's SET_REGS or SET_MP_STATE may have changed it since
+ * the HLT).  On the vCPU thread, whose VMCS is loaded while it runs.
+ */
 static bool wakes_from_hlt(struct ringvm_vcpu *vcpu)
 {
-	return vcpu->nmi_pending || (vcpu->halt_if && has_interrupt(vcpu));
+	return vcpu->nmi_pending ||
+	       ((vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) && has_interrupt(vcpu));
 }
 
 /*
@@ -357,7 +362,6 @@ int ringvm_lapic_prepare_run(struct ringvm_vcpu *vcpu)
 /* HLT exit: done in the kernel. */
 int ringvm_lapic_halt(struct ringvm_vcpu *vcpu)
 {
-	vcpu->halt_if = vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF;
 	vcpu->halted = true;
 	return 1;
 }
@@ -536,8 +540,6 @@ long ringvm_mp_state_ioctl(struct ringvm_vcpu *vcpu, unsigned int ioctl, void __
 	if (!vcpu->lapic)
 		return mp.mp_state == RINGVM_MP_STATE_RUNNABLE ? 0 : -EINVAL;
 	vcpu->halted = mp.mp_state == RINGVM_MP_STATE_HALTED;
-	/* A restored halt ends as a real one would: on an interrupt it takes. */
-	vcpu->halt_if = true;
 	switch (mp.mp_state) {
 	case RINGVM_MP_STATE_HALTED:
 		vcpu->mp_state = RINGVM_MP_STATE_RUNNABLE;

@@ -537,4 +537,29 @@ TEST(timer_tsc_deadline)
 	EXPECT_EQ(0, fake.armed_at);
 }
 
+/* SET_LAPIC's contents go through the guest's rules (a VMM cannot plant vector 3). */
+TEST(set_regs_is_sanitised)
+{
+	struct rv_lapic *a = enabled_apic(0);
+	u32 regs[256];
+
+	rv_lapic_get_regs(a, regs, sizeof(regs));
+	regs[APIC_IRR / 4] = 0x0001ffff;	/* vectors 0-16 pending */
+	regs[APIC_ISR / 4] = 0x00000008;
+	regs[APIC_TMR / 4] = 0x00010004;
+	regs[APIC_LVTT / 4] = (3u << 17) | (1u << 12) | 0x40;	/* mode 3, delivery status */
+	regs[APIC_LVT0 / 4] = 0xffffffff;
+	regs[APIC_SPIV / 4] = 0xff;		/* software-disabled */
+	rv_lapic_set_regs(a, regs, sizeof(regs));
+	rv_lapic_get_regs(a, regs, sizeof(regs));
+	EXPECT_EQ(0x00010000, regs[APIC_IRR / 4]);
+	EXPECT_EQ(0, regs[APIC_ISR / 4]);
+	EXPECT_EQ(0x00010000, regs[APIC_TMR / 4]);
+	EXPECT_EQ(0, regs[APIC_LVTT / 4] & (3u << 17));
+	EXPECT_EQ(0, regs[APIC_LVTT / 4] & (1u << 12));
+	EXPECT_NE(0, regs[APIC_LVTT / 4] & APIC_LVT_MASKED);
+	EXPECT_EQ(0x1a7ff, regs[APIC_LVT0 / 4]);
+	EXPECT_EQ(16, rv_lapic_pending_vector(a));
+}
+
 TEST_HARNESS_MAIN
