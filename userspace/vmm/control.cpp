@@ -53,6 +53,20 @@ bool write_all(int fd, const std::string &s)
 	return true;
 }
 
+// Waits until @fd is readable; false when @quit is signalled or poll fails.
+bool wait_readable(int quit, int fd)
+{
+	for (;;) {
+		pollfd p[2] = {{quit, POLLIN, 0}, {fd, POLLIN, 0}};
+		if (::poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		return !p[0].revents;
+	}
+}
+
 } // namespace
 
 std::string handle_line(const std::string &line, Target &target)
@@ -183,15 +197,7 @@ Server::~Server()
 
 void Server::serve()
 {
-	for (;;) {
-		pollfd p[2] = {{quit_.get(), POLLIN, 0}, {listen_.get(), POLLIN, 0}};
-		if (::poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		if (p[0].revents)
-			return;
+	while (wait_readable(quit_.get(), listen_.get())) {
 		Fd c(::accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC));
 		if (c.get() >= 0)
 			serve_client(c.get());
@@ -202,15 +208,7 @@ void Server::serve_client(int fd)
 {
 	std::string buf;
 	char chunk[4096];
-	for (;;) {
-		pollfd p[2] = {{quit_.get(), POLLIN, 0}, {fd, POLLIN, 0}};
-		if (::poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		if (p[0].revents)
-			return;
+	while (wait_readable(quit_.get(), fd)) {
 		ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
 		if (n < 0 && errno == EINTR)
 			continue;
