@@ -57,10 +57,9 @@ resolve_abis() {
 }
 
 packages() {
+	build_packages
 	cat <<-EOF
 	build-essential
-	cmake
-	pkg-config
 	cpio
 	gzip
 	xz-utils
@@ -84,15 +83,7 @@ packages() {
 	linux-headers-$KABI_612
 	linux-source-6.1
 	linux-perf
-	libcli11-dev
-	nlohmann-json3-dev
-	libnl-3-dev
-	libnl-genl-3-dev
-	libnl-route-3-dev
-	libgtest-dev
-	libgmock-dev
 	gcovr
-	python3-docutils
 	dkms
 	dh-dkms
 	debhelper
