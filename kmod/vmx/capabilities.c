@@ -101,10 +101,15 @@ int ringvm_read_vmx_caps(void)
 	if (r)
 		return r;
 
+	/*
+	 * The guest's DR7 and DEBUGCTL come from the VMCS at entry and go
+	 * back to it at exit; without that it runs under the host's, and its
+	 * own breakpoints never fire.
+	 */
 	r = adjust_controls("VM-exit",
 			    VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER |
 			    VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_PAT |
-			    VM_EXIT_LOAD_IA32_PAT,
+			    VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_DEBUG_CONTROLS,
 			    0,
 			    true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
 			    &vmx_caps.exit);
@@ -112,7 +117,8 @@ int ringvm_read_vmx_caps(void)
 		return r;
 
 	r = adjust_controls("VM-entry",
-			    VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT, 0,
+			    VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT |
+			    VM_ENTRY_LOAD_DEBUG_CONTROLS, 0,
 			    true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS,
 			    &vmx_caps.entry);
 	if (r)

@@ -8,6 +8,7 @@
 
 #include <linux/kernel.h>
 #include <asm/cpu.h>
+#include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
 #include <asm/traps.h>
 #include <asm/vmx.h>
@@ -103,6 +104,29 @@ static int handle_ac(struct ringvm_vcpu *vcpu)
 	return ringvm_internal_error(vcpu, RINGVM_INTERNAL_ERROR_UNEXPECTED_EXIT, 3, data);
 }
 
+/*
+ * #DB: the CPU put what it would have added to DR6 in the exit
+ * qualification and left DR6 alone; update the guest's DR6 (and DR7.GD,
+ * which delivery clears) as the CPU would, then deliver it.  INT1 (ICEBP)
+ * is a trap that touches neither: deliver it after the instruction.
+ */
+static int handle_db(struct ringvm_vcpu *vcpu, u32 info)
+{
+	unsigned long q;
+
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION) {
+		ringvm_skip_insn(vcpu, insn_len());
+	} else {
+		q = vmcs_read(EXIT_QUALIFICATION);
+		vcpu->dr6 = (vcpu->dr6 & ~DR_TRAP_BITS) |
+			    (q & (DR_TRAP_BITS | RV_DR6_BD | DR_STEP));
+	}
+	vcpu->dr7 &= ~RV_DR7_GD;
+	vmcs_write(GUEST_DR7, vcpu->dr7);
+	ringvm_queue_exception(vcpu, X86_TRAP_DB, false, 0);
+	return 1;
+}
+
 static int handle_exception_nmi(struct ringvm_vcpu *vcpu)
 {
 	u32 info = vmcs_read(VM_EXIT_INTR_INFO);
@@ -117,6 +141,8 @@ static int handle_exception_nmi(struct ringvm_vcpu *vcpu)
 		if (vector == X86_TRAP_AC)
 			return handle_ac(vcpu);
 	}
+	if (vector == X86_TRAP_DB)
+		return handle_db(vcpu, info);
 	return handle_unexpected(vcpu, EXIT_REASON_EXCEPTION_NMI);
 }
 
@@ -226,7 +252,7 @@ static int handle_cr_access(struct ringvm_vcpu *vcpu)
 	return skip_and_continue(vcpu);
 }
 
-/* Debug registers are shadowed: the guest never reaches the host's. */
+/* MOV DR: the guest's debug registers live in the vCPU and the VMCS. */
 static int handle_dr_access(struct ringvm_vcpu *vcpu)
 {
 	unsigned long q = vmcs_read(EXIT_QUALIFICATION);
@@ -239,18 +265,31 @@ static int handle_dr_access(struct ringvm_vcpu *vcpu)
 			return inject_ud(vcpu);
 		dr += 2;
 	}
+	/* General detect: a fault before the access, DR7.GD cleared for the handler. */
+	if (vcpu->dr7 & RV_DR7_GD) {
+		vcpu->dr6 = (vcpu->dr6 & ~DR_TRAP_BITS) | RV_DR6_BD;
+		vcpu->dr7 &= ~RV_DR7_GD;
+		vmcs_write(GUEST_DR7, vcpu->dr7);
+		ringvm_queue_exception(vcpu, X86_TRAP_DB, false, 0);
+		return 1;
+	}
 	slot = dr < 4 ? &vcpu->dr[dr] : dr == 6 ? &vcpu->dr6 : &vcpu->dr7;
 	if (read) {
 		ringvm_set_gpr(vcpu, reg, *slot);
 	} else {
 		u64 val = ringvm_get_gpr(vcpu, reg);
 
+		/* Outside 64-bit mode MOV DR takes the low 32 bits of the GPR. */
+		if (!(vcpu->efer & EFER_LMA) || !(vmcs_read(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK))
+			val = (u32)val;
 		if (dr >= 6 && (val >> 32))
 			return inject_gp(vcpu);
-		if (dr == 6)
-			val = (val & 0xf00f) | 0xffff0ff0;
-		else if (dr == 7)
+		if (dr == 6) {
+			val = (val & 0xf00f) | DR6_RESERVED;
+		} else if (dr == 7) {
 			val = (val & ~0xd800ULL) | 0x400;
+			vmcs_write(GUEST_DR7, val);
+		}
 		*slot = val;
 	}
 	return skip_and_continue(vcpu);

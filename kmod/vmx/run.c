@@ -226,15 +226,24 @@ static void machine_check(void)
 #endif
 }
 
-static void host_nmi_or_mc(u32 info)
+/*
+ * An exception exit: NMIs and #MC are the host's.  A guest #DB exits
+ * before it reaches DR6 (exits.c reflects it), but reset DR6 after one
+ * all the same, as hw_breakpoint_restore() did if the host had
+ * breakpoints: the host's own #DB handler expects the reset value.
+ */
+static void host_nmi_or_mc(u32 info, bool restored_dr6)
 {
 	u32 kind = info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK);
+	u8 vector = info & INTR_INFO_VECTOR_MASK;
 
 	if (kind == (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
 		ringvm_do_nmi_irqoff(RINGVM_NMI_ENTRY);
 	else if (kind == (INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION) &&
-		 (info & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC)
+		 vector == X86_TRAP_MC)
 		machine_check();
+	else if (vector == X86_TRAP_DB && !restored_dr6)
+		set_debugreg(DR6_RESERVED, 6);
 }
 
 /* One round trip through the guest.  Returns the basic exit reason or < 0. */
@@ -278,6 +287,19 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 	}
 	if (hw_breakpoint_active())
 		dr7 = 1;
+	/*
+	 * VM entry loads the guest's DR7; DR0-3 only matter once it arms
+	 * one.  The host's DR7 goes off first, or a host breakpoint would
+	 * watch a guest address until the entry.
+	 */
+	if (unlikely(vcpu->dr7 & RV_DR7_BP_EN)) {
+		if (dr7)
+			set_debugreg(0UL, 7);
+		set_debugreg(vcpu->dr[0], 0);
+		set_debugreg(vcpu->dr[1], 1);
+		set_debugreg(vcpu->dr[2], 2);
+		set_debugreg(vcpu->dr[3], 3);
+	}
 	debugctl = 0;
 	if (vmx_caps.host_debugctl)
 		rdmsrl(MSR_IA32_DEBUGCTLMSR, debugctl);
@@ -316,7 +338,10 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 		ringvm_lapic_exited(vcpu);
 	if (vcpu->xcr0 != ringvm_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, ringvm_host_xcr0);
-	/* VM exit cleared DEBUGCTL and set DR7 to 0x400. */
+	/*
+	 * VM exit cleared DEBUGCTL and set DR7 to 0x400; the guest's DR0-3
+	 * may still be in the registers, harmless while DR7 is off.
+	 */
 	if (debugctl)
 		wrmsrl(MSR_IA32_DEBUGCTLMSR, debugctl);
 	if (dr7)
@@ -338,7 +363,7 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 		restore_nmi_blocking(vcpu, *exit_reason & 0xffff);
 		/* An NMI or #MC that hit the guest is the host's: handle it before IRQs. */
 		if ((*exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI)
-			host_nmi_or_mc(vmcs_read(VM_EXIT_INTR_INFO));
+			host_nmi_or_mc(vmcs_read(VM_EXIT_INTR_INFO), dr7);
 		else if ((*exit_reason & 0xffff) == EXIT_REASON_MCE_DURING_VMENTRY)
 			machine_check();
 	}

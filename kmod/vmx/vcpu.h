@@ -74,7 +74,11 @@ struct ringvm_vcpu {
 	unsigned long regs[RV_NR_REGS];	/* RSP lives in the VMCS */
 	u64 cr0, cr4, cr8, efer;	/* as the guest sees them */
 	u64 cr2;
-	u64 dr[4], dr6, dr7;		/* shadowed: MOV DR always exits */
+	/*
+	 * MOV DR always exits; DR7 is also in the VMCS, DR0-3 are loaded
+	 * while DR7 arms one, DR6 is updated by hand at each #DB (exits.c).
+	 */
+	u64 dr[4], dr6, dr7;
 	u64 xcr0;
 	u64 xcr0_allowed;		/* by the guest's CPUID leaf 0xD (cpuid.c) */
 	struct ringvm_user_msrs guest_msrs;
@@ -126,6 +130,12 @@ struct ringvm_vcpu {
 
 int ringvm_vcpu_create(struct ringvm_vm *vm, unsigned long id);
 void ringvm_vcpu_destroy(struct ringvm_vcpu *vcpu);
+
+/* DR7: local and global enables of DR0-3; general detect. */
+#define RV_DR7_BP_EN	0xffULL
+#define RV_DR7_GD	BIT_ULL(13)
+/* DR6: debug-register access detected. */
+#define RV_DR6_BD	BIT_ULL(13)
 
 /* loaded.c: where the vCPU is loaded, and the host state switched around it. */
 void ringvm_vcpu_loaded_init(struct ringvm_vcpu *vcpu);

@@ -87,8 +87,10 @@ int ringvm_vmcs_init(struct ringvm_vcpu *vcpu)
 	 * #AC is reflected by hand, so that a split-lock #AC of the host's
 	 * detection never reaches the guest and #AC-during-#AC loops through
 	 * the host instead of hanging the CPU in microcode (CVE-2015-5307).
+	 * #DB too (CVE-2015-8104), and because the CPU does not update the
+	 * guest's DR6 at a #DB that exits: exits.c does, then reflects it.
 	 */
-	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_MC) | BIT(X86_TRAP_AC));
+	vmcs_write(EXCEPTION_BITMAP, BIT(X86_TRAP_MC) | BIT(X86_TRAP_AC) | BIT(X86_TRAP_DB));
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write(CR3_TARGET_COUNT, 0);

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Issue 6, item 10: the guest's debug state is its own.  VM entry loads
+ * the guest's DR7 (and DR0-3 while it arms one), so a guest breakpoint
+ * fires in the guest; #DB exits so that the guest's DR6 says why (the CPU
+ * leaves DR6 alone at a #DB that exits); the host's breakpoints are back
+ * after the run.
+ */
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
+
+#include "kselftest_harness.h"
+#include "genl_util.h"
+#include "vmx_util.h"
+
+#define HANDLER_DB	0x11000
+#define DR6_INIT	0xffff0ff0u
+#define DR6_B0		0x1u
+#define DR6_BS		0x4000u
+
+/*
+ * #DB: report DR6, count, return with RF (an instruction breakpoint must
+ * not fire again) and without TF (one step is enough), DR6 cleared as
+ * handlers do.
+ */
+RV_GUEST_CODE(h_db, 64,
+	"mov %dr6, %rax\n out %eax, $0xe9\n incl 0x20000\n"
+	"btsq $16, 16(%rsp)\n btrq $8, 16(%rsp)\n"
+	"mov $0xffff0ff0, %eax\n mov %rax, %dr6\n iretq\n");
+
+/* An execute breakpoint (DR7.L0, RW0 = LEN0 = 0) on the instruction at 1. */
+RV_GUEST_CODE(g_bp, 64,
+	"lea 1f(%rip), %rax\n mov %rax, %dr0\n mov $0x401, %eax\n mov %rax, %dr7\n"
+	"nop\n"
+	"1: mov $0x77, %eax\n out %eax, $0xe9\n"
+	"mov 0x20000, %eax\n out %eax, $0xe9\n hlt\n");
+
+/* Single-step one NOP, then report DR6 as the handler left it. */
+RV_GUEST_CODE(g_step, 64,
+	"pushfq\n orq $0x100, (%rsp)\n popfq\n nop\n"
+	"mov %dr6, %rax\n out %eax, $0xe9\n hlt\n");
+
+static uint32_t report(struct __test_metadata *_metadata, struct rv_vm *vm)
+{
+	uint32_t v = 0;
+
+	EXPECT_EQ(RINGVM_EXIT_IO, rv_run(vm, 0));
+	memcpy(&v, rv_pio_data(vm, 0), 4);
+	return v;
+}
+
+/* A write breakpoint of this thread's on @addr, through perf. */
+static int host_watch(volatile uint32_t *addr)
+{
+	struct perf_event_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.type = PERF_TYPE_BREAKPOINT;
+	a.size = sizeof(a);
+	a.bp_type = HW_BREAKPOINT_W;
+	a.bp_addr = (uintptr_t)addr;
+	a.bp_len = HW_BREAKPOINT_LEN_4;
+	a.sample_period = 1;
+	a.exclude_kernel = 1;
+	a.exclude_hv = 1;
+	return syscall(__NR_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+static uint64_t hits(int fd)
+{
+	uint64_t n = ~0ull;
+
+	if (read(fd, &n, sizeof(n)) != sizeof(n))
+		return ~0ull;
+	return n;
+}
+
+FIXTURE(debug) {
+	struct rv_vm vm;
+};
+
+FIXTURE_SETUP(debug)
+{
+	RV_FIXTURE_SETUP(&self->vm, 1);
+	rv_load(&self->vm, HANDLER_DB, h_db_start, h_db_end);
+	rv_idt_gate(&self->vm, 1, HANDLER_DB);
+}
+
+FIXTURE_TEARDOWN(debug)
+{
+	rv_vm_destroy(&self->vm);
+	EXPECT_EQ(0, rv_unload_module("ringvm"));
+}
+
+TEST_F(debug, guest_execute_breakpoint_fires_host_breakpoint_survives)
+{
+	static volatile uint32_t host_var;
+	int bp;
+
+	bp = host_watch(&host_var);
+	ASSERT_LE(0, bp) {
+		TH_LOG("perf hw_breakpoint: %s", strerror(errno));
+	}
+	host_var = 1;
+	ASSERT_EQ(1, hits(bp));
+
+	rv_load(&self->vm, RV_CODE, g_bp_start, g_bp_end);
+	ASSERT_EQ(0, rv_long_mode_idt(&self->vm, 0, RV_CODE));
+	EXPECT_EQ(DR6_INIT | DR6_B0, report(_metadata, &self->vm)) {
+		TH_LOG("the guest's #DB handler did not report first (0x77: never ran)");
+	}
+	EXPECT_EQ(0x77, report(_metadata, &self->vm));
+	EXPECT_EQ(1, report(_metadata, &self->vm));	/* exactly one #DB */
+	EXPECT_EQ(RINGVM_EXIT_HLT, rv_run(&self->vm, 0));
+
+	/* The guest's DR0/DR7 were in the CPU; the host's breakpoint is back. */
+	host_var = 2;
+	EXPECT_EQ(2, hits(bp));
+	close(bp);
+}
+
+TEST_F(debug, guest_single_step_sets_dr6_bs)
+{
+	rv_load(&self->vm, RV_CODE, g_step_start, g_step_end);
+	ASSERT_EQ(0, rv_long_mode_idt(&self->vm, 0, RV_CODE));
+	EXPECT_EQ(DR6_INIT | DR6_BS, report(_metadata, &self->vm));
+	/* The handler's clear stuck: no stale BS for the next #DB. */
+	EXPECT_EQ(DR6_INIT, report(_metadata, &self->vm));
+	EXPECT_EQ(RINGVM_EXIT_HLT, rv_run(&self->vm, 0));
+	EXPECT_EQ(1, *(uint32_t *)(self->vm.mem + RV_DATA));
+}
+
+TEST_HARNESS_MAIN
