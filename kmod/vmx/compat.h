@@ -98,4 +98,30 @@ static inline void ringvm_send_reschedule(int cpu)
 #endif
 }
 
+/*
+ * Suspend and resume callbacks: struct syscore_ops registered directly,
+ * or (RINGVM_SYSCORE_DATA, set by Kbuild from the header) wrapped in a
+ * struct syscore whose callbacks take a context pointer.
+ */
+#ifdef RINGVM_SYSCORE_DATA
+#define RINGVM_DEFINE_SYSCORE(name, suspend_fn, resume_fn)			\
+static int name##_suspend(void *data) { return suspend_fn(); }		\
+static void name##_resume(void *data) { resume_fn(); }			\
+static const struct syscore_ops name##_ops = {				\
+	.suspend = name##_suspend,					\
+	.resume = name##_resume,					\
+};									\
+static struct syscore name = { .ops = &name##_ops }
+#define ringvm_register_syscore(s)	register_syscore(s)
+#define ringvm_unregister_syscore(s)	unregister_syscore(s)
+#else
+#define RINGVM_DEFINE_SYSCORE(name, suspend_fn, resume_fn)			\
+static struct syscore_ops name = {					\
+	.suspend = suspend_fn,						\
+	.resume = resume_fn,						\
+}
+#define ringvm_register_syscore(s)	register_syscore_ops(s)
+#define ringvm_unregister_syscore(s)	unregister_syscore_ops(s)
+#endif
+
 #endif /* RINGVM_COMPAT_H */

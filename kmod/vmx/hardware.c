@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VMXON/VMXOFF on every online CPU, CPU hotplug, and reboot.
+ * VMXON/VMXOFF on every online CPU, CPU hotplug, suspend and reboot.
  *
  * The reference count is the number of live VMs.  CR4.VMXE already set on
  * a CPU means another hypervisor (kvm-intel) is in VMX operation there:
@@ -15,10 +15,12 @@
 #include <linux/percpu.h>
 #include <linux/reboot.h>
 #include <linux/smp.h>
+#include <linux/syscore_ops.h>
 #include <asm/msr.h>
 #include <asm/tlbflush.h>
 
 #include "capabilities.h"
+#include "compat.h"
 #include "hardware.h"
 #include "vcpu.h"
 #include "vmx_ops.h"
@@ -32,6 +34,11 @@ struct ringvm_cpu {
 static DEFINE_PER_CPU(struct ringvm_cpu, ringvm_cpus);
 static DEFINE_MUTEX(hw_lock);
 static unsigned int hw_users;
+/*
+ * Set once by the reboot notifier, never cleared: VMX is off on every
+ * CPU from then on, and a VMX instruction a vCPU thread was about to run
+ * faults into ringvm_vmx_fault() instead of oopsing.
+ */
 static bool hw_rebooting;
 static enum cpuhp_state hp_state;
 
@@ -127,6 +134,17 @@ void ringvm_hardware_put(void)
 	mutex_unlock(&hw_lock);
 }
 
+void ringvm_vmx_fault(const char *insn)
+{
+	WARN_ONCE(!READ_ONCE(hw_rebooting), "ringvm: %s faulted with VMX on\n", insn);
+}
+
+/* Interrupts off: VM entry may go ahead on this CPU (not after reboot began). */
+bool ringvm_vmx_on_this_cpu(void)
+{
+	return this_cpu_ptr(&ringvm_cpus)->on;
+}
+
 /* Called with interrupts off on the CPU the VMCS was just made current on. */
 void ringvm_track_loaded_vcpu(struct ringvm_vcpu *vcpu)
 {
@@ -161,16 +179,49 @@ static int ringvm_cpu_offline(unsigned int cpu)
 	return 0;
 }
 
-/* A reboot must not leave CPUs in VMX operation (INIT is blocked there). */
+/*
+ * A reboot must not leave CPUs in VMX operation (INIT is blocked there).
+ * vCPUs may still be running: each one's next VM entry sees VMX off on
+ * its CPU (checked with interrupts off, so this IPI cannot come between)
+ * and RINGVM_RUN fails with -EIO; VMX instructions caught by the IPI
+ * halfway fault and are fixed up (vmx_ops.h).
+ */
 static int ringvm_reboot(struct notifier_block *nb, unsigned long code, void *unused)
 {
 	mutex_lock(&hw_lock);
-	hw_rebooting = true;
+	WRITE_ONCE(hw_rebooting, true);
 	if (hw_users)
 		on_each_cpu(disable_ipi, NULL, 1);
 	mutex_unlock(&hw_lock);
 	return NOTIFY_OK;
 }
+
+/*
+ * Suspend: the other CPUs went offline already (ringvm_cpu_offline), user
+ * tasks are frozen outside RINGVM_RUN, interrupts are off.  The CPU loses
+ * VMX operation and the VMCS cache in S3, so VMCLEAR and VMXOFF now and
+ * VMXON again at resume; vCPUs VMLAUNCH afresh on their next run.
+ * hw_users cannot change: every task that could change it is frozen.
+ */
+static int ringvm_suspend(void)
+{
+	if (hw_users)
+		disable_this_cpu();
+	return 0;
+}
+
+static void ringvm_resume(void)
+{
+	int r;
+
+	if (!hw_users || READ_ONCE(hw_rebooting))
+		return;
+	r = enable_this_cpu();
+	if (r)
+		pr_err("cannot enable VMX again after resume: %d\n", r);
+}
+
+RINGVM_DEFINE_SYSCORE(ringvm_syscore, ringvm_suspend, ringvm_resume);
 
 static struct notifier_block ringvm_reboot_nb = {
 	.notifier_call = ringvm_reboot,
@@ -210,11 +261,13 @@ int ringvm_hardware_init(void)
 	}
 	hp_state = r;
 	register_reboot_notifier(&ringvm_reboot_nb);
+	ringvm_register_syscore(&ringvm_syscore);
 	return 0;
 }
 
 void ringvm_hardware_exit(void)
 {
+	ringvm_unregister_syscore(&ringvm_syscore);
 	unregister_reboot_notifier(&ringvm_reboot_nb);
 	cpuhp_remove_state_nocalls(hp_state);
 	free_regions();

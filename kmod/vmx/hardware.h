@@ -17,6 +17,9 @@ void ringvm_hardware_exit(void);
 int ringvm_hardware_get(void);
 void ringvm_hardware_put(void);
 
+/* Interrupts off: this CPU is in VMX operation (false once reboot began). */
+bool ringvm_vmx_on_this_cpu(void);
+
 /* VMCSs current on this CPU; VMCLEARed before the CPU leaves VMX operation. */
 void ringvm_track_loaded_vcpu(struct ringvm_vcpu *vcpu);
 void ringvm_untrack_loaded_vcpu(struct ringvm_vcpu *vcpu);

@@ -27,6 +27,7 @@
 #include "capabilities.h"
 #include "compat.h"
 #include "exits.h"
+#include "hardware.h"
 #include "irq.h"
 #include "trace.h"
 #include "vcpu.h"
@@ -246,7 +247,10 @@ static void host_nmi_or_mc(u32 info, bool restored_dr6)
 		set_debugreg(DR6_RESERVED, 6);
 }
 
-/* One round trip through the guest.  Returns the basic exit reason or < 0. */
+/*
+ * One round trip through the guest: 0 with the exit reason, the
+ * VM-instruction error of a failed entry, -EAGAIN or -EIO.
+ */
 static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 {
 	unsigned long cr3, cr4, dr7 = 0;
@@ -256,6 +260,12 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 	preempt_disable();
 	local_irq_disable();
 
+	/* The reboot notifier turned VMX off (hardware.c): nothing to enter. */
+	if (unlikely(!ringvm_vmx_on_this_cpu())) {
+		local_irq_enable();
+		preempt_enable();
+		return -EIO;
+	}
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 	ringvm_prepare_switch_to_guest(vcpu);
@@ -449,6 +459,8 @@ int ringvm_vcpu_run(struct ringvm_vcpu *vcpu)
 		r = enter_guest(vcpu, &exit_reason);
 		if (r == -EAGAIN)	/* events posted meanwhile: fold them in first */
 			continue;
+		if (r == -EIO)		/* host rebooting */
+			break;
 		if (r) {
 			run->exit_reason = RINGVM_EXIT_FAIL_ENTRY;
 			run->fail_entry.hardware_entry_failure_reason = r;
