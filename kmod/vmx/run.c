@@ -26,6 +26,7 @@
 
 #include "capabilities.h"
 #include "compat.h"
+#include "entry_work.h"
 #include "exits.h"
 #include "hardware.h"
 #include "irq.h"
@@ -269,8 +270,11 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 	ringvm_prepare_switch_to_guest(vcpu);
-	/* With an irqchip, the last look at events; see vlapic.c. */
-	if (vcpu->lapic && !ringvm_lapic_enter(vcpu)) {
+	/*
+	 * With an irqchip, the last look at events (vlapic.c); and at the
+	 * thread's work, which may have come since the loop looked.
+	 */
+	if (ringvm_entry_work_pending() || (vcpu->lapic && !ringvm_lapic_enter(vcpu))) {
 		local_irq_enable();
 		preempt_enable();
 		return -EAGAIN;
@@ -438,7 +442,8 @@ int ringvm_vcpu_run(struct ringvm_vcpu *vcpu)
 
 	ringvm_fpu_swap(&vcpu->fpu, true);
 	for (;;) {
-		if (signal_pending(current)) {
+		/* What a return to user mode would do, a signal included (entry_work.c). */
+		if (ringvm_entry_work(vcpu->entry_work)) {
 			run->exit_reason = RINGVM_EXIT_INTR;
 			r = -EINTR;
 			break;
@@ -454,10 +459,9 @@ int ringvm_vcpu_run(struct ringvm_vcpu *vcpu)
 			r = 0;
 			break;
 		}
-		cond_resched();
 
 		r = enter_guest(vcpu, &exit_reason);
-		if (r == -EAGAIN)	/* events posted meanwhile: fold them in first */
+		if (r == -EAGAIN)	/* events or work came meanwhile: deal with them first */
 			continue;
 		if (r == -EIO)		/* host rebooting */
 			break;

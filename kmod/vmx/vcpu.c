@@ -15,6 +15,7 @@
 
 #include "capabilities.h"
 #include "compat.h"
+#include "entry_work.h"
 #include "hardware.h"
 #include "irq.h"
 #include "vcpu.h"
@@ -275,6 +276,7 @@ void ringvm_vcpu_destroy(struct ringvm_vcpu *vcpu)
 	if (vcpu->vpid)
 		ida_free(&vpid_ida, vcpu->vpid);
 	kfree(vcpu->cpuid);
+	ringvm_entry_work_free(vcpu->entry_work);
 	free_page((unsigned long)vcpu->vmcs);
 	free_page((unsigned long)vcpu->pio_data);
 	free_page((unsigned long)vcpu->run);
@@ -304,7 +306,8 @@ int ringvm_vcpu_create(struct ringvm_vm *vm, unsigned long id)
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->vmcs = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!vcpu->run || !vcpu->pio_data || !vcpu->vmcs)
+	vcpu->entry_work = ringvm_entry_work_alloc();
+	if (!vcpu->run || !vcpu->pio_data || !vcpu->vmcs || !vcpu->entry_work)
 		goto out_free;
 	if (!fpu_alloc_guest_fpstate(&vcpu->fpu))
 		goto out_free;
@@ -371,6 +374,7 @@ out_vmcs:
 out_fpu:
 	fpu_free_guest_fpstate(&vcpu->fpu);
 out_free:
+	ringvm_entry_work_free(vcpu->entry_work);
 	free_page((unsigned long)vcpu->vmcs);
 	free_page((unsigned long)vcpu->pio_data);
 	free_page((unsigned long)vcpu->run);

@@ -69,6 +69,7 @@ struct ringvm_vcpu {
 	u16 vpid;
 	bool flush_tlb;			/* INVVPID before the next entry (regs.c) */
 	struct preempt_notifier pn;
+	struct ringvm_entry_work *entry_work;	/* entry_work.c */
 
 	/* Guest state the VMCS does not hold. */
 	unsigned long regs[RV_NR_REGS];	/* RSP lives in the VMCS */

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Issue 6, item 14: a guest WRMSR the CPU would refuse gets #GP instead
- * of reaching the host CPU (where it faulted and warned).
+ * of reaching the host CPU (where it faulted and warned); and before each
+ * entry the vCPU thread does the work a return to user mode would do
+ * (task work: here the expiry of a CPU-time timer, which the kernel
+ * handles in task work and only then signals).
  */
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/time.h>
 
 #include "kselftest_harness.h"
 #include "vmx_util.h"
@@ -64,6 +69,48 @@ TEST_F(entry, wrmsr_reserved_bits_gp_in_guest)
 	/* The host CPU never saw the bad value: no fixed-up MSR fault. */
 	EXPECT_FALSE(rv_kmsg_find(kmsg, "unchecked MSR access"));
 	close(kmsg);
+}
+
+/* Never exits on its own. */
+RV_GUEST_CODE(g_spin, 64, "1: jmp 1b\n");
+
+static volatile sig_atomic_t got_prof, got_alrm;
+
+static void on_prof(int sig)
+{
+	got_prof = 1;
+}
+
+static void on_alrm(int sig)
+{
+	got_alrm = 1;
+}
+
+/*
+ * ITIMER_PROF expires after 100 ms of the process's CPU time, all of it
+ * spent in RINGVM_RUN.  The tick notices and queues task work; the work
+ * sends SIGPROF.  Without the task work run before each entry, the signal
+ * waits for a return to user mode that never comes, and only the
+ * wall-clock alarm (the guard against hanging) ends the run.
+ */
+TEST_F(entry, cpu_time_timer_fires_while_guest_loops)
+{
+	struct sigaction sp = { .sa_handler = on_prof }, sa = { .sa_handler = on_alrm };
+	struct itimerval it = { .it_value = { .tv_usec = 100000 } };
+
+	ASSERT_EQ(0, sigaction(SIGPROF, &sp, NULL));
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	rv_load(&self->vm, RV_CODE, g_spin_start, g_spin_end);
+	ASSERT_EQ(0, rv_long_mode(&self->vm, 0, RV_CODE));
+	ASSERT_EQ(0, setitimer(ITIMER_PROF, &it, NULL));
+	alarm(20);
+	EXPECT_EQ(-EINTR, rv_run(&self->vm, 0));
+	alarm(0);
+	EXPECT_EQ(RINGVM_EXIT_INTR, self->vm.run[0]->exit_reason);
+	EXPECT_TRUE(got_prof);
+	EXPECT_FALSE(got_alrm) {
+		TH_LOG("the CPU-time timer's task work never ran while the guest looped");
+	}
 }
 
 /* The host side refuses what VM entry would: a non-canonical SYSENTER_EIP. */
