@@ -20,6 +20,7 @@
 #define DR6_INIT	0xffff0ff0u
 #define DR6_B0		0x1u
 #define DR6_BS		0x4000u
+#define DR6_BD		0x2000u
 
 /*
  * #DB: report DR6, count, return with RF (an instruction breakpoint must
@@ -42,6 +43,25 @@ RV_GUEST_CODE(g_bp, 64,
 RV_GUEST_CODE(g_step, 64,
 	"pushfq\n orq $0x100, (%rsp)\n popfq\n nop\n"
 	"mov %dr6, %rax\n out %eax, $0xe9\n hlt\n");
+
+/* #UD and #GP: count (at RV_DATA + 4 / + 8) and skip the 3-byte MOV DR. */
+RV_GUEST_CODE(h_ud, 64, "incl 0x20004\n addq $3, (%rsp)\n iretq\n");
+RV_GUEST_CODE(h_gp, 64, "incl 0x20008\n addq $3, 8(%rsp)\n add $8, %rsp\n iretq\n");
+
+/*
+ * The architectural rules of MOV DR: DR4 aliases DR6 while CR4.DE is
+ * clear; DR7 with bit 32 set is #GP; with CR4.DE, DR5 is #UD; DR7.GD
+ * turns the next MOV DR into a #DB with DR6.BD, delivered with GD clear.
+ */
+RV_GUEST_CODE(g_rules, 64,
+	"mov %dr4, %rax\n out %eax, $0xe9\n"
+	"mov $1, %eax\n shl $32, %rax\n or $0x400, %rax\n mov %rax, %dr7\n"
+	"mov %cr4, %rax\n bts $3, %rax\n mov %rax, %cr4\n"
+	"mov %dr5, %rax\n"
+	"mov 0x20008, %eax\n out %eax, $0xe9\n mov 0x20004, %eax\n out %eax, $0xe9\n"
+	"mov $0x2400, %eax\n mov %rax, %dr7\n"
+	"mov %dr0, %rax\n"
+	"mov %dr7, %rax\n out %eax, $0xe9\n hlt\n");
 
 static uint32_t report(struct __test_metadata *_metadata, struct rv_vm *vm)
 {
@@ -129,6 +149,23 @@ TEST_F(debug, guest_single_step_sets_dr6_bs)
 	EXPECT_EQ(DR6_INIT | DR6_BS, report(_metadata, &self->vm));
 	/* The handler's clear stuck: no stale BS for the next #DB. */
 	EXPECT_EQ(DR6_INIT, report(_metadata, &self->vm));
+	EXPECT_EQ(RINGVM_EXIT_HLT, rv_run(&self->vm, 0));
+	EXPECT_EQ(1, *(uint32_t *)(self->vm.mem + RV_DATA));
+}
+
+TEST_F(debug, mov_dr_follows_the_architecture)
+{
+	rv_load(&self->vm, 0x11100, h_ud_start, h_ud_end);
+	rv_load(&self->vm, 0x11200, h_gp_start, h_gp_end);
+	rv_idt_gate(&self->vm, 6, 0x11100);
+	rv_idt_gate(&self->vm, 13, 0x11200);
+	rv_load(&self->vm, RV_CODE, g_rules_start, g_rules_end);
+	ASSERT_EQ(0, rv_long_mode_idt(&self->vm, 0, RV_CODE));
+	EXPECT_EQ(DR6_INIT, report(_metadata, &self->vm));	/* DR4 is DR6 */
+	EXPECT_EQ(1, report(_metadata, &self->vm));		/* one #GP */
+	EXPECT_EQ(1, report(_metadata, &self->vm));		/* one #UD */
+	EXPECT_EQ(DR6_INIT | DR6_BD, report(_metadata, &self->vm));	/* #DB handler */
+	EXPECT_EQ(0x400, report(_metadata, &self->vm));	/* GD cleared */
 	EXPECT_EQ(RINGVM_EXIT_HLT, rv_run(&self->vm, 0));
 	EXPECT_EQ(1, *(uint32_t *)(self->vm.mem + RV_DATA));
 }
