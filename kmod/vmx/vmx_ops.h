@@ -28,7 +28,7 @@ void ringvm_vmx_fault(const char *insn);
 #define RINGVM_VMX_PHYS_INSN(name)					\
 static inline int name(u64 phys)					\
 {									\
-	asm goto("1: " #name " %0\n\t"					\
+	asm volatile goto("1: " #name " %0\n\t"					\
 		 "jna %l[fail]\n\t"					\
 		 _ASM_EXTABLE(1b, (%l[fault]))				\
 		 : : "m"(phys) : "cc", "memory" : fail, fault);		\
@@ -46,7 +46,7 @@ RINGVM_VMX_PHYS_INSN(vmptrld)
 
 static inline void vmxoff(void)
 {
-	asm goto("1: vmxoff\n\t"
+	asm volatile goto("1: vmxoff\n\t"
 		 _ASM_EXTABLE(1b, (%l[fault]))
 		 : : : "cc", "memory" : fault);
 	return;
@@ -63,10 +63,11 @@ static __always_inline unsigned long vmcs_read(unsigned long field)
 {
 	unsigned long value;
 
-	asm goto("1: vmread %1, %0\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, (%l[fault]))
-		 : "=rm"(value) : "r"(field) : "cc" : fail, fault);
+	/* The kernel's wrapper: GCC mishandles asm goto with outputs otherwise. */
+	asm_goto_output("1: vmread %1, %0\n\t"
+			"jna %l[fail]\n\t"
+			_ASM_EXTABLE(1b, (%l[fault]))
+			: "=rm"(value) : "r"(field) : "cc" : fail, fault);
 	return value;
 fail:
 	pr_err_ratelimited("ringvm: vmread 0x%lx failed\n", field);
@@ -78,7 +79,7 @@ fault:
 
 static __always_inline void vmcs_write(unsigned long field, unsigned long value)
 {
-	asm goto("1: vmwrite %1, %0\n\t"
+	asm volatile goto("1: vmwrite %1, %0\n\t"
 		 "jna %l[fail]\n\t"
 		 _ASM_EXTABLE(1b, (%l[fault]))
 		 : : "r"(field), "rm"(value) : "cc" : fail, fault);
@@ -115,7 +116,7 @@ static inline int invept(unsigned long type, u64 eptp)
 {
 	struct ringvm_invept_desc d = { .eptp = eptp };
 
-	asm goto("1: invept %0, %1\n\t"
+	asm volatile goto("1: invept %0, %1\n\t"
 		 "jna %l[fail]\n\t"
 		 _ASM_EXTABLE(1b, (%l[fault]))
 		 : : "m"(d), "r"(type) : "cc", "memory" : fail, fault);
@@ -131,7 +132,7 @@ static inline int invvpid(unsigned long type, u16 vpid)
 {
 	struct ringvm_invvpid_desc d = { .vpid = vpid };
 
-	asm goto("1: invvpid %0, %1\n\t"
+	asm volatile goto("1: invvpid %0, %1\n\t"
 		 "jna %l[fail]\n\t"
 		 _ASM_EXTABLE(1b, (%l[fault]))
 		 : : "m"(d), "r"(type) : "cc", "memory" : fail, fault);
