@@ -103,7 +103,7 @@ TEST_F(entry, cpu_time_timer_fires_while_guest_loops)
 	rv_load(&self->vm, RV_CODE, g_spin_start, g_spin_end);
 	ASSERT_EQ(0, rv_long_mode(&self->vm, 0, RV_CODE));
 	ASSERT_EQ(0, setitimer(ITIMER_PROF, &it, NULL));
-	alarm(20);
+	alarm(5);
 	EXPECT_EQ(-EINTR, rv_run(&self->vm, 0));
 	alarm(0);
 	EXPECT_EQ(RINGVM_EXIT_INTR, self->vm.run[0]->exit_reason);
