@@ -161,7 +161,7 @@ static int ringvm_cpu_online(unsigned int cpu)
 {
 	int r = 0;
 
-	if (hw_users) {
+	if (hw_users && !READ_ONCE(hw_rebooting)) {
 		local_irq_disable();
 		r = enable_this_cpu();
 		local_irq_enable();
