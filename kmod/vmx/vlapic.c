@@ -187,6 +187,8 @@ int ringvm_lapic_attach(struct ringvm_vcpu *vcpu)
 	hrtimer_init(&l->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	l->timer.function = timer_fn;
 	rv_lapic_init(&l->apic, l->page, vcpu->id, vcpu->id == 0, &lapic_ops, l);
+	/* Before the APIC joins the bus: senders read it without a lock. */
+	l->apic.posted = ringvm_apicv_vid() ? l->posted : NULL;
 	l->apic.maxphyaddr = boot_cpu_data.x86_phys_bits;
 	l->apic.tsc_khz = tsc_khz;
 	r = rv_irqchip_add_lapic(&irq->chip, &l->apic);
@@ -200,7 +202,6 @@ out:
 	/* A new vCPU has a new VMCS, which its thread sets up for APICv. */
 	memset(&l->apicv, 0, sizeof(l->apicv));
 	bitmap_zero(l->posted, 256);
-	l->apic.posted = ringvm_apicv_vid() ? l->posted : NULL;
 	l->vcpu = vcpu;
 	vcpu->lapic = l;
 	vcpu->apic_base = l->apic.base;
