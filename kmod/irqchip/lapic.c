@@ -273,7 +273,10 @@ int rv_lapic_accept(struct rv_lapic *apic, const struct rv_apic_msg *msg)
 		 * Accepted even when the vector is pending already: the source
 		 * (a level pin's remote IRR) must wait for the EOI that comes.
 		 */
-		set_bit(v & 31, vec_word(apic, APIC_IRR, v));
+		if (apic->posted)
+			set_bit(v, apic->posted);
+		else
+			set_bit(v & 31, vec_word(apic, APIC_IRR, v));
 		apic->ops->kick(apic->ctx);
 		return 1;
 	case APIC_DM_NMI:

@@ -64,6 +64,12 @@ struct rv_lapic {
 	bool x2apic_allowed;
 	u8 maxphyaddr;
 	u32 tsc_khz;
+	/*
+	 * NULL, or a 256-bit bitmap that takes the IRR bits other contexts
+	 * set: when the CPU itself updates the page while the guest runs
+	 * (APICv), the glue moves them into IRR on the vCPU thread.
+	 */
+	unsigned long *posted;
 	struct {
 		bool armed;
 		u64 expires_ns;

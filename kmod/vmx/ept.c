@@ -291,6 +291,37 @@ out:
 	return r;
 }
 
+/*
+ * Map @gpa, outside every slot, to the kernel page at @pa (the APIC-access
+ * page, apicv.c).  Marked as device memory: nothing is pinned behind it,
+ * and a slot later placed over it clears it like any device leaf.  The
+ * page must outlive the EPT (it is freed with the irqchip, after every
+ * vCPU).  Returns 0, -EEXIST when a slot covers @gpa now, or -ENOMEM.
+ */
+int ringvm_ept_map_kernel_page(struct ringvm_vm *vm, u64 gpa, phys_addr_t pa)
+{
+	u64 *pte;
+	int r;
+
+	mutex_lock(&vm->lock);
+	r = ringvm_find_slot(vm, gpa) ? -EEXIST : ept_topup(vm);
+	if (r)
+		goto out;
+	spin_lock(&vm->mmu_lock);
+	pte = ept_walk(vm, gpa);
+	if (!pte) {
+		r = -ENOMEM;
+	} else if (!ept_present(*pte)) {
+		*pte = (pa & EPT_ADDR_MASK) | EPT_LEAF_WB | EPT_LEAF_DEVICE |
+		       VMX_EPT_READABLE_MASK | VMX_EPT_WRITABLE_MASK;
+		vm->device_pages++;
+	}
+	spin_unlock(&vm->mmu_lock);
+out:
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
 static void invept_ipi(void *eptp)
 {
 	if (vmx_caps.invept_single)

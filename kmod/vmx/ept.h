@@ -25,6 +25,9 @@ void ringvm_ept_destroy(struct ringvm_vm *vm);
  */
 int ringvm_ept_fault(struct ringvm_vm *vm, u64 gpa, bool write);
 
+/* The APIC-access page at @gpa (apicv.c): 0, -EEXIST (a slot is there), -ENOMEM. */
+int ringvm_ept_map_kernel_page(struct ringvm_vm *vm, u64 gpa, phys_addr_t pa);
+
 /* Clear (and unpin) every leaf in [gpa, gpa + npages pages); flushes the TLBs. */
 void ringvm_ept_unmap_range(struct ringvm_vm *vm, u64 gpa, u64 npages);
 

@@ -13,6 +13,7 @@
 #include <asm/traps.h>
 #include <asm/vmx.h>
 
+#include "apicv.h"
 #include "exits.h"
 #include "irq.h"
 #include "trace.h"
@@ -392,6 +393,10 @@ static const exit_handler_t exit_handlers[RINGVM_NR_EXIT_REASONS] = {
 	[EXIT_REASON_MCE_DURING_VMENTRY]	= handle_mce_during_vmentry,
 	/* The time slice ran out: the run loop checks signals and resched. */
 	[EXIT_REASON_PREEMPTION_TIMER]		= handle_external_interrupt,
+	[EXIT_REASON_TPR_BELOW_THRESHOLD]	= ringvm_apicv_handle_tpr_below_threshold,
+	[EXIT_REASON_EOI_INDUCED]		= ringvm_apicv_handle_eoi_induced,
+	[EXIT_REASON_APIC_ACCESS]		= ringvm_apicv_handle_apic_access,
+	[EXIT_REASON_APIC_WRITE]		= ringvm_apicv_handle_apic_write,
 };
 
 int ringvm_handle_exit(struct ringvm_vcpu *vcpu, u32 exit_reason)

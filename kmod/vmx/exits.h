@@ -25,6 +25,8 @@ int ringvm_complete_pio_in(struct ringvm_vcpu *vcpu);
 
 /* mmio.c */
 int ringvm_handle_ept_violation(struct ringvm_vcpu *vcpu);
+/* The instruction at RIP accessed @gpa, a device: emulate it (1) or exit (0). */
+int ringvm_emulate_mmio(struct ringvm_vcpu *vcpu, u64 gpa);
 /*
  * Called as run.c's completions are: the vCPU loaded (loaded.c), preemptible.
  * 0: done, RIP moved; 1: it made another exit for userspace (run filled in).

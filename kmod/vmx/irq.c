@@ -17,6 +17,7 @@
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 
+#include "apicv.h"
 #include "capabilities.h"
 #include "irq.h"
 #include "vm.h"
@@ -83,6 +84,12 @@ static int ringvm_create_irqchip(struct ringvm_vm *vm)
 		kfree(irq);
 		return PTR_ERR(routing);
 	}
+	r = ringvm_apicv_vm_init(irq);
+	if (r) {
+		rv_routing_free(routing);
+		kfree(irq);
+		return r;
+	}
 	irq->vm = vm;
 	spin_lock_init(&irq->lock);
 	irq->sources = BIT(RINGVM_IRQ_LINE_SOURCE);
@@ -101,6 +108,7 @@ static int ringvm_create_irqchip(struct ringvm_vm *vm)
 	}
 	mutex_unlock(&vm->lock);
 	if (r) {
+		ringvm_apicv_vm_free(irq);
 		rv_routing_free(routing);
 		kfree(irq);
 	}
@@ -115,6 +123,7 @@ void ringvm_irqchip_destroy(struct ringvm_vm *vm)
 	if (!chip)
 		return;
 	ringvm_lapics_free(to_irq(chip));
+	ringvm_apicv_vm_free(to_irq(chip));
 	rv_routing_free(rcu_dereference_protected(chip->routing, true));
 	vm->irqchip = NULL;
 	kfree(to_irq(chip));

@@ -42,6 +42,17 @@ struct ringvm_lapic {
 	wait_queue_head_t wq;		/* the vCPU thread halted in the kernel */
 	int cpu;			/* where it last entered the guest */
 	bool in_guest;			/* between the last event check and VM exit */
+	/* IRR bits from other contexts while the CPU owns the page (apicv.c). */
+	unsigned long posted[BITS_TO_LONGS(256)];
+	/* APIC virtualization (apicv.c): what this vCPU's VMCS holds. */
+	struct {
+		bool ready;		/* the VMCS is set up for it (or it is off) */
+		bool access;		/* xAPIC accesses virtualized */
+		u8 tpr_threshold;
+		u8 entry_svi;		/* SVI as the last entry set it */
+		u32 entry_inject;	/* the event the last entry injected */
+		u64 eoi_exit[4];
+	} apicv;
 };
 
 struct ringvm_irq {
@@ -52,6 +63,8 @@ struct ringvm_irq {
 	unsigned long sources;				/* allocated source ids */
 	unsigned long level[RV_IRQCHIP_MAX_GSI];	/* per GSI: sources asserting it */
 	struct ringvm_lapic *lapics[RINGVM_MAX_VCPUS];	/* by vCPU id; vm->lock */
+	/* The APIC-access page (apicv.c), or NULL; freed with the chip. */
+	struct page *apic_access;
 };
 
 static inline struct ringvm_irq *ringvm_to_irq(struct rv_irqchip *chip)

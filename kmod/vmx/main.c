@@ -16,6 +16,7 @@
 
 #include <linux/ringvm.h>
 
+#include "apicv.h"
 #include "capabilities.h"
 #include "hardware.h"
 #include "netlink.h"
@@ -41,6 +42,8 @@ static long check_extension(unsigned long ext)
 		return vmx_caps.virtual_nmis;
 	case RINGVM_CAP_IRQ_ROUTING:
 		return vmx_caps.virtual_nmis ? RINGVM_MAX_IRQ_ROUTES : 0;
+	case RINGVM_CAP_APICV:
+		return vmx_caps.virtual_nmis && ringvm_apicv_enabled();
 	case RINGVM_CAP_IOEVENTFD:
 		return RINGVM_MAX_IOEVENTFDS;
 	case RINGVM_CAP_NR_MEMSLOTS:
@@ -124,6 +127,7 @@ static int __init ringvm_init(void)
 	r = ringvm_read_vmx_caps();
 	if (r)
 		return r;
+	ringvm_apicv_init();
 	if (boot_cpu_has(X86_FEATURE_OSXSAVE))
 		ringvm_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	vmx_caps.host_debugctl = !rdmsrl_safe(MSR_IA32_DEBUGCTLMSR, &debugctl);

@@ -12,6 +12,7 @@
 #include <linux/kernel.h>
 #include <asm/vmx.h>
 
+#include "apicv.h"
 #include "decode.h"
 #include "emulate.h"
 #include "ept.h"
@@ -229,6 +230,12 @@ static int handle_mmio(struct ringvm_vcpu *vcpu, u64 gpa)
 	return r;
 }
 
+/* An access the CPU reported otherwise (an APIC-access exit): emulated alike. */
+int ringvm_emulate_mmio(struct ringvm_vcpu *vcpu, u64 gpa)
+{
+	return handle_mmio(vcpu, gpa);
+}
+
 /*
  * The VMM supplied the value of an MMIO read: run the instruction again
  * with it.  Returns 0 when the instruction is done (RIP already moved), or
@@ -261,6 +268,8 @@ int ringvm_handle_ept_violation(struct ringvm_vcpu *vcpu)
 	trace_ept_fault(vcpu->id, gpa, q);
 	r = ringvm_ept_fault(vcpu->vm, gpa, write);
 	if (!r || r == -EAGAIN)	/* -EAGAIN: the guest faults again on a fresh look-up */
+		return 1;
+	if (r == -ENOENT && ringvm_apicv_map_access_page(vcpu, gpa))
 		return 1;
 	if (r == -ENOENT || r == -EACCES)
 		return handle_mmio(vcpu, gpa);

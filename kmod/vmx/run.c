@@ -24,6 +24,7 @@
 #include <asm/special_insns.h>
 #include <asm/vmx.h>
 
+#include "apicv.h"
 #include "capabilities.h"
 #include "compat.h"
 #include "entry_work.h"
@@ -373,6 +374,8 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 		if (vcpu->idt_vectoring & VECTORING_INFO_VALID_MASK) {
 			vcpu->idt_vectoring_error = vmcs_read(IDT_VECTORING_ERROR_CODE);
 			vcpu->idt_vectoring_len = vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+			if (vcpu->lapic)
+				ringvm_apicv_after_exit(vcpu);
 		}
 		restore_nmi_blocking(vcpu, *exit_reason & 0xffff);
 		/* An NMI or #MC that hit the guest is the host's: handle it before IRQs. */

@@ -29,6 +29,7 @@
 #include <asm/tsc.h>
 #include <asm/vmx.h>
 
+#include "apicv.h"
 #include "capabilities.h"
 #include "compat.h"
 #include "irq.h"
@@ -186,6 +187,8 @@ int ringvm_lapic_attach(struct ringvm_vcpu *vcpu)
 	hrtimer_init(&l->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	l->timer.function = timer_fn;
 	rv_lapic_init(&l->apic, l->page, vcpu->id, vcpu->id == 0, &lapic_ops, l);
+	/* Before the APIC joins the bus: senders read it without a lock. */
+	l->apic.posted = ringvm_apicv_vid() ? l->posted : NULL;
 	l->apic.maxphyaddr = boot_cpu_data.x86_phys_bits;
 	l->apic.tsc_khz = tsc_khz;
 	r = rv_irqchip_add_lapic(&irq->chip, &l->apic);
@@ -196,6 +199,9 @@ int ringvm_lapic_attach(struct ringvm_vcpu *vcpu)
 	}
 	irq->lapics[vcpu->id] = l;
 out:
+	/* A new vCPU has a new VMCS, which its thread sets up for APICv. */
+	memset(&l->apicv, 0, sizeof(l->apicv));
+	bitmap_zero(l->posted, 256);
 	l->vcpu = vcpu;
 	vcpu->lapic = l;
 	vcpu->apic_base = l->apic.base;
@@ -253,6 +259,7 @@ static bool has_interrupt(struct ringvm_vcpu *vcpu)
 {
 	struct ringvm_lapic *l = vcpu->lapic;
 
+	ringvm_apicv_sync_irr(l);
 	if (rv_lapic_pending_vector(&l->apic) >= 0)
 		return true;
 	return rv_lapic_accept_pic_intr(&l->apic) && rv_pic_output(&l->irq->chip.pic);
@@ -268,6 +275,7 @@ static void do_init(struct ringvm_vcpu *vcpu)
 	struct ringvm_lapic *l = vcpu->lapic;
 
 	ringvm_vcpu_reset_state(vcpu);
+	bitmap_zero(l->posted, 256);
 	rv_lapic_init_reset(&l->apic);
 	vcpu->apic_base = l->apic.base;
 	vcpu->idt_vectoring = 0;
@@ -338,6 +346,8 @@ int ringvm_lapic_prepare_run(struct ringvm_vcpu *vcpu)
 	struct ringvm_lapic *l = vcpu->lapic;
 	int r;
 
+	if (unlikely(!l->apicv.ready))
+		ringvm_apicv_vcpu_setup(vcpu);
 	for (;;) {
 		process_events(vcpu);
 		/* Waiting for INIT or SIPI: only a posted event can change that. */
@@ -398,30 +408,12 @@ static bool window_open(u32 intr)
 	       !(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 }
 
-/*
- * Interrupts off, after ringvm_lapic_enter(): an NMI, else the highest
- * APIC vector or the PIC's ExtINT, when nothing else is being injected
- * and the guest can take it; otherwise exit as soon as it can.
- */
-void ringvm_lapic_inject(struct ringvm_vcpu *vcpu, bool event_injected)
+/* The highest APIC vector, else the PIC's ExtINT, when the guest can take it. */
+static void inject_interrupt(struct ringvm_vcpu *vcpu, bool event_injected, u32 intr)
 {
 	struct ringvm_lapic *l = vcpu->lapic;
-	u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 	int v;
 
-	if (vcpu->nmi_pending) {
-		if (!event_injected && !(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS |
-						 GUEST_INTR_STATE_NMI))) {
-			vmcs_write(VM_ENTRY_INTR_INFO_FIELD, NMI_VECTOR | INTR_TYPE_NMI_INTR |
-				   INTR_INFO_VALID_MASK);
-			vcpu->nmi_pending = false;
-			event_injected = true;
-		} else if (vmx_caps.pin & PIN_BASED_VIRTUAL_NMIS) {
-			vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_NMI_WINDOW_EXITING);
-		} else {
-			vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
-		}
-	}
 	if (!has_interrupt(vcpu))
 		return;
 	if (event_injected || !window_open(intr)) {
@@ -437,6 +429,55 @@ void ringvm_lapic_inject(struct ringvm_vcpu *vcpu, bool event_injected)
 		   INTR_INFO_VALID_MASK);
 }
 
+/*
+ * With virtual-interrupt delivery the CPU takes APIC vectors through RVI
+ * (apicv.c); only the PIC's ExtINT is injected, ahead of them as KVM
+ * does.  The interrupt window is asked for only for it: while it is
+ * asked for, the CPU delivers no virtual interrupt.
+ */
+static void inject_extint(struct ringvm_vcpu *vcpu, bool event_injected, u32 intr)
+{
+	struct ringvm_lapic *l = vcpu->lapic;
+
+	if (!rv_lapic_accept_pic_intr(&l->apic) || !rv_pic_output(&l->irq->chip.pic))
+		return;
+	if (event_injected || !window_open(intr)) {
+		vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
+		return;
+	}
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, (rv_pic_ack(&l->irq->chip.pic) & 0xff) |
+		   INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
+}
+
+/*
+ * Interrupts off, after ringvm_lapic_enter(): an NMI, else the highest
+ * APIC vector or the PIC's ExtINT, when nothing else is being injected
+ * and the guest can take it; otherwise exit as soon as it can.
+ */
+void ringvm_lapic_inject(struct ringvm_vcpu *vcpu, bool event_injected)
+{
+	u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+
+	if (vcpu->nmi_pending) {
+		if (!event_injected && !(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS |
+						 GUEST_INTR_STATE_NMI))) {
+			vmcs_write(VM_ENTRY_INTR_INFO_FIELD, NMI_VECTOR | INTR_TYPE_NMI_INTR |
+				   INTR_INFO_VALID_MASK);
+			vcpu->nmi_pending = false;
+			event_injected = true;
+		} else if (vmx_caps.pin & PIN_BASED_VIRTUAL_NMIS) {
+			vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_NMI_WINDOW_EXITING);
+		} else {
+			vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
+		}
+	}
+	if (ringvm_apicv_vid())
+		inject_extint(vcpu, event_injected, intr);
+	else
+		inject_interrupt(vcpu, event_injected, intr);
+	ringvm_apicv_before_entry(vcpu);
+}
+
 int ringvm_irq_mmio(struct ringvm_vcpu *vcpu, u64 gpa, unsigned int len, u64 *val, bool write)
 {
 	struct ringvm_lapic *l = vcpu->lapic;
@@ -450,6 +491,7 @@ int ringvm_irq_mmio(struct ringvm_vcpu *vcpu, u64 gpa, unsigned int len, u64 *va
 	chip = &l->irq->chip;
 	base = l->apic.base & ~0xfffULL;
 	if (gpa >= base && gpa < base + RV_LAPIC_SIZE && len <= 8) {
+		ringvm_apicv_sync_irr(l);
 		if (write) {
 			r = rv_lapic_mmio_write(&l->apic, gpa - base, len, *val);
 		} else {
@@ -491,8 +533,10 @@ int ringvm_lapic_msr(struct ringvm_vcpu *vcpu, u32 index, u64 *data, bool write,
 	struct rv_lapic *apic = &vcpu->lapic->apic;
 	int r;
 
-	if (!write)
+	if (!write) {
+		ringvm_apicv_sync_irr(vcpu->lapic);
 		return rv_lapic_rdmsr(apic, index, data);
+	}
 	if (index == RV_MSR_APICBASE && host)
 		r = rv_lapic_set_base(apic, *data, true);
 	else
@@ -567,6 +611,7 @@ long ringvm_lapic_ioctl(struct ringvm_vcpu *vcpu, unsigned int ioctl, void __use
 		return -ENOMEM;
 	/* Under vcpu->mutex: this thread is the vCPU's, as the model wants. */
 	if (ioctl == RINGVM_GET_LAPIC) {
+		ringvm_apicv_sync_irr(vcpu->lapic);
 		rv_lapic_get_regs(&vcpu->lapic->apic, s->regs, sizeof(s->regs));
 		if (copy_to_user(argp, s, sizeof(*s)))
 			r = -EFAULT;

@@ -26,8 +26,8 @@ static inline const char *rv_moddir(void)
 	return d ? d : "/lib/modules/ringvm";
 }
 
-/* Loads DIR/NAME.ko; returns 0 or -errno. */
-static inline int rv_load_module_from(const char *dir, const char *name)
+/* Loads DIR/NAME.ko with module parameters PARAMS ("a=1 b=2"); returns 0 or -errno. */
+static inline int rv_load_module_params(const char *dir, const char *name, const char *params)
 {
 	char path[PATH_MAX];
 	int fd, r;
@@ -36,16 +36,31 @@ static inline int rv_load_module_from(const char *dir, const char *name)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	r = syscall(SYS_finit_module, fd, "", 0);
+	r = syscall(SYS_finit_module, fd, params, 0);
 	r = r ? -errno : 0;
 	close(fd);
 	return r;
 }
 
-/* One of ours (ringvm, ringvm_vhost, ringvm_vfio). */
+/* Loads DIR/NAME.ko; returns 0 or -errno. */
+static inline int rv_load_module_from(const char *dir, const char *name)
+{
+	return rv_load_module_params(dir, name, "");
+}
+
+/*
+ * One of ours (ringvm, ringvm_vhost, ringvm_vfio), with the parameters a
+ * plan's "modparam: NAME ..." line put in RINGVM_MODPARAMS_NAME (init.sh),
+ * so that one suite runs under several module settings.
+ */
 static inline int rv_load_module(const char *name)
 {
-	return rv_load_module_from(rv_moddir(), name);
+	char var[64];
+	const char *params;
+
+	snprintf(var, sizeof(var), "RINGVM_MODPARAMS_%s", name);
+	params = getenv(var);
+	return rv_load_module_params(rv_moddir(), name, params ? params : "");
 }
 
 /*

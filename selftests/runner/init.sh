@@ -37,11 +37,25 @@ warn)
 esac
 
 cd /tests
+# "modparam: <module> [name=value ...]" sets the parameters the suites after
+# it load that module of ours with (selftests/lib/ringvm_selftest.h); the
+# suites' names then carry them, so one suite may run under several.
+tag=''
 while read -r suite timeout; do
 	case "$suite" in ''|'#'*) continue ;; esac
-	echo "RINGVM-SUITE-BEGIN $suite"
+	if [ "$suite" = modparam: ]; then
+		set -- $timeout
+		mod=$1
+		shift
+		export "RINGVM_MODPARAMS_$mod=$*"
+		tag=''
+		[ $# -gt 0 ] && tag="+$mod:$(echo "$*" | tr ' ' ',')"
+		echo "RINGVM-MODPARAM $mod $*"
+		continue
+	fi
+	echo "RINGVM-SUITE-BEGIN $suite$tag"
 	timeout "${timeout:-600}" "/tests/$suite"
-	echo "RINGVM-SUITE-END $suite rc=$?"
+	echo "RINGVM-SUITE-END $suite$tag rc=$?"
 done </tests/plan
 
 echo "RINGVM-DMESG-BEGIN"

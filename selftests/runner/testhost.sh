@@ -65,7 +65,8 @@ cp "$kmods"/*/*.ko "$root/lib/modules/ringvm/"
 # Each plan line: <suite>/<binary> [timeout seconds]
 # or "bin: <host path> <path in the host>" (a program such as perf, with its libraries),
 # or "kmod: <path in the Debian kernel package>" (e.g. kernel/drivers/net/tun.ko):
-# a stock module copied, uncompressed, to /lib/modules/host/ for tests to load.
+# a stock module copied, uncompressed, to /lib/modules/host/ for tests to load,
+# or "modparam: <module> [name=value ...]": parameters for the suites after it.
 hostmods=$build/kernels/$abi/lib/modules/$abi
 bins=()
 : >"$root/tests/plan"
@@ -88,6 +89,11 @@ while read -r t rest; do
 		elif [ -f "$hostmods/$rest.zst" ]; then zstd -qdc "$hostmods/$rest.zst" >"$dst"
 		else die "plan names kmod $rest, which $abi's package does not have"
 		fi
+		continue
+	fi
+	if [ "$t" = modparam: ]; then
+		# "modparam: <module> [name=value ...]": init.sh applies it to the suites after it.
+		echo "$t $rest" >>"$root/tests/plan"
 		continue
 	fi
 	# A built selftest, or a script kept in the source tree.
