@@ -105,10 +105,9 @@ void write_identity_page_tables(GuestMemory &mem, uint64_t at)
 void place_common(GuestMemory &mem, Placement &pl, BootState &st, bool paging)
 {
 	// The GDT and page tables stay below 1 MiB when they can, where
-	// kernels expect a loader's leftovers; the AP park must be below 64 KiB.
+	// kernels expect a loader's leftovers.
 	st.gdt = pl.alloc_near(layout::kGdt, layout::kGdtSize, 8, "the boot GDT", ~0ull);
 	write_gdt(mem, st.gdt, st.linux32);
-	st.ap_park = pl.alloc_near(layout::kApPark, 16, 16, "the AP park loop", 0x10000);
 	if (paging) {
 		st.cr3 = pl.alloc_near(layout::kPml4, layout::kPageTablesSize, 0x1000,
 				       "the identity page tables", 4ull << 30);
@@ -137,21 +136,6 @@ void enter(Vcpu &vcpu, const BootState &state)
 	vcpu.set_sregs(s);
 	vcpu.set_regs(state.regs);
 	vcpu.reset_fpu();
-}
-
-void park_ap(Vcpu &vcpu, GuestMemory &mem, uint64_t at)
-{
-	// cli; hlt; jmp $-2: an AP with nothing to run halts with IF clear and
-	// its thread sleeps until the VM ends.
-	const uint8_t code[] = {0xfa, 0xf4, 0xeb, 0xfd};
-	mem.write(at, code);
-	Sregs s = vcpu.get_sregs();
-	s.cs.selector = 0;
-	s.cs.base = 0;
-	vcpu.set_sregs(s);
-	Regs r;
-	r.rip = at;
-	vcpu.set_regs(r);
 }
 
 BootState load_kernel(GuestMemory &mem, std::span<const uint8_t> image, const BootConfig &cfg)

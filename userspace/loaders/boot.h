@@ -32,7 +32,6 @@ template <typename T> T read_at(std::span<const uint8_t> image, uint64_t off)
 // leaves it free, and elsewhere (loaders/placement.h) when it does not.
 namespace layout {
 constexpr uint64_t kGdt = 0x500;	    // boot GDT, 5 entries
-constexpr uint64_t kApPark = 0x600;	    // cli; hlt; jmp: where APs wait
 constexpr uint64_t kBootStack = 0x7000;	    // ELF64 / multiboot stack top
 constexpr uint64_t kBootStackSize = 0x4000;
 constexpr uint64_t kZeroPage = 0x7000;	    // Linux boot_params
@@ -57,7 +56,6 @@ struct BootState {
 	std::string format; // "bzImage", "multiboot", "ELF64"
 	uint64_t gdt = layout::kGdt;
 	uint64_t cr3 = layout::kPml4;	     // Long64 only
-	uint64_t ap_park = layout::kApPark; // below 64 KiB: APs start in real mode
 	// Linux's 32-bit boot protocol wants CS = __BOOT_CS (0x10) as a 32-bit
 	// code segment; everything else enters 32-bit code through kCode32.
 	bool linux32 = false;
@@ -99,9 +97,7 @@ void write_gdt(GuestMemory &mem, uint64_t at, bool linux32 = false);
 void write_identity_page_tables(GuestMemory &mem, uint64_t at);
 // Puts the boot vCPU (registers, segments, paging) in state's mode.
 void enter(Vcpu &vcpu, const BootState &state);
-// Parks an application processor at @at (below 64 KiB) in real mode.
-void park_ap(Vcpu &vcpu, GuestMemory &mem, uint64_t at);
-// Places the GDT and the AP park, and with @paging the identity page
+// Places the GDT, and with @paging the identity page
 // tables, writes them and records them in @st.
 void place_common(GuestMemory &mem, Placement &pl, BootState &st, bool paging);
 

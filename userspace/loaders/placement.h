@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // Where a loader's own structures go: the image takes the addresses it asks
 // for, and every structure the loader adds (boot_params, command line,
-// initrd, multiboot info and modules, GDT, page tables, the AP park, later
+// initrd, multiboot info and modules, GDT, page tables, later
 // the board's ACPI tables) is placed in guest RAM around what is taken.
 #pragma once
 
