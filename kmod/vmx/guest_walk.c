@@ -173,12 +173,18 @@ static u32 data_access_fault(struct ringvm_vcpu *vcpu, u64 gva, bool write, u64 
 	return 0;
 }
 
+/*
+ * Count down the bytes, not up to an end address: an operand in the top
+ * page of the address space would wrap "end" to 0 and skip the check, and
+ * the access would then reach a page the guest made read-only.
+ */
 int ringvm_check_guest_virt(struct ringvm_vcpu *vcpu, u64 gva, unsigned int len, bool write)
 {
-	u64 end = gva + len, gpa;
+	u64 gpa;
 	int err;
 
-	while (gva < end) {
+	while (len) {
+		unsigned int chunk = min_t(u64, len, PAGE_SIZE - (gva & ~PAGE_MASK));
 		u32 ec = data_access_fault(vcpu, gva, write, &gpa, &err);
 
 		if (err)
@@ -188,7 +194,8 @@ int ringvm_check_guest_virt(struct ringvm_vcpu *vcpu, u64 gva, unsigned int len,
 			ringvm_queue_exception(vcpu, X86_TRAP_PF, true, ec);
 			return 1;
 		}
-		gva = (gva & PAGE_MASK) + PAGE_SIZE;
+		gva += chunk;
+		len -= chunk;
 	}
 	return 0;
 }

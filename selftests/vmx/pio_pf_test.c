@@ -28,6 +28,8 @@ RV_GUEST_CODE(h_gp, 64, "mov $0xee, %eax\n out %eax, $0xe9\n hlt\n");
 RV_GUEST_CODE(g_to_user, 64,
 	"push $0x33\n push $0x7000\n push $0x3002\n push $0x3b\n push $0x12000\n iretq\n");
 RV_GUEST_CODE(u_ins, 64, "mov $0x200100, %rdi\n mov $0x80, %dx\n insb\n hlt\n");
+/* The same, into the last byte of the address space (its end wraps to 0). */
+RV_GUEST_CODE(u_ins_top, 64, "mov $-1, %rdi\n mov $0x80, %dx\n insb\n hlt\n");
 RV_GUEST_CODE(u_outs, 64, "mov $0x200100, %rsi\n mov $0x80, %dx\n outsb\n hlt\n");
 /* CPL 0: a REP INSB of 0x1800 bytes starting half way into a page. */
 RV_GUEST_CODE(g_rep_ins, 64,
@@ -110,6 +112,31 @@ TEST(cpl3_ins_into_read_only_page_gets_pf)
 	vm.mem[PROBE] = 0x5a;
 	expect_pf(_metadata, &vm, PROBE, 0x7);			/* P | W | U */
 	EXPECT_EQ(0x5a, vm.mem[PROBE]);
+	rv_vm_destroy(&vm);
+	EXPECT_EQ(0, rv_unload_module("ringvm"));
+}
+
+/*
+ * The permission walk counts bytes, not up to an end address: an operand
+ * ending at the top of the address space used to wrap the end to 0 and
+ * skip the check, so the write reached a page the guest made read-only.
+ */
+TEST(ins_into_top_page_of_address_space_gets_pf)
+{
+	uint64_t *pml4, *pdpt, *pd;
+	struct rv_vm vm;
+
+	ASSERT_EQ(0, rv_load_module("ringvm"));
+	ASSERT_EQ(0, user_vm(&vm, u_ins_top_start, u_ins_top_end, 0x5));
+	pml4 = (uint64_t *)(vm.mem + RV_PML4);
+	pdpt = (uint64_t *)(vm.mem + RV_PDPT);
+	pd = (uint64_t *)(vm.mem + RV_PD);
+	pml4[511] = pml4[0];
+	pdpt[511] = pdpt[0];
+	pd[511] = 0x200000 | 0x80 | 0x5;	/* P | U | PS, read-only */
+	vm.mem[0x3fffff] = 0x5a;		/* what 0xffffffffffffffff maps to */
+	expect_pf(_metadata, &vm, 0xffffffff, 0x7);	/* CR2's low half; P | W | U */
+	EXPECT_EQ(0x5a, vm.mem[0x3fffff]);
 	rv_vm_destroy(&vm);
 	EXPECT_EQ(0, rv_unload_module("ringvm"));
 }
