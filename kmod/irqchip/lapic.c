@@ -13,6 +13,7 @@
 #include <linux/kernel.h>
 #include <linux/math64.h>
 #include <linux/string.h>
+#include <linux/time64.h>
 
 #include "lapic.h"
 
@@ -233,6 +234,18 @@ void rv_lapic_acknowledge(struct rv_lapic *apic, u8 vector)
 	set_bit(vector & 31, vec_word(apic, APIC_ISR, vector));
 }
 
+/*
+ * The delivery of @vector was cut short and will not be retried (the VMM
+ * replaced the vCPU's state): pending again rather than in service for ever.
+ */
+void rv_lapic_requeue(struct rv_lapic *apic, u8 vector)
+{
+	if (highest_vector(apic, APIC_ISR) != vector)
+		return;
+	clear_bit(vector & 31, vec_word(apic, APIC_ISR, vector));
+	set_bit(vector & 31, vec_word(apic, APIC_IRR, vector));
+}
+
 static void do_eoi(struct rv_lapic *apic)
 {
 	int isrv = highest_vector(apic, APIC_ISR);
@@ -412,17 +425,26 @@ static void timer_start_count(struct rv_lapic *apic)
 
 static void timer_set_deadline(struct rv_lapic *apic, u64 deadline)
 {
-	u64 now_tsc, ns = 0;
+	u64 now_tsc, ms, ns = 0;
+	u32 rem;
 
 	timer_stop(apic);
 	apic->timer.tsc_deadline = deadline;
 	if (!deadline || !apic->tsc_khz)
 		return;
 	now_tsc = apic->ops->guest_tsc(apic->ctx);
-	if (deadline > now_tsc)
-		ns = mul_u64_u32_div(min(deadline - now_tsc, MAX_DEADLINE_NS),
-				     1000000, apic->tsc_khz);
-	ns = min(ns, MAX_DEADLINE_NS);
+	/*
+	 * Whole milliseconds first: ticks * 10^6 / kHz in one step overflows
+	 * the 64-bit quotient (#DE in the host) for a far deadline on a TSC
+	 * slower than 250 MHz.
+	 */
+	if (deadline > now_tsc) {
+		ms = div_u64_rem(deadline - now_tsc, apic->tsc_khz, &rem);
+		if (ms >= div_u64(MAX_DEADLINE_NS, NSEC_PER_MSEC))
+			ns = MAX_DEADLINE_NS;
+		else
+			ns = ms * NSEC_PER_MSEC + div_u64((u64)rem * NSEC_PER_MSEC, apic->tsc_khz);
+	}
 	apic->timer.expires_ns = apic->ops->now_ns(apic->ctx) + ns;
 	apic->timer.armed = true;
 	apic->ops->timer_arm(apic->ctx, apic->timer.expires_ns);

@@ -103,6 +103,7 @@ void rv_lapic_lint(struct rv_lapic *apic, unsigned int lint, bool level);
 u32 rv_lapic_ppr(const struct rv_lapic *apic);
 int rv_lapic_pending_vector(const struct rv_lapic *apic);
 void rv_lapic_acknowledge(struct rv_lapic *apic, u8 vector);
+void rv_lapic_requeue(struct rv_lapic *apic, u8 vector);
 u64 rv_lapic_timer_expired(struct rv_lapic *apic);
 void rv_lapic_get_regs(struct rv_lapic *apic, void *out, unsigned int len);
 void rv_lapic_set_regs(struct rv_lapic *apic, const void *in, unsigned int len);

@@ -143,15 +143,15 @@ static void settle_and_unlock(struct rv_pic *pic, bool old_output)
 
 	pic->acked = 0;
 	if (acked && pic->ops->acked) {
-		spin_unlock(&pic->lock);
+		raw_spin_unlock(&pic->lock);
 		for (pin = 0; pin < RV_PIC_PINS; pin++)
 			if (acked & BIT(pin))
 				pic->ops->acked(pic->ctx, pin);
-		spin_lock(&pic->lock);
+		raw_spin_lock(&pic->lock);
 	}
 	update(pic);
 	output = pic->output;
-	spin_unlock(&pic->lock);
+	raw_spin_unlock(&pic->lock);
 	if (output != old_output)
 		pic->ops->output(pic->ctx);
 }
@@ -159,7 +159,7 @@ static void settle_and_unlock(struct rv_pic *pic, bool old_output)
 void rv_pic_init(struct rv_pic *pic, const struct rv_pic_ops *ops, void *ctx)
 {
 	memset(pic, 0, sizeof(*pic));
-	spin_lock_init(&pic->lock);
+	raw_spin_lock_init(&pic->lock);
 	pic->ops = ops;
 	pic->ctx = ctx;
 	/* PIIX: inputs 0, 1, 2, 8 and 13 are always edge-triggered. */
@@ -172,7 +172,7 @@ void rv_pic_reset(struct rv_pic *pic)
 {
 	bool old;
 
-	spin_lock(&pic->lock);
+	raw_spin_lock(&pic->lock);
 	old = pic->output;
 	chip_reset(&pic->chip[0]);
 	chip_reset(&pic->chip[1]);
@@ -194,7 +194,7 @@ int rv_pic_set_irq(struct rv_pic *pic, unsigned int pin, bool level)
 	if (pin >= RV_PIC_PINS)
 		return -EINVAL;
 	c = &pic->chip[pin >> 3];
-	spin_lock(&pic->lock);
+	raw_spin_lock(&pic->lock);
 	old = pic->output;
 	latched = chip_set_input(c, pin & 7, level);
 	r = !level ? 1 : (c->imr & BIT(pin & 7)) ? -1 : latched;
@@ -205,9 +205,9 @@ int rv_pic_set_irq(struct rv_pic *pic, unsigned int pin, bool level)
 /* A consistent copy of chip @which (0 master, 1 slave), for RINGVM_GET_IRQCHIP. */
 void rv_pic_save(struct rv_pic *pic, unsigned int which, struct rv_8259 *out)
 {
-	spin_lock(&pic->lock);
+	raw_spin_lock(&pic->lock);
 	*out = pic->chip[which & 1];
-	spin_unlock(&pic->lock);
+	raw_spin_unlock(&pic->lock);
 }
 
 /*
@@ -220,7 +220,7 @@ void rv_pic_restore(struct rv_pic *pic, unsigned int which, const struct rv_8259
 	struct rv_8259 *c = &pic->chip[which & 1];
 	bool old;
 
-	spin_lock(&pic->lock);
+	raw_spin_lock(&pic->lock);
 	old = pic->output;
 	*c = (struct rv_8259){ .elcr_mask = c->elcr_mask, .single = c->single };
 	c->irr = in->irr;
@@ -245,9 +245,9 @@ bool rv_pic_output(struct rv_pic *pic)
 {
 	bool r;
 
-	spin_lock(&pic->lock);
+	raw_spin_lock(&pic->lock);
 	r = pic->output;
-	spin_unlock(&pic->lock);
+	raw_spin_unlock(&pic->lock);
 	return r;
 }
 
@@ -277,7 +277,7 @@ int rv_pic_ack(struct rv_pic *pic)
 	int irq, irq2, vector;
 	bool old;
 
-	spin_lock(&pic->lock);
+	raw_spin_lock(&pic->lock);
 	old = pic->output;
 	irq = pending_input(m, true);
 	if (irq < 0) {
@@ -399,7 +399,7 @@ int rv_pic_pio_write(struct rv_pic *pic, unsigned int port, u8 val)
 
 	if (!rv_pic_port(port))
 		return -ENOENT;
-	spin_lock(&pic->lock);
+	raw_spin_lock(&pic->lock);
 	old = pic->output;
 	if (port == PIC_ELCR1 || port == PIC_ELCR2) {
 		c->elcr = val & c->elcr_mask;
@@ -433,7 +433,7 @@ int rv_pic_pio_read(struct rv_pic *pic, unsigned int port, u8 *val)
 
 	if (!rv_pic_port(port))
 		return -ENOENT;
-	spin_lock(&pic->lock);
+	raw_spin_lock(&pic->lock);
 	old = pic->output;
 	if (port == PIC_ELCR1 || port == PIC_ELCR2)
 		*val = c->elcr;

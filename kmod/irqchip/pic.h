@@ -46,7 +46,7 @@ struct rv_8259 {
 };
 
 struct rv_pic {
-	spinlock_t lock;
+	raw_spinlock_t lock;
 	struct rv_8259 chip[2];	/* master, slave */
 	bool output;		/* the master's INT line */
 	unsigned int acked;	/* pins EOI'd, for ops->acked after unlock */

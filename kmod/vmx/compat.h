@@ -7,6 +7,7 @@
 #define RINGVM_COMPAT_H
 
 #include <linux/eventfd.h>
+#include <linux/hrtimer.h>
 #include <linux/mm.h>
 #include <linux/smp.h>
 #include <linux/version.h>
@@ -36,6 +37,19 @@ extern void asm_exc_nmi_noist(void);
 static inline void ringvm_fpu_swap(struct fpu_guest *gfpu, bool enter_guest)
 {
 	fpu_swap_kvm_fpstate(gfpu, enter_guest);
+}
+
+/* hrtimer_setup() replaced hrtimer_init() + ->function in 6.13; 6.15 removed the latter. */
+static inline void ringvm_hrtimer_setup(struct hrtimer *timer,
+					enum hrtimer_restart (*fn)(struct hrtimer *),
+					clockid_t clock, enum hrtimer_mode mode)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+	hrtimer_setup(timer, fn, clock, mode);
+#else
+	hrtimer_init(timer, clock, mode);
+	timer->function = fn;
+#endif
 }
 
 /* eventfd_signal() lost its count argument in 6.8. */

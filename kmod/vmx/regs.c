@@ -329,7 +329,14 @@ int ringvm_set_sregs(struct ringvm_vcpu *vcpu, const struct ringvm_sregs *sr)
 	vmcs_write(GUEST_IDTR_BASE, sr->idt.base);
 	vmcs_write(GUEST_IDTR_LIMIT, sr->idt.limit);
 
-	/* New segment and control state: an event cut short by the last exit is void. */
+	/*
+	 * New segment and control state: an event cut short by the last exit
+	 * is void.  An APIC vector it carried was already taken into service:
+	 * make it pending again, or its ISR bit would block lower vectors for
+	 * good.
+	 */
+	if (vcpu->lapic)
+		ringvm_lapic_requeue_vectoring(vcpu);
 	vcpu->idt_vectoring = 0;
 	vcpu->exception_pending = false;
 

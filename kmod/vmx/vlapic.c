@@ -184,8 +184,7 @@ int ringvm_lapic_attach(struct ringvm_vcpu *vcpu)
 	l->irq = irq;
 	l->cpu = -1;
 	init_waitqueue_head(&l->wq);
-	hrtimer_init(&l->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
-	l->timer.function = timer_fn;
+	ringvm_hrtimer_setup(&l->timer, timer_fn, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	rv_lapic_init(&l->apic, l->page, vcpu->id, vcpu->id == 0, &lapic_ops, l);
 	/* Before the APIC joins the bus: senders read it without a lock. */
 	l->apic.posted = ringvm_apicv_vid() ? l->posted : NULL;
@@ -326,14 +325,18 @@ static void process_events(struct ringvm_vcpu *vcpu)
 }
 
 /*
- * What ends HLT: an NMI, or an interrupt the guest would take with the IF
- * it has now (a VMM's SET_REGS or SET_MP_STATE may have changed it since
- * the HLT).  On the vCPU thread, whose VMCS is loaded while it runs.
+ * What ends HLT: an NMI the guest is not blocking (a HLT inside its NMI
+ * handler sleeps until the IRET, as on hardware), or an interrupt it would
+ * take with the IF it has now (a VMM's SET_REGS or SET_MP_STATE may have
+ * changed it since the HLT).  On the vCPU thread, whose VMCS is loaded
+ * while it runs.
  */
 static bool wakes_from_hlt(struct ringvm_vcpu *vcpu)
 {
-	return vcpu->nmi_pending ||
-	       ((vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) && has_interrupt(vcpu));
+	if (vcpu->nmi_pending &&
+	    !(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & GUEST_INTR_STATE_NMI))
+		return true;
+	return (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) && has_interrupt(vcpu);
 }
 
 /*
@@ -349,6 +352,13 @@ int ringvm_lapic_prepare_run(struct ringvm_vcpu *vcpu)
 	if (unlikely(!l->apicv.ready))
 		ringvm_apicv_vcpu_setup(vcpu);
 	for (;;) {
+		/*
+		 * Another vCPU can post INITs, SIPIs and NMIs faster than this
+		 * loop folds them in: stay killable and let others run.
+		 */
+		if (signal_pending(current))
+			return -EINTR;
+		cond_resched();
 		process_events(vcpu);
 		/* Waiting for INIT or SIPI: only a posted event can change that. */
 		if (vcpu->mp_state != RINGVM_MP_STATE_RUNNABLE) {
@@ -367,6 +377,16 @@ int ringvm_lapic_prepare_run(struct ringvm_vcpu *vcpu)
 		if (r)
 			return -EINTR;
 	}
+}
+
+/* SET_SREGS drops the event the last exit interrupted: an APIC vector goes back to IRR. */
+void ringvm_lapic_requeue_vectoring(struct ringvm_vcpu *vcpu)
+{
+	u32 idt = vcpu->idt_vectoring;
+
+	if ((idt & VECTORING_INFO_VALID_MASK) &&
+	    (idt & VECTORING_INFO_TYPE_MASK) == INTR_TYPE_EXT_INTR)
+		rv_lapic_requeue(&vcpu->lapic->apic, idt & VECTORING_INFO_VECTOR_MASK);
 }
 
 /* HLT exit: done in the kernel. */
@@ -408,7 +428,12 @@ static bool window_open(u32 intr)
 	       !(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 }
 
-/* The highest APIC vector, else the PIC's ExtINT, when the guest can take it. */
+/*
+ * The PIC's ExtINT, else the highest APIC vector, when the guest can take
+ * it (ExtINT first, as KVM: the PIC's INTA cycle does not wait behind the
+ * APIC's priorities).  With more pending, exit as soon as the guest can
+ * take the next one instead of at whatever exit comes next.
+ */
 static void inject_interrupt(struct ringvm_vcpu *vcpu, bool event_injected, u32 intr)
 {
 	struct ringvm_lapic *l = vcpu->lapic;
@@ -420,13 +445,16 @@ static void inject_interrupt(struct ringvm_vcpu *vcpu, bool event_injected, u32 
 		vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
 		return;
 	}
-	v = rv_lapic_pending_vector(&l->apic);
-	if (v >= 0)
-		rv_lapic_acknowledge(&l->apic, v);
-	else
+	if (rv_lapic_accept_pic_intr(&l->apic) && rv_pic_output(&l->irq->chip.pic)) {
 		v = rv_pic_ack(&l->irq->chip.pic);
+	} else {
+		v = rv_lapic_pending_vector(&l->apic);
+		rv_lapic_acknowledge(&l->apic, v);
+	}
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, (v & 0xff) | INTR_TYPE_EXT_INTR |
 		   INTR_INFO_VALID_MASK);
+	if (has_interrupt(vcpu))
+		vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
 }
 
 /*

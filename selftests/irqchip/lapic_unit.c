@@ -537,6 +537,25 @@ TEST(timer_tsc_deadline)
 	EXPECT_EQ(0, fake.armed_at);
 }
 
+/*
+ * A far deadline on a slow TSC: converting ticks to nanoseconds in one
+ * multiply-divide overflowed the 64-bit quotient (a #DE in the host).
+ */
+TEST(timer_tsc_deadline_slow_tsc)
+{
+	struct rv_lapic *a = enabled_apic(0);
+
+	a->tsc_khz = 100000;		/* 100 MHz: 10 ns a tick */
+	fake.tsc = 0;
+	wr(a, APIC_LVTT, APIC_LVT_TIMER_TSCDEADLINE | 0xd0);
+	ASSERT_EQ(0, rv_lapic_wrmsr(a, RV_MSR_TSC_DEADLINE, ~0ULL));
+	EXPECT_LT(fake.now + 1000000000000ULL, fake.armed_at);
+	ASSERT_EQ(0, rv_lapic_wrmsr(a, RV_MSR_TSC_DEADLINE, 1ULL << 40));
+	EXPECT_EQ(fake.now + (1ULL << 40) * 10, fake.armed_at);
+	ASSERT_EQ(0, rv_lapic_wrmsr(a, RV_MSR_TSC_DEADLINE, 150001));
+	EXPECT_EQ(fake.now + 1500010, fake.armed_at);
+}
+
 /* SET_LAPIC's contents go through the guest's rules (a VMM cannot plant vector 3). */
 TEST(set_regs_is_sanitised)
 {

@@ -12,4 +12,8 @@ typedef struct { int locked; } spinlock_t;
 #define spin_lock(l)		do { assert(!(l)->locked); (l)->locked = 1; } while (0)
 #define spin_unlock(l)		do { assert((l)->locked); (l)->locked = 0; } while (0)
 #define spin_is_locked(l)	((l)->locked)
+typedef spinlock_t raw_spinlock_t;
+#define raw_spin_lock_init(l)	spin_lock_init(l)
+#define raw_spin_lock(l)	spin_lock(l)
+#define raw_spin_unlock(l)	spin_unlock(l)
 #endif
