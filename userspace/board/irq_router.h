@@ -6,6 +6,7 @@
 // kernel_routes()) to the kernel's PICs and I/O APIC.
 #pragma once
 
+#include <array>
 #include <vector>
 
 #include "vmm/backend.h"
@@ -19,8 +20,17 @@ public:
 	// From now on every line goes to @vm's in-kernel irqchip.
 	void use_kernel_irqchip(Vm &vm) { vm_ = &vm; }
 	bool kernel() const { return vm_ != nullptr; }
+	// Lines are wired-OR, as PCI INTx and the SCI share them on a PC (the
+	// SCI is IRQ 9, which PciBus::intx_line also gives every fourth slot):
+	// the controller sees a line high while any device holds it high, so
+	// one device going low cannot swallow another's level interrupt.
 	void set_irq(unsigned line, bool level) override
 	{
+		if (line < held_.size()) {
+			unsigned &n = held_[line];
+			if (level ? n++ : (!n || --n))
+				return;
+		}
 		if (vm_)
 			vm_->irq_line(line, level);
 		else
@@ -47,6 +57,8 @@ public:
 private:
 	IrqSink &pic_;
 	Vm *vm_ = nullptr;
+	// Per line: how many devices hold it high (IrqLine reports changes only).
+	std::array<unsigned, 24> held_{};
 };
 
 } // namespace ringvm
