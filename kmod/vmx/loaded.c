@@ -30,6 +30,7 @@
 #include "capabilities.h"
 #include "compat.h"
 #include "hardware.h"
+#include "spec.h"
 #include "vcpu.h"
 #include "vmx_ops.h"
 
@@ -74,6 +75,7 @@ static void load_on_this_cpu(struct ringvm_vcpu *vcpu)
 		smp_call_function_single(vcpu->cpu, vcpu_clear, vcpu, 1);
 
 	if (this_cpu_read(current_vmcs) != vcpu->vmcs) {
+		ringvm_spec_vmcs_switch();
 		if (vmptrld(__pa(vcpu->vmcs)))
 			pr_err_ratelimited("VMPTRLD failed for vCPU %u\n", vcpu->id);
 		this_cpu_write(current_vmcs, vcpu->vmcs);

@@ -20,6 +20,7 @@
 #include "capabilities.h"
 #include "hardware.h"
 #include "netlink.h"
+#include "spec.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -128,6 +129,7 @@ static int __init ringvm_init(void)
 	if (r)
 		return r;
 	ringvm_apicv_init();
+	ringvm_spec_init();
 	if (boot_cpu_has(X86_FEATURE_OSXSAVE))
 		ringvm_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	vmx_caps.host_debugctl = !rdmsrl_safe(MSR_IA32_DEBUGCTLMSR, &debugctl);

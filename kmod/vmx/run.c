@@ -31,6 +31,7 @@
 #include "exits.h"
 #include "hardware.h"
 #include "irq.h"
+#include "spec.h"
 #include "trace.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -337,6 +338,7 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 		native_write_cr2(vcpu->cr2);
 
 	trace_entry(vcpu->id);
+	ringvm_spec_before_entry();
 	fail = __ringvm_vmenter(vcpu->regs, vcpu->launched);
 	if (fail && launch_state_mismatch()) {
 		/*

@@ -32,6 +32,19 @@
 #define R_R14	(14 * WORD_SIZE)
 #define R_R15	(15 * WORD_SIZE)
 
+/*
+ * VERW with the microcode that makes it clear the CPU buffers, when the
+ * host clears them on its own way out (6.1 says so with CLEAR_CPU_BUF)
+ * or on VM entry only (CLEAR_CPU_BUF_VM, as newer kernels split it).
+ * Clobbers ZF.
+ */
+.macro CLEAR_CPU_BUFFERS_FOR_GUEST
+	ALTERNATIVE_2 "jmp .Lskip_verw_\@", "", X86_FEATURE_CLEAR_CPU_BUF, \
+		      "", X86_FEATURE_CLEAR_CPU_BUF_VM
+	verw x86_verw_sel(%rip)
+.Lskip_verw_\@:
+.endm
+
 /* VMCS field encoding of HOST_RSP (SDM Vol. 3 Appendix B). */
 #define RINGVM_HOST_RSP	0x00006c14
 
@@ -56,7 +69,8 @@ SYM_FUNC_START(__ringvm_vmenter)
 	jbe  .Lvmfail_early
 
 	mov  %rdi, %rax
-	cmpb $0, (%rsp)
+	/* CF = launched: VERW below clobbers ZF, and MOVs touch no flags. */
+	btl  $0, (%rsp)
 
 	mov  R_RCX(%rax), %rcx
 	mov  R_RDX(%rax), %rdx
@@ -79,8 +93,12 @@ SYM_FUNC_START(__ringvm_vmenter)
 	 * very stack: tell objtool to carry the unwind state over.
 	 */
 	UNWIND_HINT_SAVE
-	/* MOVs leave the flags of the CMPB above alone. */
-	jne  .Lvmresume
+	/*
+	 * Clear the CPU buffers (MDS, TAA, MMIO stale data, RFDS) as late as
+	 * possible, where the host mitigates them; patched to a jump otherwise.
+	 */
+	CLEAR_CPU_BUFFERS_FOR_GUEST
+	jc   .Lvmresume
 	vmlaunch
 	jmp  .Lvmfail
 .Lvmresume:
@@ -129,6 +147,15 @@ SYM_INNER_LABEL(ringvm_vmexit, SYM_L_GLOBAL)
 	xor  %r9d, %r9d
 	xor  %r10d, %r10d
 	xor  %r11d, %r11d
+
+	/*
+	 * Before the first RET: the guest may have filled the return stack
+	 * buffer with targets of its choosing.  Patched to a jump unless the
+	 * host fills it on VM exit itself (spectre_v2's RSB_VMEXIT, or the
+	 * one-entry PBRSB sequence with eIBRS).
+	 */
+	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
+			   X86_FEATURE_RSB_VMEXIT_LITE
 
 	add  $16, %rsp
 	xor  %eax, %eax
