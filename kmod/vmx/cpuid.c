@@ -11,6 +11,7 @@
 #include <asm/vmx.h>
 
 #include "capabilities.h"
+#include "irq.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -208,6 +209,17 @@ static u64 guest_xcr0_allowed(const struct ringvm_cpuid_entry *e, u32 n)
 	return XFEATURE_MASK_FP;
 }
 
+/* CPUID.1:ECX.x2APIC[21]: without it IA32_APIC_BASE.EXTD is reserved (as KVM). */
+static bool guest_has_x2apic(const struct ringvm_cpuid_entry *e, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		if (e[i].function == 1)
+			return e[i].ecx & BIT(21);
+	return false;
+}
+
 /* XSETBV's checks (SDM Vol. 1 13.3): any value failing one is #GP. */
 bool ringvm_xcr0_valid(struct ringvm_vcpu *vcpu, u64 xcr0)
 {
@@ -246,6 +258,8 @@ int ringvm_set_cpuid(struct ringvm_vcpu *vcpu, struct ringvm_cpuid __user *uc)
 	vcpu->cpuid = e;
 	vcpu->cpuid_nent = hdr.nent;
 	vcpu->xcr0_allowed = guest_xcr0_allowed(e, hdr.nent);
+	if (vcpu->lapic)
+		ringvm_lapic_set_x2apic_allowed(vcpu, guest_has_x2apic(e, hdr.nent));
 	return 0;
 }
 

@@ -186,6 +186,8 @@ int ringvm_lapic_attach(struct ringvm_vcpu *vcpu)
 	init_waitqueue_head(&l->wq);
 	ringvm_hrtimer_setup(&l->timer, timer_fn, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	rv_lapic_init(&l->apic, l->page, vcpu->id, vcpu->id == 0, &lapic_ops, l);
+	/* Until RINGVM_SET_CPUID says x2APIC, as KVM: no CPUID, no x2APIC mode. */
+	l->apic.x2apic_allowed = false;
 	/* Before the APIC joins the bus: senders read it without a lock. */
 	l->apic.posted = ringvm_apicv_vid() ? l->posted : NULL;
 	l->apic.maxphyaddr = boot_cpu_data.x86_phys_bits;
@@ -377,6 +379,12 @@ int ringvm_lapic_prepare_run(struct ringvm_vcpu *vcpu)
 		if (r)
 			return -EINTR;
 	}
+}
+
+/* RINGVM_SET_CPUID, on the vCPU's thread: whether the guest may turn x2APIC mode on. */
+void ringvm_lapic_set_x2apic_allowed(struct ringvm_vcpu *vcpu, bool allowed)
+{
+	vcpu->lapic->apic.x2apic_allowed = allowed;
 }
 
 /* SET_SREGS drops the event the last exit interrupted: an APIC vector goes back to IRR. */

@@ -43,6 +43,12 @@ RV_GUEST_CODE(g_ap, 16,
 	"out %ax, $0x13\n cli\n"
 	"1: hlt\n jmp 1b\n");
 
+/* CPUID.1:ECX with x2APIC (bit 21). */
+static struct {
+	struct ringvm_cpuid hdr;
+	struct ringvm_cpuid_entry e[1];
+} x2apic_cpuid = { .hdr.nent = 1, .e[0] = { .function = 1, .ecx = 1u << 21 } };
+
 struct ap {
 	struct rv_vm *vm;
 	int exits[4];		/* exit reasons, then the RUN that a signal ended */
@@ -116,6 +122,8 @@ TEST(init_sipi_ipi_nmi)
 	ASSERT_EQ(0, ioctl(vm.fd, RINGVM_CREATE_IRQCHIP, 0));
 	ASSERT_EQ(0, add_vcpu(&vm, 0));
 	ASSERT_EQ(0, add_vcpu(&vm, 1));
+	/* The AP turns x2APIC mode on: its CPUID must offer it (as on KVM). */
+	ASSERT_EQ(0, ioctl(vm.vcpu[1], RINGVM_SET_CPUID, &x2apic_cpuid));
 	EXPECT_EQ(RINGVM_MP_STATE_RUNNABLE, mp_state(&vm, 0));
 	EXPECT_EQ(RINGVM_MP_STATE_UNINITIALIZED, mp_state(&vm, 1));
 
