@@ -49,12 +49,30 @@ static int ioapic_deliver(void *ctx, const struct rv_apic_msg *msg)
 	return rv_irqchip_deliver(&irq->chip, msg, NULL);
 }
 
+/* EOIs of level inputs: where resampled irqfds lower their lines (irqfd.c). */
+static void pic_acked(void *ctx, unsigned int pin)
+{
+	struct ringvm_irq *irq = ctx;
+
+	ringvm_irqfd_acked(irq->vm, pin < 8 ? RV_IRQCHIP_PIC_MASTER : RV_IRQCHIP_PIC_SLAVE,
+			   pin % 8);
+}
+
+static void ioapic_acked(void *ctx, unsigned int pin)
+{
+	struct ringvm_irq *irq = ctx;
+
+	ringvm_irqfd_acked(irq->vm, RV_IRQCHIP_IOAPIC, pin);
+}
+
 static const struct rv_pic_ops pic_ops = {
 	.output = pic_output,
+	.acked = pic_acked,
 };
 
 static const struct rv_ioapic_ops ioapic_ops = {
 	.deliver = ioapic_deliver,
+	.acked = ioapic_acked,
 };
 
 /*

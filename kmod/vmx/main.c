@@ -40,6 +40,8 @@ static long check_extension(unsigned long ext)
 	case RINGVM_CAP_IRQ_INJECT_STATUS:
 	case RINGVM_CAP_MP_STATE:
 	case RINGVM_CAP_SIGNAL_MSI:
+	case RINGVM_CAP_IRQFD:
+	case RINGVM_CAP_IRQFD_RESAMPLE:
 		return vmx_caps.virtual_nmis;
 	case RINGVM_CAP_IRQ_ROUTING:
 		return vmx_caps.virtual_nmis ? RINGVM_MAX_IRQ_ROUTES : 0;
@@ -142,9 +144,12 @@ static int __init ringvm_init(void)
 		return -ENOMEM;
 	ringvm_msr_bitmap_init(ringvm_msr_bitmap);
 
-	r = ringvm_hardware_init();
+	r = ringvm_irqfd_init();
 	if (r)
 		goto out_bitmap;
+	r = ringvm_hardware_init();
+	if (r)
+		goto out_irqfd;
 	r = ringvm_netlink_init();
 	if (r)
 		goto out_hw;
@@ -162,6 +167,8 @@ out_notifier:
 	ringvm_netlink_exit();
 out_hw:
 	ringvm_hardware_exit();
+out_irqfd:
+	ringvm_irqfd_exit();
 out_bitmap:
 	free_page((unsigned long)ringvm_msr_bitmap);
 	return r;
@@ -173,6 +180,7 @@ static void __exit ringvm_exit(void)
 	preempt_notifier_dec();
 	ringvm_netlink_exit();
 	ringvm_hardware_exit();
+	ringvm_irqfd_exit();
 	free_page((unsigned long)ringvm_msr_bitmap);
 }
 

@@ -37,6 +37,7 @@ static void vm_release(struct kref *kref)
 	mutex_unlock(&ringvm_vm_list_lock);
 
 	ringvm_ioeventfd_free_all(vm);
+	ringvm_irqfd_release(vm);
 	ringvm_irqchip_destroy(vm);
 	ringvm_mmu_notifier_unregister(vm);
 	ringvm_free_all_slots(vm);
@@ -83,6 +84,14 @@ static long vm_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 		r = ringvm_ioeventfd(vm, &a);
 		break;
 	}
+	case RINGVM_IRQFD: {
+		struct ringvm_irqfd a;
+
+		if (copy_from_user(&a, argp, sizeof(a)))
+			return -EFAULT;
+		r = ringvm_irqfd(vm, &a);
+		break;
+	}
 	case RINGVM_SET_GSI_ROUTING:
 	case RINGVM_SIGNAL_MSI:
 		r = ringvm_routing_ioctl(vm, ioctl, argp);
@@ -127,6 +136,7 @@ int ringvm_vm_create(unsigned long type)
 	INIT_LIST_HEAD(&vm->link);
 	mutex_init(&vm->ioeventfd_lock);
 	INIT_LIST_HEAD(&vm->ioeventfds);
+	ringvm_irqfd_vm_init(vm);
 
 	r = ringvm_hardware_get();
 	if (r)

@@ -65,6 +65,15 @@ struct ringvm_vm {
 	/* NULL until RINGVM_CREATE_IRQCHIP; set once under lock (irq.c). */
 	struct rv_irqchip *irqchip;
 
+	struct {			/* irqfd.c */
+		struct mutex assign_lock;
+		spinlock_t lock;
+		struct list_head items;
+		struct mutex resampler_lock;
+		struct list_head resamplers;
+		int source_id;		/* plain irqfds' interrupt source */
+	} irqfds;
+
 	struct mutex ioeventfd_lock;	/* ioeventfds */
 	struct list_head ioeventfds;
 	unsigned int nr_ioeventfds;
@@ -99,6 +108,13 @@ int ringvm_irq_source_alloc(struct ringvm_vm *vm);
 void ringvm_irq_source_free(struct ringvm_vm *vm, int id);
 
 /* RINGVM_SET_GSI_ROUTING, RINGVM_SIGNAL_MSI (routing.c); -ENOTTY for others. */
+int ringvm_irqfd(struct ringvm_vm *vm, const struct ringvm_irqfd *args);
+void ringvm_irqfd_acked(struct ringvm_vm *vm, u32 chip, u32 pin);
+void ringvm_irqfd_vm_init(struct ringvm_vm *vm);
+void ringvm_irqfd_release(struct ringvm_vm *vm);
+int ringvm_irqfd_init(void);
+void ringvm_irqfd_exit(void);
+
 long ringvm_routing_ioctl(struct ringvm_vm *vm, unsigned int ioctl, void __user *argp);
 
 /* Memory slots (memslot.c); callers hold vm->lock. */

@@ -7,7 +7,10 @@
  * LINT0, and HLT waits in the kernel: the VMM sees only the guest's OUTs.
  * Also GET/SET_LAPIC and the MSRs and ioctls that change meaning.
  */
+#include <fcntl.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "vmx_util.h"
@@ -70,6 +73,20 @@ RV_GUEST_CODE(g_pic, 64,
  * IDT-vectoring information, with NMI blocking cleared (SDM 27.7.1.2):
  * otherwise that VM entry fails.  The handler sits on a page of its own.
  */
+/* x2APIC mode on, then report; the #GP handler reports 0x1d instead. */
+#define HANDLER_GP	0x11300
+RV_GUEST_CODE(h_gp, 64, "out %al, $0x1d\n 1: hlt\n jmp 1b\n");
+RV_GUEST_CODE(g_x2apic_on, 64,
+	"mov $0x1b, %ecx\n rdmsr\n or $0xc00, %eax\n wrmsr\n out %al, $0x10\n"
+	"1: hlt\n jmp 1b\n");
+
+/* Report, then halt with interrupts on until a handler has counted. */
+RV_GUEST_CODE(g_wait_msi, 64,
+	"mov $0xfee00000, %ebx\n movl $0x1ff, 0xf0(%rbx)\n out %al, $0x10\n sti\n"
+	"1: hlt\n cmpl $0, 0x20000\n je 1b\n cli\n"
+	"mov 0x20000, %eax\n out %eax, $0x11\n"
+	"2: jmp 2b\n");
+
 #define HANDLER_NMI	0x12000
 RV_GUEST_CODE(h_nmi, 64, "incl 0x20000\n iretq\n");
 RV_GUEST_CODE(g_self_nmi, 64,
@@ -152,6 +169,39 @@ TEST_F(lapic, timer_oneshot)
 	ASSERT_EQ(0, run_to_out(&self->vm, 0x11));
 	EXPECT_EQ(0, out_value(&self->vm)) TH_LOG("TMCCT after a one-shot expired");
 	EXPECT_EQ(1, count(&self->vm));
+}
+
+/*
+ * IA32_APIC_BASE.EXTD is reserved unless the guest's CPUID offers x2APIC
+ * (RINGVM_SET_CPUID), as on KVM: a guest must not reach a mode its CPU
+ * does not have.
+ */
+TEST_F(lapic, x2apic_mode_needs_cpuid)
+{
+	struct {
+		struct ringvm_cpuid hdr;
+		struct ringvm_cpuid_entry e[1];
+	} c = { .hdr.nent = 1, .e[0] = { .function = 1 } };
+
+	rv_load(&self->vm, HANDLER_GP, h_gp_start, h_gp_end);
+	rv_idt_gate(&self->vm, 13, HANDLER_GP);
+	rv_load(&self->vm, RV_CODE, g_x2apic_on_start, g_x2apic_on_end);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_SET_CPUID, &c));
+	EXPECT_EQ(0, run_to_out(&self->vm, 0x1d)) TH_LOG("x2APIC without CPUID: #GP");
+}
+
+TEST_F(lapic, x2apic_mode_with_cpuid)
+{
+	struct {
+		struct ringvm_cpuid hdr;
+		struct ringvm_cpuid_entry e[1];
+	} c = { .hdr.nent = 1, .e[0] = { .function = 1, .ecx = 1u << 21 } };
+
+	rv_load(&self->vm, HANDLER_GP, h_gp_start, h_gp_end);
+	rv_idt_gate(&self->vm, 13, HANDLER_GP);
+	rv_load(&self->vm, RV_CODE, g_x2apic_on_start, g_x2apic_on_end);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_SET_CPUID, &c));
+	EXPECT_EQ(0, run_to_out(&self->vm, 0x10)) TH_LOG("x2APIC offered: the WRMSR is taken");
 }
 
 TEST_F(lapic, nmi_whose_delivery_faults_is_delivered_again)
@@ -237,6 +287,129 @@ TEST_F(lapic, state_ioctls)
 	/* The in-kernel irqchip injects: userspace injection is refused, as on KVM. */
 	EXPECT_EQ(-1, ioctl(self->vm.vcpu[0], RINGVM_INTERRUPT, &irq));
 	EXPECT_EQ(ENXIO, errno);
+}
+
+/* ---- RINGVM_IRQFD ---- */
+
+static int irqfd(int vm, int fd, uint32_t gsi, uint32_t flags, int resamplefd)
+{
+	struct ringvm_irqfd a = { .fd = fd, .gsi = gsi, .flags = flags,
+				  .resamplefd = resamplefd };
+
+	return ioctl(vm, RINGVM_IRQFD, &a) ? errno : 0;
+}
+
+TEST_F(lapic, irqfd_bad_input)
+{
+	int efd = eventfd(0, EFD_CLOEXEC), rfd = eventfd(0, EFD_CLOEXEC), closed;
+
+	ASSERT_LE(0, efd);
+	ASSERT_LE(0, rfd);
+	closed = dup(efd);
+	close(closed);
+	EXPECT_EQ(1, ioctl(self->vm.sys, RINGVM_CHECK_EXTENSION, RINGVM_CAP_IRQFD));
+	EXPECT_EQ(1, ioctl(self->vm.sys, RINGVM_CHECK_EXTENSION, RINGVM_CAP_IRQFD_RESAMPLE));
+	EXPECT_EQ(EINVAL, irqfd(self->vm.fd, efd, 5, 1u << 2, 0)) TH_LOG("unknown flag");
+	EXPECT_EQ(EINVAL, irqfd(self->vm.fd, efd, 1024, 0, 0)) TH_LOG("GSI past the table");
+	EXPECT_EQ(EBADF, irqfd(self->vm.fd, closed, 5, 0, 0)) TH_LOG("closed fd");
+	EXPECT_EQ(EINVAL, irqfd(self->vm.fd, self->vm.fd, 5, 0, 0)) TH_LOG("not an eventfd");
+	EXPECT_EQ(EBADF, irqfd(self->vm.fd, efd, 5, RINGVM_IRQFD_FLAG_RESAMPLE, closed))
+		TH_LOG("closed resamplefd");
+	EXPECT_EQ(ENOENT, irqfd(self->vm.fd, efd, 5, RINGVM_IRQFD_FLAG_DEASSIGN, 0));
+	ASSERT_EQ(0, irqfd(self->vm.fd, efd, 5, 0, 0));
+	EXPECT_EQ(EBUSY, irqfd(self->vm.fd, efd, 6, 0, 0)) TH_LOG("one eventfd, one irqfd");
+	EXPECT_EQ(ENOENT, irqfd(self->vm.fd, efd, 6, RINGVM_IRQFD_FLAG_DEASSIGN, 0));
+	EXPECT_EQ(0, irqfd(self->vm.fd, efd, 5, RINGVM_IRQFD_FLAG_DEASSIGN, 0));
+	EXPECT_EQ(ENOENT, irqfd(self->vm.fd, efd, 5, RINGVM_IRQFD_FLAG_DEASSIGN, 0));
+	EXPECT_EQ(0, irqfd(self->vm.fd, efd, 5, RINGVM_IRQFD_FLAG_RESAMPLE, rfd));
+	close(efd);
+	close(rfd);
+}
+
+/*
+ * An MSI route's irqfd, signalled while the guest halts: the vector
+ * reaches its handler with no VMM in between (RUN returns only at the
+ * guest's OUT).
+ */
+TEST_F(lapic, irqfd_msi_wakes_halted_guest)
+{
+	struct {
+		struct ringvm_irq_routing hdr;
+		struct ringvm_irq_routing_entry e[1];
+	} rt = { .hdr.nr = 1 };
+	int efd = eventfd(0, EFD_CLOEXEC);
+	uint64_t one = 1;
+
+	ASSERT_LE(0, efd);
+	rt.e[0].gsi = 40;
+	rt.e[0].type = RINGVM_IRQ_ROUTING_MSI;
+	rt.e[0].u.msi.address_lo = 0xfee00000;	/* APIC 0, physical */
+	rt.e[0].u.msi.data = 0x40;		/* fixed, edge, the timer's handler */
+	ASSERT_EQ(0, ioctl(self->vm.fd, RINGVM_SET_GSI_ROUTING, &rt));
+	ASSERT_EQ(0, irqfd(self->vm.fd, efd, 40, 0, 0));
+	rv_load(&self->vm, RV_CODE, g_wait_msi_start, g_wait_msi_end);
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x10));
+	ASSERT_EQ(8, write(efd, &one, 8));
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x11));
+	EXPECT_EQ(1, out_value(&self->vm));
+	close(efd);
+}
+
+/*
+ * RESAMPLE on a level-triggered I/O APIC pin: the line stays up while the
+ * handler runs, and the guest's EOI lowers it and signals resamplefd.
+ */
+TEST_F(lapic, irqfd_resample_on_eoi)
+{
+	struct ringvm_irqchip c = { .chip_id = RINGVM_IRQCHIP_IOAPIC };
+	int efd = eventfd(0, EFD_CLOEXEC), rfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	uint64_t v = 1;
+
+	ASSERT_LE(0, efd);
+	ASSERT_LE(0, rfd);
+	ASSERT_EQ(0, irqfd(self->vm.fd, efd, 16, RINGVM_IRQFD_FLAG_RESAMPLE, rfd));
+	rv_load(&self->vm, RV_CODE, g_ioapic_start, g_ioapic_end);
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x10));	/* pin 16 programmed: level, 0x50 */
+	ASSERT_EQ(8, write(efd, &v, 8));
+
+	/* In the handler, before its EOI: the line is still up, no resample yet. */
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x12));
+	ASSERT_EQ(0, ioctl(self->vm.fd, RINGVM_GET_IRQCHIP, &c));
+	EXPECT_NE(0, c.chip.ioapic.irr & (1u << 16));
+	EXPECT_NE(0, c.chip.ioapic.redirtbl[16] & REDIR_REMOTE_IRR);
+	EXPECT_EQ(-1, read(rfd, &v, 8));
+	EXPECT_EQ(EAGAIN, errno);
+
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x11));
+	EXPECT_EQ(1, out_value(&self->vm)) TH_LOG("one interrupt, not a storm");
+	ASSERT_EQ(8, read(rfd, &v, 8)) TH_LOG("the EOI signalled resamplefd");
+	EXPECT_EQ(1, v);
+	ASSERT_EQ(0, ioctl(self->vm.fd, RINGVM_GET_IRQCHIP, &c));
+	EXPECT_EQ(0, c.chip.ioapic.irr & (1u << 16)) TH_LOG("the EOI lowered the line");
+	EXPECT_EQ(0, c.chip.ioapic.redirtbl[16] & REDIR_REMOTE_IRR);
+	close(efd);
+	close(rfd);
+}
+
+/*
+ * Lifetimes: an eventfd closed while assigned takes its irqfd along
+ * (POLLHUP), and the VM torn down with irqfds assigned (the fixture's
+ * teardown, then the module's unload) leaves nothing behind.
+ */
+TEST_F(lapic, irqfd_outlived_by_nothing)
+{
+	int a = eventfd(0, EFD_CLOEXEC), b = eventfd(0, EFD_CLOEXEC), r = eventfd(0, 0);
+	uint64_t one = 1;
+
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ASSERT_LE(0, r);
+	ASSERT_EQ(0, irqfd(self->vm.fd, a, 10, 0, 0));
+	ASSERT_EQ(8, write(a, &one, 8));
+	close(a);
+	ASSERT_EQ(0, irqfd(self->vm.fd, b, 16, RINGVM_IRQFD_FLAG_RESAMPLE, r));
+	ASSERT_EQ(8, write(b, &one, 8));
+	/* b and r stay open and assigned: the teardown must cope. */
 }
 
 TEST_HARNESS_MAIN

@@ -77,8 +77,12 @@ TEST_F(routing, none_before_irqchip)
 {
 	struct ringvm_msi m = { .address_lo = 0xfee00000, .data = 0x30 };
 
+	struct ringvm_irqfd f = { .fd = 0, .gsi = 5 };
+
 	EXPECT_EQ(ENXIO, set_routing(self->vm.fd, self->rt));
 	EXPECT_EQ(-1, ioctl(self->vm.fd, RINGVM_SIGNAL_MSI, &m));
+	EXPECT_EQ(ENXIO, errno);
+	EXPECT_EQ(-1, ioctl(self->vm.fd, RINGVM_IRQFD, &f)) TH_LOG("irqfd before CREATE_IRQCHIP");
 	EXPECT_EQ(ENXIO, errno);
 }
 
