@@ -6,7 +6,10 @@
  * with VMX's fixed bits applied and CD/NW dropped (EPT decides caching).
  */
 #include <linux/kernel.h>
+#include <asm/cpu.h>
+#include <asm/debugreg.h>
 #include <asm/msr-index.h>
+#include <asm/traps.h>
 #include <asm/vmx.h>
 
 #include "capabilities.h"
@@ -179,6 +182,21 @@ void ringvm_skip_insn(struct ringvm_vcpu *vcpu, unsigned int len)
 	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
 		vmcs_write(GUEST_INTERRUPTIBILITY_INFO,
 			   intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	/*
+	 * The instruction ran here, not in the guest: with EFLAGS.TF the CPU
+	 * would now take a single-step trap (DR6.BS), so give it one, or the
+	 * step over a CPUID, port I/O or MOV DR is lost (KVM's
+	 * kvm_vcpu_do_singlestep).  Not after MOV SS, whose shadow holds
+	 * debug traps back for one instruction.  A CPU that kept the step
+	 * pending across the exit itself (Bochs does, for CPUID) must not
+	 * deliver it a second time.
+	 */
+	if ((vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_TF) && !(intr & GUEST_INTR_STATE_MOV_SS)) {
+		vcpu->dr6 = (vcpu->dr6 & ~DR_TRAP_BITS) | DR_STEP;
+		ringvm_queue_exception(vcpu, X86_TRAP_DB, false, 0);
+		vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS,
+			   vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS) & ~DR_STEP);
+	}
 }
 
 void ringvm_get_regs(struct ringvm_vcpu *vcpu, struct ringvm_regs *r)

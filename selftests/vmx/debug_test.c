@@ -44,6 +44,19 @@ RV_GUEST_CODE(g_step, 64,
 	"pushfq\n orq $0x100, (%rsp)\n popfq\n nop\n"
 	"mov %dr6, %rax\n out %eax, $0xe9\n hlt\n");
 
+/*
+ * Single-step an MMIO write (no memory at 8 MiB: the VMM completes it):
+ * report where the step should land first, then let the #DB handler
+ * report DR6 and the RIP it interrupted (h_db_rip).
+ */
+RV_GUEST_CODE(g_step_mmio, 64,
+	"lea 1f(%rip), %rax\n out %eax, $0xe9\n"
+	"pushfq\n orq $0x100, (%rsp)\n popfq\n movl $0x5a, 0x800000\n"
+	"1: nop\n nop\n hlt\n");
+RV_GUEST_CODE(h_db_rip, 64,
+	"mov %dr6, %rax\n out %eax, $0xe9\n mov (%rsp), %rax\n out %eax, $0xe9\n"
+	"incl 0x20000\n btrq $8, 16(%rsp)\n mov $0xffff0ff0, %eax\n mov %rax, %dr6\n iretq\n");
+
 /* #UD and #GP: count (at RV_DATA + 4 / + 8) and skip the 3-byte MOV DR. */
 RV_GUEST_CODE(h_ud, 64, "incl 0x20004\n addq $3, (%rsp)\n iretq\n");
 RV_GUEST_CODE(h_gp, 64, "incl 0x20008\n addq $3, 8(%rsp)\n add $8, %rsp\n iretq\n");
@@ -151,6 +164,28 @@ TEST_F(debug, guest_single_step_sets_dr6_bs)
 	EXPECT_EQ(DR6_INIT, report(_metadata, &self->vm));
 	EXPECT_EQ(RINGVM_EXIT_HLT, rv_run(&self->vm, 0));
 	EXPECT_EQ(1, *(uint32_t *)(self->vm.mem + RV_DATA));
+}
+
+/*
+ * EFLAGS.TF over an instruction ringvm emulates (an MMIO write the VMM
+ * completes): the #DB comes right after it, with DR6.BS, as the CPU would
+ * give it.  Before, the step was lost and the trap came one instruction
+ * later.
+ */
+TEST_F(debug, single_step_over_emulated_mmio)
+{
+	uint32_t target;
+
+	rv_load(&self->vm, HANDLER_DB, h_db_rip_start, h_db_rip_end);
+	rv_load(&self->vm, RV_CODE, g_step_mmio_start, g_step_mmio_end);
+	ASSERT_EQ(0, rv_long_mode_idt(&self->vm, 0, RV_CODE));
+	target = report(_metadata, &self->vm);
+	ASSERT_EQ(RINGVM_EXIT_MMIO, rv_run(&self->vm, 0));
+	EXPECT_EQ(0x800000, self->vm.run[0]->mmio.phys_addr);
+	EXPECT_EQ(DR6_INIT | DR6_BS, report(_metadata, &self->vm));
+	EXPECT_EQ(target, report(_metadata, &self->vm)) TH_LOG("the #DB's RIP");
+	EXPECT_EQ(RINGVM_EXIT_HLT, rv_run(&self->vm, 0));
+	EXPECT_EQ(1, *(uint32_t *)(self->vm.mem + RV_DATA)) TH_LOG("exactly one #DB");
 }
 
 TEST_F(debug, mov_dr_follows_the_architecture)
