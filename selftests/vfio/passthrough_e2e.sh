@@ -73,7 +73,7 @@ check iommu_blocked_dma_past_guest_ram \
 	'dmesg | grep -q "DMAR: \[DMA Write.*fault addr 0x7000000"'
 
 # The host wants the device back while a guest holds it: the unbind asks
-# ringvm (RINGVM_VFIO_SET_REQ_EVENTFD), which ends the VM with status 4 and
+# ringvm (RINGVM_VFIO_SET_REQ_EVENTFD), which ends the VM with status 8 and
 # closes the node, and the unbind then completes.
 timeout 600 ringvm run --accel kvm --kernel "$guest" --cmdline hold --mem 64M \
 	--passthrough "$edu" --console /tmp/edu-hold.log >/tmp/edu-hold.out 2>&1 &
@@ -89,7 +89,7 @@ wait $pid
 rc=$?
 sed 's/^/#   /' /tmp/edu-hold.out /tmp/edu-unbind.out
 check unbind_under_a_running_guest_ends_it \
-	'[ $urc = 0 ] && [ $rc = 4 ] && grep -q "asked for $edu back" /tmp/edu-hold.out &&
+	'[ $urc = 0 ] && [ $rc = 8 ] && grep -q "asked for $edu back" /tmp/edu-hold.out &&
 	 [ ! -e "/sys/bus/pci/devices/$edu/driver" ]'
 
 rmmod ringvm_vfio || echo "# rmmod ringvm_vfio failed"

@@ -7,6 +7,7 @@
 #include "devices/vfio_pci.h"
 #include "devices/virtio_blk.h"
 #include "devices/virtio_net.h"
+#include "devices/virtio_rng.h"
 #include "vmm/passthrough.h"
 
 namespace ringvm {
@@ -35,11 +36,16 @@ void wire_vhost(Machine &m, VirtioPci &dev)
 
 } // namespace
 
-void add_disk(Machine &m, const std::string &path, bool vhost)
+void add_disk(Machine &m, DiskImage image, bool vhost)
 {
-	auto dev = VirtioBlk::open(m.memory(), path, vhost);
+	auto dev = VirtioBlk::create(m.memory(), std::move(image), vhost);
 	wire_vhost(m, *dev); // owned by the machine's PCI bus from here on
 	m.add_pci(std::move(dev));
+}
+
+void add_rng(Machine &m)
+{
+	m.add_pci(std::make_unique<VirtioRng>(m.memory()));
 }
 
 void add_net(Machine &m, Tap &tap, const NetConfig &cfg, uint64_t mac)

@@ -10,13 +10,18 @@
 #include <string>
 
 #include "board/machine.h"
+#include "devices/virtio_blk.h"
 #include "net/tap.h"
 #include "vmm/vfio_broker.h"
 
 namespace ringvm {
 
-// virtio-blk for `--disk`; with @vhost the kernel serves the queue.
-void add_disk(Machine &m, const std::string &path, bool vhost);
+// virtio-blk for `--disk` (open_disk_image()); with @vhost the kernel serves
+// the queue.
+void add_disk(Machine &m, DiskImage image, bool vhost);
+
+// virtio-rng for `--rng`.
+void add_rng(Machine &m);
 
 // The NIC for `--net`: virtio-net, or an 82540EM for model=e1000. The tap
 // is set up through rtnetlink first, so a bad interface or missing privilege is reported before the guest boots.

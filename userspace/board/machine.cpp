@@ -346,9 +346,18 @@ bool Machine::read_console()
 		return false;
 	std::vector<uint8_t> in;
 	for (ssize_t i = 0; i < n; i++) {
-		if (escape_.feed(buf[i], in)) {
-			request_stop(0, "the console escape Ctrl-A x ended the VM");
+		switch (escape_.feed(buf[i], in)) {
+		case ConsoleEscape::Action::Quit:
+			request_stop(kStatusStopped, "the console escape Ctrl-A x ended the VM");
 			return false;
+		case ConsoleEscape::Action::Help:
+			// To the terminal, not the guest's log: stderr.
+			if (::write(STDERR_FILENO, ConsoleEscape::kHelp,
+				    std::strlen(ConsoleEscape::kHelp)) < 0) {
+			}
+			break;
+		case ConsoleEscape::Action::None:
+			break;
 		}
 	}
 	for (uint8_t b : in)
@@ -396,7 +405,9 @@ void Machine::event_thread()
 				if (::read(signal_fd_.get(), &si, sizeof(si)) != sizeof(si))
 					continue;
 				terminated_ = true;
-				request_stop(kStatusGuestFailed, "ringvm was told to stop (signal)");
+				request_stop(kStatusStopped,
+					     std::string("ringvm was told to stop (SIG") +
+						     sigabbrev_np(static_cast<int>(si.ssi_signo)) + ")");
 				continue;
 			}
 			if (key == kTimerKey) {
@@ -464,6 +475,16 @@ void Machine::choose_irqchip(const Backend &backend)
 	vm_->create_irqchip();
 	pc_.use_kernel_irqchip(*vm_, pio_);
 	write_acpi_tables(mem_, cfg_.cpus);
+	acpi_live_ = true;
+}
+
+bool Machine::press_power_button()
+{
+	if (!acpi_live_)
+		return false;
+	std::lock_guard lk(lock_);
+	pc_.acpi_pm.press_power_button();
+	return true;
 }
 
 int Machine::run(Backend &backend)
@@ -508,6 +529,8 @@ int Machine::run(Backend &backend)
 		watch(watches_[i].fd, kWatchKey + i);
 
 	install_kick_handler();
+	if (cfg_.started)
+		cfg_.started();
 	std::vector<std::thread> threads;
 	threads_.resize(vcpus_.size());
 	{

@@ -46,21 +46,27 @@ struct MachineConfig {
 	IrqchipMode irqchip = IrqchipMode::Auto;
 	// One-line remarks for the user (the irqchip fallback); may be empty.
 	std::function<void(const std::string &)> notice;
+	// Called once the VM and its vCPUs exist, just before the guest starts:
+	// nothing after it can fail the run's setup. May be empty.
+	std::function<void()> started;
 	std::vector<uint8_t> kernel;
 	BootConfig boot;
 	std::optional<uint16_t> debug_exit_port;
 	int console_fd = 1;	    // where the UART's output goes; -1 discards
 	int console_input_fd = -1; // read into the UART's receiver when >= 0
 	Clock clock = monotonic_ns;
-	// Signals that end the VM with a diagnostic (kStatusGuestFailed) instead
+	// Signals that end the VM with a diagnostic (kStatusStopped) instead
 	// of killing the process: run() blocks them in its threads and reads
 	// them from a signalfd.
-	std::vector<int> stop_signals = {SIGTERM, SIGINT};
+	std::vector<int> stop_signals = {SIGTERM, SIGINT, SIGHUP};
 };
 
-// Exit statuses that are not the guest's own choice.
-constexpr int kStatusGuestFailed = 2;	  // triple fault, failed entry, internal error
-constexpr int kStatusDeviceReclaimed = 4; // the host took a passed-through device back
+// Exit statuses that are not the guest's own choice (Documentation/cli.rst).
+// All even, so none collides with a --debug-exit status, (V << 1) | 1; 2 and
+// 4 are the CLI's usage and setup errors (cli/commands.h).
+constexpr int kStatusGuestFailed = 6;	  // triple fault, failed entry, internal error
+constexpr int kStatusDeviceReclaimed = 8; // the host took a passed-through device back
+constexpr int kStatusStopped = 10;	  // a signal, Ctrl-A x, or a stop without ACPI
 
 class Machine {
 public:
@@ -101,11 +107,17 @@ public:
 	// Ends the VM with @status, saying @reason: for devices whose host side
 	// goes away (a passed-through function being unbound).
 	void stop(int status, std::string reason) { request_stop(status, std::move(reason)); }
+	// Presses the ACPI power button, so the guest shuts down as it would on
+	// a real PC; false when the guest has no ACPI (user irqchip) or has not
+	// started yet.
+	bool press_power_button();
 	// Holds every vCPU out of the guest until resume(); devices and timers
 	// keep running. Callable from any thread, before or during run().
 	void pause();
 	void resume();
 	bool paused() const { return paused_; }
+	// Where the console's keys come from, or -1 (the CLI makes it raw).
+	int console_input_fd() const { return cfg_.console_input_fd; }
 	// A memory slot number no one else uses (RAM takes the first ones).
 	uint32_t alloc_mem_slot() { return next_mem_slot_++; }
 	// The clock devices keep their deadlines on.
@@ -160,6 +172,7 @@ private:
 	BootState boot_;
 	bool loaded_ = false;
 	bool kernel_irqchip_ = false;
+	std::atomic<bool> acpi_live_{false}; // the guest has ACPI tables and PM
 	std::vector<pthread_t> threads_;
 	std::vector<std::atomic<bool>> running_;
 	EventFd stop_fd_; // the event thread ends when it is signalled

@@ -10,12 +10,25 @@
 #include <string>
 
 #include "board/machine.h"
+#include "vmm/error.h"
 #include "vmm/control.h"
 
 namespace ringvm::cli {
 
 // Exit status of the verb that ran; set by the verb's callback.
 extern int g_status;
+
+// The CLI's own exit statuses (Documentation/cli.rst); a VM's are in
+// board/machine.h. All even: the odd ones belong to --debug-exit.
+constexpr int kStatusUsage = 2;	 // an unknown verb or option, a bad value
+constexpr int kStatusFailed = 4; // could not do what was asked; the message says why
+
+// A mistake in what the user asked for (status 2), as opposed to something
+// the host could not do (status 4).
+class UsageError : public Error {
+public:
+	using Error::Error;
+};
 
 void register_version(CLI::App &app);	  // version.cpp
 void register_passthrough(CLI::App &app); // passthrough.cpp
@@ -33,7 +46,9 @@ std::unique_ptr<ControlService> serve_control(const std::string &name, Machine &
 					      nlohmann::json info);
 
 // run.cpp's argument parsers, exposed for the unit tests.
-uint64_t parse_size(const std::string &s); // "256M" -> bytes; throws Error
-uint16_t parse_port(const std::string &s); // "0xf4" -> 0xf4; throws Error
+uint64_t parse_size(const std::string &s); // "256M", "1.5G" -> bytes; throws UsageError
+uint16_t parse_port(const std::string &s); // "0xf4" -> 0xf4; throws UsageError
+// The name a VM gets without --name: the kernel's file name and the PID.
+std::string default_vm_name(const std::string &kernel, int pid);
 
 } // namespace ringvm::cli

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <iomanip>
 #include <iostream>
 
@@ -26,6 +27,9 @@ public:
 	{
 		json j = info_;
 		j["state"] = m_.paused() ? "paused" : "running";
+		j["uptime_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+							     started_)
+					.count();
 		return j;
 	}
 	json stats() override
@@ -51,14 +55,24 @@ public:
 	}
 	void pause() override { m_.pause(); }
 	void resume() override { m_.resume(); }
-	void stop() override { m_.stop(0, "stopped through the control socket (ringvm stop)"); }
+	// As a host's power button: an ACPI guest shuts down cleanly and powers
+	// off (status 0); one without ACPI cannot be asked, and ends at once.
+	void stop() override
+	{
+		if (!m_.press_power_button())
+			m_.stop(kStatusStopped,
+				"stopped through the control socket (ringvm stop; no ACPI in the "
+				"guest to ask it to shut down)");
+	}
 
 private:
 	Machine &m_;
 	json info_;
+	std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
-// Sends @cmd to VM @name; prints the error and returns 1 when it fails.
+// Sends @cmd to VM @name; prints the error and returns kStatusFailed when it
+// fails.
 int send(const std::string &name, const std::string &cmd, json *reply_out = nullptr)
 {
 	control::Client c(control::socket_path(name));
@@ -66,30 +80,44 @@ int send(const std::string &name, const std::string &cmd, json *reply_out = null
 	if (!reply.value("ok", false)) {
 		std::cerr << "ringvm: " << name << ": " << reply.value("error", "request failed")
 			  << "\n";
-		return 1;
+		return kStatusFailed;
 	}
 	if (reply_out)
 		*reply_out = reply;
 	return 0;
 }
 
-int list_vms()
+int list_vms(bool as_json)
 {
-	std::cout << std::left << std::setw(20) << "NAME" << std::setw(9) << "PID"
-		  << std::setw(10) << "STATE" << "KERNEL\n";
+	json all = json::array();
 	for (const auto &name : control::list_names()) {
-		std::string pid = "-", state = "stale", kernel;
+		json r = {{"name", name}, {"state", "stale"}};
 		try {
 			control::Client c(control::socket_path(name));
-			json r = c.call({{"cmd", "info"}});
-			pid = std::to_string(r.value("pid", 0));
-			state = r.value("state", "?");
-			kernel = r.value("kernel", "");
+			r = c.call({{"cmd", "info"}});
+			r.erase("ok");
 		} catch (const Error &) {
 			// Left by a VMM that died: shown, and replaced by the next run.
 		}
-		std::cout << std::setw(20) << name << std::setw(9) << pid << std::setw(10) << state
-			  << kernel << "\n";
+		all.push_back(r);
+	}
+	if (as_json) {
+		std::cout << all.dump(2) << "\n";
+		return 0;
+	}
+	std::cout << std::left << std::setw(20) << "NAME" << std::setw(9) << "PID"
+		  << std::setw(10) << "STATE" << std::setw(6) << "CPUS" << std::setw(8) << "MEM"
+		  << std::setw(8) << "ACCEL" << "KERNEL\n";
+	for (const auto &r : all) {
+		auto pid = r.contains("pid") ? std::to_string(r.value("pid", 0)) : "-";
+		auto cpus = r.contains("cpus") ? std::to_string(r.value("cpus", 0)) : "-";
+		auto mem = r.contains("mem_bytes")
+				   ? std::to_string(r.value("mem_bytes", uint64_t{0}) >> 20) + "M"
+				   : "-";
+		std::cout << std::setw(20) << r.value("name", "?") << std::setw(9) << pid
+			  << std::setw(10) << r.value("state", "?") << std::setw(6) << cpus
+			  << std::setw(8) << mem << std::setw(8) << r.value("accel", "-")
+			  << r.value("kernel", "") << "\n";
 	}
 	return 0;
 }
@@ -119,6 +147,7 @@ std::unique_ptr<ControlService> serve_control(const std::string &name, Machine &
 	info["name"] = name;
 	info["pid"] = ::getpid();
 	info["socket"] = path;
+	info["protocol"] = 1;
 	// The server is declared last, so it stops before the target goes.
 	struct Service : ControlService {
 		MachineTarget target;
@@ -133,8 +162,12 @@ std::unique_ptr<ControlService> serve_control(const std::string &name, Machine &
 
 void register_control(CLI::App &app)
 {
-	auto *list = app.add_subcommand("list", "List the VMs started with --name, with their state");
-	list->callback([] { g_status = list_vms(); });
+	auto *list = app.add_subcommand("list", "List this user's VMs (both accelerators), with "
+						 "their state");
+	list->alias("ls");
+	auto as_json = std::make_shared<bool>(false);
+	list->add_flag("--json", *as_json, "Each VM's info as a JSON array");
+	list->callback([as_json] { g_status = list_vms(*as_json); });
 
 	auto name = std::make_shared<std::string>();
 	auto force = std::make_shared<bool>(false);
@@ -155,7 +188,8 @@ void register_control(CLI::App &app)
 		cmd->add_option("name", *name, "the VM's --name")->required();
 		cmd->callback([name, verb] { g_status = send(*name, verb); });
 	}
-	auto *stop = app.add_subcommand("stop", "End a named VM (exit status 0)");
+	auto *stop = app.add_subcommand(
+		"stop", "Press a VM's ACPI power button (it ends at once without ACPI)");
 	stop->add_option("name", *name, "the VM's --name")->required();
 	stop->add_flag("--force", *force, "SIGKILL the VMM instead of asking it");
 	stop->callback([name, force] { g_status = stop_vm(*name, *force); });

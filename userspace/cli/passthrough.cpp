@@ -70,7 +70,7 @@ template <typename F> void guarded(F fn, const Options &o)
 		g_status = fn(o);
 	} catch (const Error &e) {
 		std::cerr << "ringvm: " << e.what() << "\n";
-		g_status = 1;
+		g_status = kStatusFailed;
 	}
 }
 

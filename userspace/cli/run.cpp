@@ -2,47 +2,167 @@
 // `ringvm run`: boot a kernel and exit with the guest's status.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <iostream>
+#include <map>
+#include <optional>
 
 #include "board/attach.h"
 #include "board/machine.h"
 #include "cli/commands.h"
+#include "cli/run_options.h"
+#include "cli/terminal.h"
 #include "net/tap.h"
 #include "vmm/error.h"
 #include "vmm/fd.h"
 #include "vmm/passthrough.h"
+#include "vmm/vhost.h"
 
 namespace ringvm::cli {
 
 namespace {
 
-struct RunOptions {
-	std::string kernel, initrd, cmdline = "console=ttyS0", mem = "256M", accel = "ringvm";
-	std::string console = "stdio", debug_exit, name;
-	std::vector<std::string> modules;
-	std::vector<std::string> passthrough; // PCI addresses bound to ringvm-vfio
-	std::vector<std::string> disks;
-	std::vector<std::string> nets;
-	std::string vhost = "on";
-	// user until a guest has been seen to boot on the kernel path in make
-	// check (Documentation/acpi.rst); auto: kernel where the accelerator has it.
-	std::string irqchip = "user";
-	int cpus = 1;
+// Option text that is wrong in itself is the user's mistake (status 2), not
+// the host's.
+template <typename F> auto usage(F &&f)
+{
+	try {
+		return f();
+	} catch (const UsageError &) {
+		throw;
+	} catch (const Error &e) {
+		throw UsageError(e.what());
+	}
+}
+
+// --detach: the VM goes on in a child of its own session. The parent waits
+// until the guest starts and exits 0, saying how to reach the VM, or with the
+// child's status when setup fails first (the child's message is on the same
+// terminal by then).
+class Detach {
+public:
+	// Returns in the child; in the parent, returns the status to exit with.
+	std::optional<int> fork_or_wait()
+	{
+		int fds[2];
+		if (::pipe2(fds, O_CLOEXEC) < 0)
+			throw sys_error("create the pipe for --detach", errno);
+		Fd rd(fds[0]), wr(fds[1]);
+		pid_t pid = ::fork();
+		if (pid < 0)
+			throw sys_error("fork for --detach", errno);
+		if (pid == 0) {
+			::setsid();
+			ready_ = std::move(wr);
+			return std::nullopt;
+		}
+		wr = Fd();
+		std::string msg;
+		char buf[256];
+		ssize_t n;
+		while ((n = ::read(rd.get(), buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+			if (n > 0)
+				msg.append(buf, static_cast<size_t>(n));
+		if (!msg.empty()) {
+			std::cout << msg;
+			return 0;
+		}
+		int st = 0;
+		while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+		}
+		return WIFEXITED(st) ? WEXITSTATUS(st) : kStatusFailed;
+	}
+	// In the child, once the guest runs: tell the parent, leave the terminal.
+	void ready(const std::string &msg, int log_fd)
+	{
+		if (!ready_)
+			return;
+		Fd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+		::dup2(null.get(), STDIN_FILENO);
+		::dup2(null.get(), STDOUT_FILENO);
+		// The VM's last words go after its console output.
+		::dup2(log_fd, STDERR_FILENO);
+		if (::write(ready_.get(), msg.data(), msg.size()) < 0) {
+		}
+		ready_ = Fd();
+	}
+
+private:
+	Fd ready_;
 };
+
+// --vhost auto: the in-kernel worker where it can be opened.
+bool choose_vhost(const std::string &mode, bool has_queues,
+		  const std::function<void(const std::string &)> &notice)
+{
+	if (mode == "on" || mode == "ringvm")
+		return true;
+	if (mode == "off" || !has_queues)
+		return false;
+	std::string why = vhost_unavailable_reason();
+	notice(why.empty() ? "virtio queues served in the kernel by ringvm_vhost (--vhost auto)"
+			   : "virtio queues served by the VMM (--vhost auto): " + why);
+	return why.empty();
+}
+
+// What `info` lists as the VM's devices.
+nlohmann::json device_list(const RunOptions &o, bool vhost)
+{
+	auto list = nlohmann::json::array();
+	for (const auto &d : o.disks)
+		list.push_back({{"type", "virtio-blk"}, {"disk", d}, {"vhost", vhost}});
+	for (const auto &n : o.nets) {
+		bool e1000 = n.find("model=e1000") != std::string::npos;
+		list.push_back({{"type", e1000 ? "e1000" : "virtio-net"},
+				{"net", n},
+				{"vhost", vhost && !e1000}});
+	}
+	for (const auto &p : o.passthrough)
+		list.push_back({{"type", "passthrough"}, {"address", p}});
+	if (o.rng)
+		list.push_back({{"type", "virtio-rng"}});
+	return list;
+}
 
 int run_vm(const RunOptions &o)
 {
+	auto notice = [](const std::string &m) { std::cerr << "ringvm: " << m << "\n"; };
+	// 1. Every option, before any file is read.
+	if (o.kernel.empty())
+		throw UsageError("no kernel: give --kernel FILE (or \"kernel\" in --config)");
 	MachineConfig cfg;
 	cfg.mem_size = parse_size(o.mem);
 	cfg.cpus = o.cpus;
 	cfg.irqchip = o.irqchip == "kernel" ? IrqchipMode::Kernel
 		      : o.irqchip == "user" ? IrqchipMode::User
 					    : IrqchipMode::Auto;
-	cfg.notice = [](const std::string &m) { std::cerr << "ringvm: " << m << "\n"; };
-	// Nothing larger than the guest's memory can be loaded into it.
+	cfg.notice = notice;
+	if (!o.debug_exit.empty())
+		cfg.debug_exit_port = parse_port(o.debug_exit);
+	std::vector<NetConfig> nets;
+	std::vector<DiskOptions> disk_opts;
+	usage([&] {
+		if (o.cpus < 1 || o.cpus > 64)
+			throw Error("invalid --cpus " + std::to_string(o.cpus) + ": give 1 to 64");
+		for (const auto &spec : o.nets)
+			nets.push_back(parse_net_option(spec));
+		for (const auto &spec : o.disks)
+			disk_opts.push_back(parse_disk_option(spec));
+		if (!o.name.empty())
+			control::check_name(o.name);
+		if (o.detach && o.console == "stdio")
+			throw Error("--detach needs --console FILE: a detached VM has no terminal");
+		return 0;
+	});
+
+	// 2. Every image (kernel, initrd, modules, disks), before any device,
+	// the hypervisor or the host's network is touched. Nothing larger than
+	// the guest's memory is read.
 	cfg.kernel = read_file(o.kernel, "kernel", cfg.mem_size);
 	cfg.boot.cmdline = o.cmdline;
 	if (!o.initrd.empty()) {
@@ -51,8 +171,15 @@ int run_vm(const RunOptions &o)
 	}
 	for (const auto &m : o.modules)
 		cfg.boot.modules.push_back({m, read_file(m, "module", cfg.mem_size)});
-	if (!o.debug_exit.empty())
-		cfg.debug_exit_port = parse_port(o.debug_exit);
+	std::vector<DiskImage> disks;
+	for (const auto &d : disk_opts)
+		disks.push_back(open_disk_image(d));
+
+	// 3. Before any thread exists (the machine's, the control socket's).
+	Detach detach;
+	if (o.detach)
+		if (auto status = detach.fork_or_wait())
+			return *status;
 
 	Fd console_file;
 	if (o.console == "stdio") {
@@ -65,64 +192,100 @@ int run_vm(const RunOptions &o)
 		console_file = Fd(fd);
 		cfg.console_fd = fd;
 	}
+	const std::string name =
+		o.name.empty() ? default_vm_name(o.kernel, static_cast<int>(::getpid())) : o.name;
+	cfg.started = [&detach, &o, &name, &console_file] {
+		detach.ready("ringvm: VM " + name + " running as pid " +
+				     std::to_string(::getpid()) + ", console in " + o.console +
+				     " (ringvm stop " + name + ")\n",
+			     console_file.get());
+	};
 
 	// Declared first so it outlives the machine's VM.
 	std::unique_ptr<Backend> backend;
 	// Declared before the machine, so the taps outlive the devices using them.
 	std::vector<std::unique_ptr<Tap>> taps;
-	std::vector<NetConfig> nets;
-	for (const auto &spec : o.nets) {
-		nets.push_back(parse_net_option(spec));
-		nets.back().vhost = o.vhost == "on";
-	}
 	Machine m(std::move(cfg));
+	m.load();
+	bool has_queues = !disks.empty();
+	for (const auto &n : nets)
+		has_queues |= n.model == NicModel::Virtio;
+	bool vhost = choose_vhost(o.vhost, has_queues, notice);
 	for (const auto &bdf : o.passthrough)
 		add_passthrough(m, bdf);
-	for (const auto &d : o.disks)
-		add_disk(m, d, o.vhost == "on");
+	for (auto &d : disks)
+		add_disk(m, std::move(d), vhost);
 	for (size_t i = 0; i < nets.size(); i++) {
 		// QEMU's locally administered prefix, one address per NIC.
 		uint64_t mac = nets[i].mac.value_or(0x525400123456ull + i);
+		nets[i].vhost = vhost;
 		taps.push_back(std::make_unique<Tap>(nets[i].tap));
 		add_net(m, *taps.back(), nets[i], mac);
 	}
-	m.load();
+	if (o.rng)
+		add_rng(m);
 	// Before the backend: a name in use fails the run before a VM exists.
 	std::unique_ptr<ControlService> control;
-	if (!o.name.empty())
-		control = serve_control(o.name, m,
-					{{"kernel", o.kernel},
-					 {"cmdline", o.cmdline},
-					 {"mem_bytes", parse_size(o.mem)},
-					 {"cpus", o.cpus},
-					 {"accel", o.accel}});
+	nlohmann::json info = {{"kernel", o.kernel},	   {"cmdline", o.cmdline},
+			       {"mem_bytes", parse_size(o.mem)}, {"cpus", o.cpus},
+			       {"accel", o.accel},		   {"devices", device_list(o, vhost)}};
+	try {
+		control = serve_control(name, m, std::move(info));
+	} catch (const Error &e) {
+		// A name the user chose must work; a made-up one is a convenience.
+		if (!o.name.empty())
+			throw;
+		notice("no control socket (" + std::string(e.what()) + ")");
+	}
 	backend = open_backend(o.accel == "kvm" ? Accel::Kvm : Accel::Ringvm);
-	// SIGTERM / SIGINT end the VM with a diagnostic instead of killing it
-	// silently: a hung guest then still says where it was. The machine
-	// reads them from a signalfd; blocked here too, so one arriving after
-	// the VM has ended does not cut the last message off.
+	// SIGTERM / SIGINT / SIGHUP end the VM with a diagnostic instead of
+	// killing it silently: a hung guest then still says where it was. The
+	// machine reads them from a signalfd; blocked here too, so one arriving
+	// after the VM has ended does not cut the last message off.
 	sigset_t stop_set;
 	sigemptyset(&stop_set);
 	for (int sig : MachineConfig{}.stop_signals)
 		sigaddset(&stop_set, sig);
 	pthread_sigmask(SIG_BLOCK, &stop_set, nullptr);
-	int status = m.run(*backend);
+	int status;
+	{
+		// Raw only while the guest owns the terminal: every key is the
+		// guest's, and Ctrl-A x (the machine's escape) ends the VM.
+		RawTerminal raw(m.console_input_fd());
+		status = m.run(*backend);
+	}
 	std::cerr << "ringvm: " << m.stop_reason() << " (exit status " << status << ")\n";
 	return status;
 }
 
 } // namespace
 
+std::string default_vm_name(const std::string &kernel, int pid)
+{
+	auto slash = kernel.find_last_of('/');
+	std::string base = slash == std::string::npos ? kernel : kernel.substr(slash + 1);
+	for (char &c : base)
+		if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
+			c = '_';
+	std::string suffix = "-" + std::to_string(pid);
+	base.resize(std::min(base.size(), 64 - suffix.size()));
+	while (!base.empty() && base[0] == '.')
+		base.erase(0, 1);
+	return (base.empty() ? "vm" : base) + suffix;
+}
+
 uint64_t parse_size(const std::string &s)
 {
+	// One rule for every size: N or N.F with an optional K, M, G or T
+	// (KiB units; plain N is MiB), between 16 MiB and 64 TiB.
+	const std::string rule = "give a size from 16M to 64T, such as 256M or 1.5G";
 	size_t pos = 0;
-	unsigned long long v = 0;
-	try {
-		v = std::stoull(s, &pos, 10);
-	} catch (const std::exception &) {
-		throw Error("invalid --mem '" + s + "': give a size such as 256M or 1G");
-	}
-	std::string unit = s.substr(pos);
+	while (pos < s.size() && (std::isdigit(static_cast<unsigned char>(s[pos])) || s[pos] == '.'))
+		pos++;
+	std::string num = s.substr(0, pos), unit = s.substr(pos);
+	if (num.empty() || num.front() == '.' || num.back() == '.' ||
+	    std::count(num.begin(), num.end(), '.') > 1 || num.size() > 20)
+		throw UsageError("invalid --mem '" + s + "': " + rule);
 	unsigned shift;
 	if (unit.empty() || unit == "M" || unit == "m" || unit == "MiB")
 		shift = 20;
@@ -130,14 +293,16 @@ uint64_t parse_size(const std::string &s)
 		shift = 30;
 	else if (unit == "K" || unit == "k" || unit == "KiB")
 		shift = 10;
+	else if (unit == "T" || unit == "t" || unit == "TiB")
+		shift = 40;
 	else
-		throw Error("invalid --mem '" + s + "': unknown unit '" + unit + "' (use K, M or G)");
-	if (v == 0 || v > (1ull << (46 - shift)))
-		throw Error("invalid --mem '" + s + "': must be between 1 MiB and 64 TiB");
-	uint64_t bytes = static_cast<uint64_t>(v) << shift;
-	if (bytes < (16ull << 20))
-		throw Error("--mem " + s + " is too small: the guest needs at least 16 MiB");
-	return bytes & ~0xfffull;
+		throw UsageError("invalid --mem '" + s + "': unknown unit '" + unit +
+				 "' (K, M, G or T)");
+	long double v = std::stold(num) * static_cast<long double>(1ull << shift);
+	if (v < static_cast<long double>(16ull << 20) || v > static_cast<long double>(1ull << 46))
+		throw UsageError("invalid --mem '" + s + "': " + rule);
+	// Whole pages: the guest's memory is mapped in 4 KiB pages.
+	return static_cast<uint64_t>(v) & ~0xfffull;
 }
 
 uint16_t parse_port(const std::string &s)
@@ -150,21 +315,24 @@ uint16_t parse_port(const std::string &s)
 		pos = 0;
 	}
 	if (pos != s.size() || s.empty() || v > 0xffff)
-		throw Error("invalid --debug-exit '" + s + "': give an I/O port such as 0xf4");
+		throw UsageError("invalid --debug-exit '" + s + "': give an I/O port such as 0xf4");
 	return static_cast<uint16_t>(v);
 }
 
 void register_run(CLI::App &app)
 {
 	auto o = std::make_shared<RunOptions>();
+	auto config = std::make_shared<std::string>();
 	auto *cmd = app.add_subcommand("run", "Boot a kernel in a new VM; exit with the guest's status");
+	cmd->add_option("--config", *config,
+			"JSON file of settings (keys: the long options' names); flags override it")
+		->check(CLI::ExistingFile);
 	cmd->add_option("--kernel", o->kernel, "bzImage, multiboot or ELF64 kernel")
-		->required()
 		->check(CLI::ExistingFile);
 	cmd->add_option("--initrd", o->initrd, "initial ramdisk (bzImage only)")
 		->check(CLI::ExistingFile);
 	cmd->add_option("--cmdline", o->cmdline, "kernel command line")->capture_default_str();
-	cmd->add_option("--mem", o->mem, "guest memory: N[K|M|G], plain N is MiB")
+	cmd->add_option("--mem", o->mem, "guest memory: N[.F][K|M|G|T], plain N is MiB; 16M to 64T")
 		->capture_default_str();
 	cmd->add_option("--cpus", o->cpus,
 			"number of vCPUs, one thread each (more than 1 needs --irqchip kernel)")
@@ -181,32 +349,57 @@ void register_run(CLI::App &app)
 	cmd->add_option("--console", o->console, "where the serial console goes: stdio or a file")
 		->capture_default_str();
 	cmd->add_option("--name", o->name,
-			"serve a control socket under this name (ringvm list, pause, stop)")
-		->check([](const std::string &n) {
-			try {
-				control::check_name(n);
-			} catch (const Error &e) {
-				return std::string(e.what());
-			}
-			return std::string();
-		});
+			"the VM's name for ringvm list, info, pause, resume and stop "
+			"(default: the kernel's file name and ringvm's PID)");
 	cmd->add_option("--debug-exit", o->debug_exit,
 			"I/O port: writing V there ends the VM with status (V << 1) | 1");
 	cmd->add_option("--module", o->modules, "multiboot module (repeatable)")
 		->check(CLI::ExistingFile);
-	cmd->add_option("--disk", o->disks, "disk image or block device as virtio-blk (repeatable)")
-		->check(CLI::ExistingFile);
+	cmd->add_option("--disk", o->disks,
+			"virtio-blk disk: PATH[,ro][,serial=S], an image or block device (repeatable)");
 	cmd->add_option("--net", o->nets,
 			"a NIC on a tap: tap=NAME[,bridge=BR][,host_ip=A.B.C.D/N][,mac=M]"
 			"[,model=virtio|e1000] (repeatable)");
 	cmd->add_option("--vhost", o->vhost,
-			"serve virtio queues (disks, NICs) in ringvm_vhost (on) or in the VMM (off)")
+			"serve virtio queues in ringvm_vhost (on), in the VMM (off), or in "
+			"ringvm_vhost when it can be opened (auto)")
 		->capture_default_str()
-		->check(CLI::IsMember({"on", "off"}));
+		->check(CLI::IsMember({"auto", "on", "off", "ringvm"}));
+	cmd->add_flag("--rng", o->rng, "a virtio-rng device fed from the host's getrandom()");
+	cmd->add_flag("--detach", o->detach,
+		      "run in the background once the guest starts (needs --console FILE)");
 	cmd->add_option("--passthrough", o->passthrough,
 			"host PCI device bound to ringvm-vfio, e.g. 0000:03:00.0 (repeatable)")
 		->check(passthrough::address_error);
-	cmd->callback([o] { g_status = run_vm(*o); });
+	cmd->callback([o, config, cmd] {
+		if (!config->empty())
+			usage([&] {
+				apply_config(*config, *o, [cmd](const std::string &opt) {
+					return cmd->count("--" + opt) > 0;
+				});
+				return 0;
+			});
+		// What the file set gets the checks the flags get.
+		usage([&] {
+			for (const auto &[what, v] : {std::pair{"irqchip", o->irqchip},
+						      std::pair{"accel", o->accel},
+						      std::pair{"vhost", o->vhost}}) {
+				static const std::map<std::string, std::vector<std::string>> ok = {
+					{"irqchip", {"kernel", "user", "auto"}},
+					{"accel", {"ringvm", "kvm"}},
+					{"vhost", {"auto", "on", "off", "ringvm"}}};
+				const auto &allowed = ok.at(what);
+				if (std::find(allowed.begin(), allowed.end(), v) == allowed.end())
+					throw Error(std::string("invalid ") + what + " '" + v +
+						    "'");
+			}
+			for (const auto &p : o->passthrough)
+				if (auto why = passthrough::address_error(p); !why.empty())
+					throw Error(why);
+			return 0;
+		});
+		g_status = run_vm(*o);
+	});
 }
 
 } // namespace ringvm::cli

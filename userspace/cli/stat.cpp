@@ -90,8 +90,22 @@ void register_stat(CLI::App &app)
 	auto *pid_opt = stat->add_option("pid", *pid, "Only the VM of this VMM process");
 	stat->add_flag("--watch,-w", *watch, "Refresh until interrupted, with rates");
 	stat->add_flag("--json", *json, "Machine-readable output");
-	stat->add_option("--interval", *interval, "Seconds between refreshes with --watch")
-		->check(CLI::PositiveNumber);
+	stat->add_option("--interval", *interval,
+			 "Seconds between refreshes with --watch, from 0.1 to 3600")
+		->check(CLI::Validator(
+			[](std::string &v) -> std::string {
+				double d = 0;
+				try {
+					d = std::stod(v);
+				} catch (const std::exception &) {
+					d = -1;
+				}
+				return d >= 0.1 && d <= 3600
+					       ? ""
+					       : "give seconds from 0.1 to 3600, such as 0.5 or 2 (not " +
+							 v + ")";
+			},
+			"SECONDS"));
 	stat->callback([=] {
 		std::optional<uint32_t> p;
 		if (pid_opt->count())

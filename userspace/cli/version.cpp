@@ -23,7 +23,7 @@ int run_version()
 			std::cout << node->name << ": API version " << api_version(*node, fd) << "\n";
 		} catch (const Error &e) {
 			std::cout << node->name << ": " << e.what() << "\n";
-			status = 1;
+			status = kStatusFailed;
 		}
 	}
 	return status;

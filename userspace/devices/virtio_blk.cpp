@@ -84,36 +84,80 @@ VirtioBlk::VirtioBlk(GuestMemory &mem, Fd disk, uint64_t bytes, bool read_only, 
 		use_vhost(std::move(vhost), mem_, disk_.get(), kWorkerBits);
 }
 
-std::unique_ptr<VirtioBlk> VirtioBlk::open(GuestMemory &mem, const std::string &path,
-					   bool use_vhost)
+DiskOptions parse_disk_option(const std::string &spec)
 {
-	bool ro = false;
-	int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-	if (fd < 0 && (errno == EACCES || errno == EROFS)) {
-		ro = true;
-		fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+	DiskOptions o;
+	size_t comma = spec.find(',');
+	o.path = spec.substr(0, comma);
+	if (o.path.empty())
+		throw Error("invalid --disk '" + spec + "': give a path, such as disk.img,ro");
+	while (comma != std::string::npos) {
+		size_t next = spec.find(',', comma + 1);
+		std::string item = spec.substr(comma + 1, next == std::string::npos
+								  ? std::string::npos
+								  : next - comma - 1);
+		comma = next;
+		if (item == "ro") {
+			o.read_only = true;
+		} else if (item.rfind("serial=", 0) == 0) {
+			o.serial = item.substr(7);
+			// virtio-blk's GET_ID answer is 20 bytes, unterminated when full.
+			if (o.serial.empty() || o.serial.size() > kIdBytes)
+				throw Error("invalid --disk serial '" + o.serial + "': give 1 to " +
+					    std::to_string(kIdBytes) + " characters");
+			for (char c : o.serial)
+				if (c < 0x21 || c > 0x7e)
+					throw Error("invalid --disk serial '" + o.serial +
+						    "': printable ASCII without spaces only");
+		} else {
+			throw Error("invalid --disk '" + spec + "': unknown option '" + item +
+				    "' (ro, serial=S)");
+		}
+	}
+	return o;
+}
+
+DiskImage open_disk_image(const DiskOptions &o)
+{
+	DiskImage img;
+	img.read_only = o.read_only;
+	int fd = ::open(o.path.c_str(), (o.read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (fd < 0 && !o.read_only && (errno == EACCES || errno == EROFS)) {
+		img.read_only = true;
+		fd = ::open(o.path.c_str(), O_RDONLY | O_CLOEXEC);
 	}
 	if (fd < 0)
-		throw sys_error("open the disk image " + path, errno);
-	Fd disk(fd);
+		throw sys_error("open the disk image " + o.path, errno);
+	img.fd = Fd(fd);
 	struct stat st{};
 	if (::fstat(fd, &st) < 0)
-		throw sys_error("stat the disk image " + path, errno);
-	uint64_t bytes = 0;
+		throw sys_error("stat the disk image " + o.path, errno);
 	if (S_ISREG(st.st_mode)) {
-		bytes = static_cast<uint64_t>(st.st_size);
+		img.bytes = static_cast<uint64_t>(st.st_size);
 	} else if (S_ISBLK(st.st_mode)) {
-		if (::ioctl(fd, BLKGETSIZE64, &bytes) < 0)
-			throw sys_error("read the size of the block device " + path, errno);
+		if (::ioctl(fd, BLKGETSIZE64, &img.bytes) < 0)
+			throw sys_error("read the size of the block device " + o.path, errno);
 	} else {
-		throw Error("cannot use " + path + " as a disk: not a regular file or block device");
+		throw Error("cannot use " + o.path +
+			    " as a disk: not a regular file or block device");
 	}
-	if (bytes < kSectorSize)
-		throw Error("cannot use " + path + " as a disk: smaller than one 512-byte sector");
-	auto slash = path.find_last_of('/');
-	std::string id = "ringvm-" + (slash == std::string::npos ? path : path.substr(slash + 1));
+	if (img.bytes < kSectorSize)
+		throw Error("cannot use " + o.path + " as a disk: smaller than one 512-byte sector");
+	img.serial = o.serial;
+	if (img.serial.empty()) {
+		auto slash = o.path.find_last_of('/');
+		img.serial = "ringvm-" +
+			     (slash == std::string::npos ? o.path : o.path.substr(slash + 1));
+		img.serial.resize(std::min<size_t>(img.serial.size(), kIdBytes));
+	}
+	return img;
+}
+
+std::unique_ptr<VirtioBlk> VirtioBlk::create(GuestMemory &mem, DiskImage image, bool use_vhost)
+{
 	auto vhost = use_vhost ? std::make_unique<VhostDevice>(RINGVM_VHOST_DEV_BLK) : nullptr;
-	return std::make_unique<VirtioBlk>(mem, std::move(disk), bytes, ro, id, std::move(vhost));
+	return std::make_unique<VirtioBlk>(mem, std::move(image.fd), image.bytes, image.read_only,
+					   std::move(image.serial), std::move(vhost));
 }
 
 void VirtioBlk::device_config_read(uint64_t off, std::span<uint8_t> data)

@@ -24,6 +24,27 @@ constexpr unsigned kVirtioBlkFSegMax = VIRTIO_BLK_F_SEG_MAX, kVirtioBlkFRo = VIR
 		   kVirtioBlkFFlush = VIRTIO_BLK_F_FLUSH;
 constexpr uint16_t kVirtioBlkQueueSize = 256;
 
+// `--disk PATH[,ro][,serial=S]`.
+struct DiskOptions {
+	std::string path;
+	bool read_only = false;
+	std::string serial; // empty: "ringvm-" and the file's name, cut to 20 bytes
+};
+// Throws Error naming the bad part of @spec.
+DiskOptions parse_disk_option(const std::string &spec);
+
+// A disk's backing file, opened and sized before any device exists, so a bad
+// image is reported before the hypervisor or the host's network is touched.
+struct DiskImage {
+	Fd fd;
+	uint64_t bytes = 0;
+	bool read_only = false;
+	std::string serial;
+};
+// Opens @o.path read-write (read-only with ,ro, or when the file allows no
+// more); throws Error saying why the file cannot serve as a disk.
+DiskImage open_disk_image(const DiskOptions &o);
+
 class VirtioBlk final : public VirtioPci {
 public:
 	// Serves @disk (a regular file or block device open read-write, or
@@ -35,10 +56,10 @@ public:
 	// Flush requests that reached the disk (fdatasync succeeded).
 	uint64_t flushes() const { return flushes_; }
 
-	// Opens @path for `--disk` and builds the device; throws Error saying why
-	// the file cannot serve as a disk.
-	static std::unique_ptr<VirtioBlk> open(GuestMemory &mem, const std::string &path,
-					       bool use_vhost);
+	// The device for an image opened by open_disk_image(); with @use_vhost
+	// ringvm_vhost serves its queue.
+	static std::unique_ptr<VirtioBlk> create(GuestMemory &mem, DiskImage image,
+						 bool use_vhost);
 
 protected:
 	void device_config_read(uint64_t off, std::span<uint8_t> data) override;

@@ -89,7 +89,7 @@ NetConfig parse_net_option(const std::string &spec)
 			in_addr a{};
 			if (slash == std::string::npos ||
 			    inet_pton(AF_INET, val.substr(0, slash).c_str(), &a) != 1 ||
-			    val.substr(slash + 1).empty() ||
+			    val.substr(slash + 1).empty() || val.size() - slash - 1 > 2 ||
 			    val.substr(slash + 1).find_first_not_of("0123456789") != std::string::npos ||
 			    std::stoi(val.substr(slash + 1)) > 32)
 				throw Error("invalid --net host_ip '" + val +

@@ -161,31 +161,37 @@ TEST_F(ControlSocket, StaleSocketIsTakenOver)
 	EXPECT_EQ(control::Client(path).call({{"cmd", "resume"}})["ok"], true);
 }
 
-std::vector<uint8_t> feed_all(ConsoleEscape &e, const std::string &in, bool *quit)
+std::vector<uint8_t> feed_all(ConsoleEscape &e, const std::string &in, ConsoleEscape::Action *act)
 {
 	std::vector<uint8_t> out;
-	*quit = false;
+	*act = ConsoleEscape::Action::None;
 	for (char c : in)
-		if (e.feed(static_cast<uint8_t>(c), out))
-			*quit = true;
+		if (auto a = e.feed(static_cast<uint8_t>(c), out); a != ConsoleEscape::Action::None)
+			*act = a;
 	return out;
 }
 
-TEST(ConsoleEscape, CtrlAXQuitsAndCtrlACtrlASendsOne)
+TEST(ConsoleEscape, CtrlAXQuitsCtrlAHHelpsAndCtrlACtrlASendsOne)
 {
+	using A = ConsoleEscape::Action;
 	ConsoleEscape e;
-	bool quit;
-	EXPECT_EQ(feed_all(e, "ls\n", &quit), (std::vector<uint8_t>{'l', 's', '\n'}));
-	EXPECT_FALSE(quit);
-	EXPECT_EQ(feed_all(e, "\x01\x01", &quit), (std::vector<uint8_t>{1}));
-	EXPECT_FALSE(quit);
-	EXPECT_EQ(feed_all(e, "\x01q", &quit), (std::vector<uint8_t>{1, 'q'}));
-	EXPECT_FALSE(quit);
+	A act;
+	EXPECT_EQ(feed_all(e, "ls\n", &act), (std::vector<uint8_t>{'l', 's', '\n'}));
+	EXPECT_EQ(A::None, act);
+	EXPECT_EQ(feed_all(e, "\x01\x01", &act), (std::vector<uint8_t>{1}));
+	EXPECT_EQ(A::None, act);
+	EXPECT_EQ(feed_all(e, "\x01q", &act), (std::vector<uint8_t>{1, 'q'}));
+	EXPECT_EQ(A::None, act);
+	// Ctrl-C is the guest's: it passes through untouched.
+	EXPECT_EQ(feed_all(e, "\x03", &act), (std::vector<uint8_t>{3}));
+	EXPECT_EQ(A::None, act);
+	EXPECT_TRUE(feed_all(e, "\x01h", &act).empty());
+	EXPECT_EQ(A::Help, act);
 	// Split across reads, as a terminal may deliver it.
-	EXPECT_TRUE(feed_all(e, "a\x01", &quit) == std::vector<uint8_t>{'a'});
-	EXPECT_FALSE(quit);
-	feed_all(e, "x", &quit);
-	EXPECT_TRUE(quit);
+	EXPECT_TRUE(feed_all(e, "a\x01", &act) == std::vector<uint8_t>{'a'});
+	EXPECT_EQ(A::None, act);
+	EXPECT_TRUE(feed_all(e, "x", &act).empty());
+	EXPECT_EQ(A::Quit, act);
 }
 
 } // namespace

@@ -427,8 +427,8 @@ TEST(Machine, TerminationSignalStopsAHungGuestWithADiagnostic)
 		});
 	});
 	Machine m(config());
-	EXPECT_EQ(kStatusGuestFailed, m.run(be));
-	EXPECT_TRUE(has(m.stop_reason(), "told to stop")) << m.stop_reason();
+	EXPECT_EQ(kStatusStopped, m.run(be));
+	EXPECT_TRUE(has(m.stop_reason(), "told to stop (SIGTERM)")) << m.stop_reason();
 	EXPECT_TRUE(has(m.stop_reason(), "rip 0x0000000000abcdef")) << m.stop_reason();
 	EXPECT_TRUE(has(m.stop_reason(), "| stuck here")) << m.stop_reason();
 }

@@ -296,16 +296,101 @@ TEST_F(VirtioBlkTest, RingOutsideGuestMemoryNeedsReset)
 	EXPECT_TRUE(status() & kVirtioNeedsReset);
 }
 
+static DiskOptions disk_opts(std::string path, bool ro = false, std::string serial = "")
+{
+	DiskOptions o;
+	o.path = std::move(path);
+	o.read_only = ro;
+	o.serial = std::move(serial);
+	return o;
+}
+
 TEST(VirtioBlk, OpenRefusesWhatIsNotADisk)
 {
-	GuestMemory mem(16 << 20);
-	EXPECT_THROW(VirtioBlk::open(mem, "/nonexistent/disk.img", false), Error);
-	EXPECT_THROW(VirtioBlk::open(mem, "/dev/null", false), Error); // a character device
+	EXPECT_THROW(open_disk_image(disk_opts("/nonexistent/disk.img")), Error);
 	try {
-		VirtioBlk::open(mem, "/dev/null", false);
+		open_disk_image(disk_opts("/dev/null")); // a character device
+		ADD_FAILURE() << "/dev/null accepted as a disk";
 	} catch (const Error &e) {
 		EXPECT_NE(std::string::npos, std::string(e.what()).find("not a regular file"));
 	}
+}
+
+TEST(VirtioBlk, DiskOptionParsing)
+{
+	auto o = parse_disk_option("/images/a.img,ro,serial=SN-42");
+	EXPECT_EQ("/images/a.img", o.path);
+	EXPECT_TRUE(o.read_only);
+	EXPECT_EQ("SN-42", o.serial);
+	o = parse_disk_option("plain.img");
+	EXPECT_FALSE(o.read_only);
+	EXPECT_TRUE(o.serial.empty());
+	auto msg = [](const std::string &spec) {
+		try {
+			parse_disk_option(spec);
+		} catch (const Error &e) {
+			return std::string(e.what());
+		}
+		return std::string("accepted");
+	};
+	EXPECT_NE(std::string::npos, msg("a.img,rw").find("unknown option 'rw'"));
+	EXPECT_NE(std::string::npos, msg("a.img,serial=").find("1 to 20 characters"));
+	EXPECT_NE(std::string::npos, msg("a.img,serial=123456789012345678901").find("1 to 20"));
+	EXPECT_NE(std::string::npos, msg("a.img,serial=a b").find("printable ASCII"));
+	EXPECT_NE(std::string::npos, msg(",ro").find("give a path"));
+}
+
+// ,ro opens the file read-only even when it could be written, offers
+// VIRTIO_BLK_F_RO, and the device refuses writes whatever the driver does.
+TEST(VirtioBlk, ReadOnlyDiskIsOfferedAndEnforcedAsSuch)
+{
+	char tmpl[] = "/tmp/ringvm-ro-XXXXXX";
+	Fd f(::mkstemp(tmpl));
+	ASSERT_GE(f.get(), 0);
+	std::vector<uint8_t> zero(4096, 0);
+	ASSERT_EQ(4096, ::pwrite(f.get(), zero.data(), zero.size(), 0));
+	auto img = open_disk_image(disk_opts(tmpl, true, "SERIAL-1"));
+	::unlink(tmpl);
+	EXPECT_EQ(O_RDONLY, ::fcntl(img.fd.get(), F_GETFL) & O_ACCMODE);
+	GuestMemory mem(1 << 20);
+	auto dev = VirtioBlk::create(mem, std::move(img), false);
+	dev->config().write(kPciCommand, 2, kPciCommandMemory);
+	test::VirtioDriver drv(*dev);
+	uint64_t offered = drv.rd(0x04, 4);
+	EXPECT_TRUE(offered & (1u << kVirtioBlkFRo));
+	drv.negotiate(kV1 | (1ull << kVirtioBlkFRo));
+	drv.setup_queue(0, kQ, kDesc, kAvail, kUsed);
+	drv.driver_ok();
+	// A write of one sector of 0xaa, then GET_ID.
+	mem.put<uint32_t>(kBuf, VIRTIO_BLK_T_OUT);
+	mem.put<uint64_t>(kBuf + 8, 0);
+	std::memset(mem.span(kBuf + 0x1000, 512).data(), 0xaa, 512);
+	auto put_desc = [&](uint16_t i, uint64_t a, uint32_t l, uint16_t fl, uint16_t n) {
+		mem.put<uint64_t>(kDesc + 16 * i, a);
+		mem.put<uint32_t>(kDesc + 16 * i + 8, l);
+		mem.put<uint16_t>(kDesc + 16 * i + 12, fl);
+		mem.put<uint16_t>(kDesc + 16 * i + 14, n);
+	};
+	put_desc(0, kBuf, 16, kNext, 1);
+	put_desc(1, kBuf + 0x1000, 512, kNext, 2);
+	put_desc(2, kBuf + 0x2000, 1, kWrite, 0);
+	mem.put<uint16_t>(kAvail + 4, 0);
+	mem.put<uint16_t>(kAvail + 2, 1);
+	drv.wr(kVirtioNotifyOff, 0, 2);
+	EXPECT_EQ(VIRTIO_BLK_S_IOERR, mem.span(kBuf + 0x2000, 1)[0]);
+	uint8_t back[512];
+	ASSERT_EQ(512, ::pread(f.get(), back, 512, 0));
+	EXPECT_EQ(0, back[0]) << "a read-only disk was written";
+
+	mem.put<uint32_t>(kBuf + 0x3000, VIRTIO_BLK_T_GET_ID);
+	put_desc(3, kBuf + 0x3000, 16, kNext, 4);
+	put_desc(4, kBuf + 0x4000, 20, kNext | kWrite, 5);
+	put_desc(5, kBuf + 0x5000, 1, kWrite, 0);
+	mem.put<uint16_t>(kAvail + 6, 3);
+	mem.put<uint16_t>(kAvail + 2, 2);
+	drv.wr(kVirtioNotifyOff, 0, 2);
+	EXPECT_EQ(VIRTIO_BLK_S_OK, mem.span(kBuf + 0x5000, 1)[0]);
+	EXPECT_EQ(0, std::memcmp(mem.span(kBuf + 0x4000, 9).data(), "SERIAL-1\0", 9));
 }
 
 namespace {

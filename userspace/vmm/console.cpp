@@ -34,22 +34,24 @@ std::vector<std::string> Console::tail() const
 	return out;
 }
 
-bool ConsoleEscape::feed(uint8_t byte, std::vector<uint8_t> &out)
+ConsoleEscape::Action ConsoleEscape::feed(uint8_t byte, std::vector<uint8_t> &out)
 {
 	if (!armed_) {
 		if (byte == kCtrlA)
 			armed_ = true;
 		else
 			out.push_back(byte);
-		return false;
+		return Action::None;
 	}
 	armed_ = false;
 	if (byte == 'x' || byte == 'X')
-		return true;
+		return Action::Quit;
+	if (byte == 'h' || byte == 'H' || byte == '?')
+		return Action::Help;
 	out.push_back(kCtrlA);
 	if (byte != kCtrlA)
 		out.push_back(byte);
-	return false;
+	return Action::None;
 }
 
 } // namespace ringvm

@@ -28,14 +28,22 @@ private:
 	std::string partial_;
 };
 
-// The console's escape, as in QEMU: Ctrl-A x ends the VM, Ctrl-A Ctrl-A
-// sends one Ctrl-A to the guest, Ctrl-A and anything else sends both.
+// The console's escape, as in QEMU: Ctrl-A x ends the VM, Ctrl-A h prints
+// the keys, Ctrl-A Ctrl-A sends one Ctrl-A to the guest, Ctrl-A and anything
+// else sends both.
 class ConsoleEscape {
 public:
 	static constexpr uint8_t kCtrlA = 0x01;
-	// Appends what the guest gets for @byte to @out; true when the user
-	// asked to end the VM.
-	bool feed(uint8_t byte, std::vector<uint8_t> &out);
+	enum class Action { None, Quit, Help };
+	// What the keys do, for Ctrl-A h (CRLF: the terminal is raw).
+	static constexpr const char *kHelp =
+		"\r\nringvm console keys:\r\n"
+		"  Ctrl-A x        end the VM (exit status 10)\r\n"
+		"  Ctrl-A h        this help\r\n"
+		"  Ctrl-A Ctrl-A   send Ctrl-A to the guest\r\n"
+		"  anything else, Ctrl-C too, goes to the guest\r\n";
+	// Appends what the guest gets for @byte to @out.
+	Action feed(uint8_t byte, std::vector<uint8_t> &out);
 
 private:
 	bool armed_ = false;

@@ -241,7 +241,7 @@ Client::Client(const std::string &path)
 			throw Error("no VM answers on " + path + " (its VMM has exited)");
 		if (err == ENOENT)
 			throw Error("no VM has the control socket " + path +
-				    " (was it started with --name?)");
+				    " (ringvm list shows the running VMs)");
 		throw sys_error("connect to the control socket " + path, err);
 	}
 }

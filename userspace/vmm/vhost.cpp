@@ -28,6 +28,16 @@ void EventFd::signal() const
 	[[maybe_unused]] ssize_t n = ::write(fd_.get(), &one, sizeof(one));
 }
 
+std::string vhost_unavailable_reason()
+{
+	try {
+		open_device(kVhostDevice, {});
+	} catch (const Error &e) {
+		return e.what();
+	}
+	return {};
+}
+
 VhostDevice::VhostDevice(uint32_t type, const std::string &path)
 	: fd_(open_device(kVhostDevice, path))
 {

@@ -29,6 +29,10 @@ struct VhostQueueFds {
 	EventFd kick, call, err;
 };
 
+// Why /dev/ringvm-vhost cannot be used by this process (module not loaded,
+// permission), or empty when it can: what `--vhost auto` decides on.
+std::string vhost_unavailable_reason();
+
 class VhostDevice {
 public:
 	// Opens /dev/ringvm-vhost (or @path), takes ownership for this process
