@@ -294,6 +294,30 @@ TEST(Machine, ConsoleInputReachesTheUartAndInterrupts)
 	::close(p[1]);
 }
 
+TEST(Machine, CtrlAXOnTheConsoleEndsTheVmFromOutside)
+{
+	int p[2];
+	ASSERT_EQ(0, ::pipe(p));
+	FakeBackend be([&p](FakeVcpu &v) {
+		v.script.push_back([&p](FakeVcpu &vc) {
+			bool typed = ::write(p[1], "ls\x01x", 4) == 4;
+			vc.regs.rip = typed ? 0x1000 : 0xbad;
+			return FakeVcpu::exit(Kind::Hlt, true)(vc); // waits for an interrupt
+		});
+	});
+	MachineConfig c = config();
+	c.console_input_fd = p[0];
+	Machine m(std::move(c));
+	// No ACPI before the guest runs, nor ever with the userspace irqchip:
+	// `ringvm stop` then ends the VM instead.
+	EXPECT_FALSE(m.press_power_button());
+	EXPECT_EQ(kStatusStopped, m.run(be));
+	EXPECT_TRUE(has(m.stop_reason(), "Ctrl-A x ended the VM")) << m.stop_reason();
+	EXPECT_FALSE(m.press_power_button());
+	::close(p[0]);
+	::close(p[1]);
+}
+
 TEST(Machine, PendingInterruptWaitsForTheWindow)
 {
 	FakeBackend be([](FakeVcpu &v) {
