@@ -58,5 +58,16 @@ for i in /sys/class/net/eth*; do
 	echo "RINGVM-E2E-E1000 $n $(cat "$i/address") carrier=$(cat "$i/carrier" 2>/dev/null)"
 	echo "RINGVM-E2E-E1000-PING $(ping -c 3 -W 5 10.0.3.1 | grep -o '[0-9]* packets received')"
 done
+# ringvm.e2e=ticker (control_socket.sh): a line every 0.2 s until the host
+# ends the VM, so pause and resume show on the console.
+case " $(cat /proc/cmdline) " in
+*" ringvm.e2e=ticker "*)
+	i=0
+	while :; do
+		echo "RINGVM-E2E-TICK $i"
+		i=$((i + 1))
+		sleep 0.2
+	done ;;
+esac
 echo "RINGVM-E2E-POWEROFF"
 poweroff -f
