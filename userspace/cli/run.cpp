@@ -9,7 +9,6 @@
 #include <cctype>
 #include <cerrno>
 #include <iostream>
-#include <map>
 #include <optional>
 
 #include "board/attach.h"
@@ -111,15 +110,16 @@ bool choose_vhost(const std::string &mode, bool has_queues,
 }
 
 // What `info` lists as the VM's devices.
-nlohmann::json device_list(const RunOptions &o, bool vhost)
+nlohmann::json device_list(const RunOptions &o, const std::vector<NetConfig> &nets,
+			   bool vhost)
 {
 	auto list = nlohmann::json::array();
 	for (const auto &d : o.disks)
 		list.push_back({{"type", "virtio-blk"}, {"disk", d}, {"vhost", vhost}});
-	for (const auto &n : o.nets) {
-		bool e1000 = n.find("model=e1000") != std::string::npos;
+	for (size_t i = 0; i < nets.size(); i++) {
+		bool e1000 = nets[i].model == NicModel::E1000;
 		list.push_back({{"type", e1000 ? "e1000" : "virtio-net"},
-				{"net", n},
+				{"net", o.nets[i]},
 				{"vhost", vhost && !e1000}});
 	}
 	for (const auto &p : o.passthrough)
@@ -136,7 +136,8 @@ int run_vm(const RunOptions &o)
 	if (o.kernel.empty())
 		throw UsageError("no kernel: give --kernel FILE (or \"kernel\" in --config)");
 	MachineConfig cfg;
-	cfg.mem_size = parse_size(o.mem);
+	const uint64_t mem_bytes = parse_size(o.mem);
+	cfg.mem_size = mem_bytes;
 	cfg.cpus = o.cpus;
 	cfg.irqchip = o.irqchip == "kernel" ? IrqchipMode::Kernel
 		      : o.irqchip == "user" ? IrqchipMode::User
@@ -227,8 +228,8 @@ int run_vm(const RunOptions &o)
 	// Before the backend: a name in use fails the run before a VM exists.
 	std::unique_ptr<ControlService> control;
 	nlohmann::json info = {{"kernel", o.kernel},	   {"cmdline", o.cmdline},
-			       {"mem_bytes", parse_size(o.mem)}, {"cpus", o.cpus},
-			       {"accel", o.accel},		   {"devices", device_list(o, vhost)}};
+			       {"mem_bytes", mem_bytes}, {"cpus", o.cpus},
+			       {"accel", o.accel},		   {"devices", device_list(o, nets, vhost)}};
 	try {
 		control = serve_control(name, m, std::move(info));
 	} catch (const Error &e) {
@@ -381,18 +382,16 @@ void register_run(CLI::App &app)
 			});
 		// What the file set gets the checks the flags get.
 		usage([&] {
-			for (const auto &[what, v] : {std::pair{"irqchip", o->irqchip},
-						      std::pair{"accel", o->accel},
-						      std::pair{"vhost", o->vhost}}) {
-				static const std::map<std::string, std::vector<std::string>> ok = {
-					{"irqchip", {"kernel", "user", "auto"}},
-					{"accel", {"ringvm", "kvm"}},
-					{"vhost", {"auto", "on", "off", "ringvm"}}};
-				const auto &allowed = ok.at(what);
-				if (std::find(allowed.begin(), allowed.end(), v) == allowed.end())
-					throw Error(std::string("invalid ") + what + " '" + v +
-						    "'");
-			}
+			auto member = [](const char *what, const std::string &v,
+					 std::initializer_list<const char *> allowed) {
+				for (const char *a : allowed)
+					if (v == a)
+						return;
+				throw Error(std::string("invalid ") + what + " '" + v + "'");
+			};
+			member("irqchip", o->irqchip, {"kernel", "user", "auto"});
+			member("accel", o->accel, {"ringvm", "kvm"});
+			member("vhost", o->vhost, {"auto", "on", "off", "ringvm"});
 			for (const auto &p : o->passthrough)
 				if (auto why = passthrough::address_error(p); !why.empty())
 					throw Error(why);

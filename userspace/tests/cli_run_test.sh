@@ -82,6 +82,8 @@ run 2 "config $tmp/bad.json: \"memory\" is not a setting of ringvm run" --config
 echo '{"kernel": "'"$tmp/zeros"'", "mem": "64M"}' >"$tmp/ok.json"
 run 4 'not a bzImage' --config "$tmp/ok.json"
 run 2 "invalid --mem '8M'" --config "$tmp/ok.json" --mem 8M # the flag wins
+echo '{"kernel": "'"$tmp/zeros"'", "accel": "xen"}' >"$tmp/xen.json"
+run 2 "invalid accel 'xen'" --config "$tmp/xen.json" # the file's values get the flags' checks
 
 # Verbs and options: usage errors are status 2 and say what is wrong.
 expect 2 "unknown verb 'frob'; the verbs are version, run, .*stop" frob
