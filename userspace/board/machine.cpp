@@ -76,6 +76,7 @@ Machine::Machine(MachineConfig cfg)
 		throw Error("cannot create " + std::to_string(cfg_.cpus) +
 			    " vCPUs: give --cpus between 1 and 64");
 	pc_.attach(pio_, mmio_);
+	pc_.uart.on_rx_room([this] { feed_console(); });
 	for (TimedDevice *t : pc_.timed())
 		add_timed(*t);
 	epoll_ = checked(::epoll_create1(EPOLL_CLOEXEC), "create the VM's epoll set");
@@ -340,6 +341,8 @@ void Machine::expire_timers()
 // Console input: false once the console has no more (EOF or an error).
 bool Machine::read_console()
 {
+	if (console_held_)
+		return true; // an event from before the watch went off
 	uint8_t buf[16];
 	ssize_t n = ::read(cfg_.console_input_fd, buf, sizeof(buf));
 	if (n <= 0)
@@ -360,9 +363,30 @@ bool Machine::read_console()
 			break;
 		}
 	}
-	for (uint8_t b : in)
-		pc_.uart.push_input(b); // a full FIFO drops, as a real UART overruns
+	console_backlog_.insert(console_backlog_.end(), in.begin(), in.end());
+	feed_console();
+	if (!console_backlog_.empty()) {
+		console_held_ = true;
+		::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, cfg_.console_input_fd, nullptr);
+	}
 	return true;
+}
+
+// Under lock_, also from the UART when the guest takes a byte: moves held
+// bytes into the FIFO and reads the console again once all are in.
+void Machine::feed_console()
+{
+	while (!console_backlog_.empty() && pc_.uart.push_input(console_backlog_.front()))
+		console_backlog_.pop_front();
+	if (!console_held_ || !console_backlog_.empty())
+		return;
+	console_held_ = false;
+	epoll_event ev{};
+	ev.events = EPOLLIN;
+	ev.data.u64 = console_key_;
+	if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, cfg_.console_input_fd, &ev) < 0)
+		request_stop(kStatusGuestFailed, "cannot watch the console input again (epoll): " +
+							 std::string(std::strerror(errno)));
 }
 
 unsigned Machine::add_pci(std::unique_ptr<PciFunction> fn)
@@ -523,8 +547,10 @@ int Machine::run(Backend &backend)
 	signal_fd_ = checked(::signalfd(-1, &stop_set, SFD_CLOEXEC | SFD_NONBLOCK),
 			     "create the VM's signalfd");
 	watch(signal_fd_.get(), kSignalKey);
-	if (cfg_.console_input_fd >= 0)
+	if (cfg_.console_input_fd >= 0) {
+		console_key_ = kWatchKey + watches_.size();
 		watches_.push_back({cfg_.console_input_fd, [this] { return read_console(); }, false});
+	}
 	for (size_t i = 0; i < watches_.size(); i++)
 		watch(watches_[i].fd, kWatchKey + i);
 

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -133,6 +134,7 @@ public:
 private:
 	void vcpu_thread(size_t idx);
 	bool read_console();
+	void feed_console();
 	void event_thread();
 	void arm_timer();
 	void expire_timers();
@@ -183,6 +185,12 @@ private:
 		bool eventfd;
 	};
 	std::vector<Watch> watches_;
+	// Typed bytes the UART's FIFO had no room for yet. The console is not
+	// read again (its watch is off) until they are in: a paste reaches the
+	// guest whole instead of overrunning the FIFO.
+	std::deque<uint8_t> console_backlog_;
+	bool console_held_ = false;
+	uint64_t console_key_ = 0;
 	std::vector<std::function<void(Vm &)>> vm_created_;
 	unsigned next_pci_slot_ = 1;
 	uint32_t next_mem_slot_ = 8;

@@ -76,6 +76,8 @@ void Uart8250::io_read(uint64_t addr, std::span<uint8_t> data)
 		} else if (!rx_.empty()) {
 			v = rx_.front();
 			rx_.pop_front();
+			if (rx_room_)
+				rx_room_();
 		}
 		break;
 	case IER:
@@ -149,6 +151,8 @@ void Uart8250::io_write(uint64_t addr, std::span<const uint8_t> data)
 		if (v & 0x02) {
 			rx_.clear();
 			overrun_ = false;
+			if (rx_room_)
+				rx_room_();
 		}
 		break;
 	case LCR:

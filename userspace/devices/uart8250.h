@@ -3,7 +3,9 @@
 // instantaneous (every THR write goes straight to the sink), so THRE is
 // always set and its interrupt is raised as a real UART raises it: when the
 // guest enables it or after each byte. Receive has a 16-byte FIFO fed by
-// push_input(). Loopback mode works, since Linux's probe relies on it.
+// push_input(), which refuses a byte when it is full (the feeder waits for
+// on_rx_room(), as a terminal's flow control would make it wait). Loopback
+// mode works, since Linux's probe relies on it.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +26,9 @@ public:
 	// Bytes typed on the console; false (nothing taken) when the FIFO is full.
 	bool push_input(uint8_t byte);
 	bool rx_full() const { return rx_.size() >= kFifo; }
+	// Called when the guest takes a byte from the receiver (or clears it):
+	// the console holds back what it could not push until then.
+	void on_rx_room(std::function<void()> cb) { rx_room_ = std::move(cb); }
 
 	void io_read(uint64_t addr, std::span<uint8_t> data) override;
 	void io_write(uint64_t addr, std::span<const uint8_t> data) override;
@@ -36,6 +41,7 @@ private:
 
 	IrqLine irq_;
 	Sink sink_;
+	std::function<void()> rx_room_;
 	uint16_t base_ = 0x3f8;
 	std::deque<uint8_t> rx_;
 	uint8_t ier_ = 0, lcr_ = 0, mcr_ = 0, scr_ = 0, fcr_ = 0;

@@ -294,6 +294,52 @@ TEST(Machine, ConsoleInputReachesTheUartAndInterrupts)
 	::close(p[1]);
 }
 
+TEST(Machine, PastedConsoleInputReachesTheGuestWhole)
+{
+	// Far more than the UART's 16-byte FIFO typed at once, as a paste: what
+	// does not fit waits in the VMM until the guest takes bytes, and every
+	// byte arrives in order. The guest polls LSR.DR and reads RBR; it gives
+	// up (status 3) if the bytes stop coming, as they did when the FIFO
+	// overran.
+	int p[2];
+	ASSERT_EQ(0, ::pipe(p));
+	std::string typed;
+	for (int i = 0; i < 300; i++)
+		typed += static_cast<char>('a' + i % 26);
+	std::string got;
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+	FakeVcpu::Step poll_lsr, read_rbr;
+	poll_lsr = [&](FakeVcpu &vc) {
+		if (std::chrono::steady_clock::now() > deadline)
+			return FakeVcpu::out(0xf4, 1)(vc);
+		vc.script.push_front((vc.last_in() & 1) ? read_rbr : poll_lsr);
+		return FakeVcpu::in((vc.last_in() & 1) ? 0x3f8 : 0x3fd)(vc);
+	};
+	read_rbr = [&](FakeVcpu &vc) {
+		got += static_cast<char>(vc.last_in());
+		if (got.size() == typed.size())
+			return FakeVcpu::out(0xf4, got == typed ? 0 : 1)(vc);
+		vc.script.push_front(poll_lsr);
+		return FakeVcpu::in(0x3fd)(vc);
+	};
+	FakeBackend be([&](FakeVcpu &v) {
+		v.script.push_back([&](FakeVcpu &vc) {
+			if (::write(p[1], typed.data(), typed.size()) !=
+			    static_cast<ssize_t>(typed.size()))
+				return FakeVcpu::out(0xf4, 1)(vc);
+			vc.script.push_front(poll_lsr);
+			return FakeVcpu::in(0x3fd)(vc);
+		});
+	});
+	MachineConfig c = config();
+	c.console_input_fd = p[0];
+	Machine m(std::move(c));
+	EXPECT_EQ(1, m.run(be)) << "got " << got.size() << " bytes: " << got;
+	EXPECT_EQ(typed, got);
+	::close(p[0]);
+	::close(p[1]);
+}
+
 TEST(Machine, CtrlAXOnTheConsoleEndsTheVmFromOutside)
 {
 	int p[2];
