@@ -33,6 +33,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/dmi.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/kernel.h>
@@ -59,6 +60,12 @@ MODULE_PARM_DESC(enable_apicv,
 		 "Use the CPU's APIC virtualization (TPR shadow, virtual-interrupt delivery) when it has it");
 
 static bool apicv_vid, apicv_access;
+/*
+ * Bochs 2.7 reports, when an exit cuts a virtual-interrupt delivery short,
+ * the last event it recorded as the one being delivered, of any type
+ * (ringvm_apicv_after_exit()).  Its BIOS names it ("Bochs 2.7").
+ */
+static bool stale_vectoring;
 
 void ringvm_apicv_init(void)
 {
@@ -85,6 +92,10 @@ void ringvm_apicv_init(void)
 	pr_info("APIC virtualization: TPR shadow%s%s\n",
 		apicv_access ? ", APIC-access page" : "",
 		apicv_vid ? ", virtual-interrupt delivery" : "");
+	stale_vectoring = apicv_vid && dmi_get_system_info(DMI_BIOS_VERSION) &&
+			  !strncmp(dmi_get_system_info(DMI_BIOS_VERSION), "Bochs ", 6);
+	if (stale_vectoring)
+		pr_info("Bochs: IDT-vectoring information of cut-short virtual deliveries is inferred\n");
 }
 
 /*
@@ -303,24 +314,46 @@ void ringvm_apicv_before_entry(struct ringvm_vcpu *vcpu)
  * at all (ours are injected): so an external interrupt or NMI cut short
  * by the exit (an EPT violation on the IDT or the stack) that was not the
  * event this entry injected is the virtual delivery of SVI.  Real CPUs
- * report just that; Bochs 2.7 records nothing for a virtual delivery and
- * reports the last event it injected or recorded, for any guest.
- * Exceptions and software interrupts, which the guest raises itself, are
- * left as reported.
+ * report just that.
+ *
+ * Bochs 2.7 records nothing for a virtual delivery and reports the last
+ * event it injected or recorded, of any type: after the guest's own #UD
+ * or #PF, a cut-short timer delivery comes back as that exception, which
+ * replayed would run its handler again and lose the timer.  There, an
+ * exception or software interrupt reported while SVI moved during the run
+ * and RFLAGS.IF is still set is taken for the virtual delivery of SVI: a
+ * delivery that completed went through the guest's interrupt gate, which
+ * cleared IF, and nothing else delivered an event since with IF set and
+ * the vector still in service (a guest that sets IF in its handler before
+ * the EOI, and takes an exception there whose delivery exits, is where
+ * this guesses wrong; Linux does neither).  Elsewhere exceptions and
+ * software interrupts, which the guest raises itself, are left as reported.
  */
 void ringvm_apicv_after_exit(struct ringvm_vcpu *vcpu)
 {
 	struct ringvm_lapic *l = vcpu->lapic;
 	u32 idt = vcpu->idt_vectoring, type = idt & VECTORING_INFO_TYPE_MASK;
 	u32 injected = l ? l->apicv.entry_inject : 0;
+	bool ext = type == INTR_TYPE_EXT_INTR || type == INTR_TYPE_NMI_INTR;
 	u8 svi;
 
-	if (!l || !l->apic.posted || !(idt & VECTORING_INFO_VALID_MASK) ||
-	    (type != INTR_TYPE_EXT_INTR && type != INTR_TYPE_NMI_INTR))
+	if (!l || !l->apic.posted || !(idt & VECTORING_INFO_VALID_MASK))
 		return;
-	if ((injected & INTR_INFO_VALID_MASK) && (injected & INTR_INFO_INTR_TYPE_MASK) == type)
+	if (!ext && !stale_vectoring)
+		return;
+	/* The event this entry injected, cut short again: reported right. */
+	if ((injected & INTR_INFO_VALID_MASK) &&
+	    (injected & (INTR_INFO_INTR_TYPE_MASK | INTR_INFO_VECTOR_MASK)) ==
+	    (idt & (VECTORING_INFO_TYPE_MASK | VECTORING_INFO_VECTOR_MASK)))
 		return;
 	svi = vmcs_read(GUEST_INTR_STATUS) >> 8;
+	if (!ext) {
+		if (svi && svi != l->apicv.entry_svi &&
+		    (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF))
+			vcpu->idt_vectoring = svi | INTR_TYPE_EXT_INTR |
+					      VECTORING_INFO_VALID_MASK;
+		return;
+	}
 	if (svi && svi != l->apicv.entry_svi)
 		vcpu->idt_vectoring = svi | INTR_TYPE_EXT_INTR | VECTORING_INFO_VALID_MASK;
 	else
