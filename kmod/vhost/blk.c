@@ -15,7 +15,6 @@
 #define RV_BLK_S_OK		0
 #define RV_BLK_S_IOERR		1
 #define RV_BLK_S_UNSUPP		2
-#define RV_BLK_ID_BYTES		20
 #define RV_BLK_SECTOR_SHIFT	9
 
 struct rv_blk_outhdr {
@@ -23,8 +22,6 @@ struct rv_blk_outhdr {
 	__le32 ioprio;
 	__le64 sector;
 };
-
-static const char rv_blk_id[RV_BLK_ID_BYTES] = "ringvm-vhost-blk";
 
 static loff_t rv_blk_size(struct file *file)
 {
@@ -112,9 +109,9 @@ static int rv_blk_one(struct rv_vq *vq, u32 *written)
 				 RV_BLK_S_IOERR : RV_BLK_S_OK;
 		break;
 	case RV_BLK_T_GET_ID:
-		moved = min_t(size_t, c->in_len - 1, RV_BLK_ID_BYTES);
+		moved = min_t(size_t, c->in_len - 1, sizeof(vq->dev->blk_id));
 		iov_iter_init(&it, ITER_DEST, c->iov + c->nout, c->nin, moved);
-		if (copy_to_iter(rv_blk_id, moved, &it) != moved) {
+		if (copy_to_iter(vq->dev->blk_id, moved, &it) != moved) {
 			rv_vq_fail(vq, RINGVM_VHOST_ERR_ACCESS);
 			return -EFAULT;
 		}

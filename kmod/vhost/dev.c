@@ -111,6 +111,21 @@ nomem:
 	return -ENOMEM;
 }
 
+/* Taken with every queue locked: a GET_ID in flight reads all or none of it. */
+static int rv_set_blk_id(struct rv_dev *dev, void __user *argp)
+{
+	struct ringvm_vhost_blk_id id;
+
+	if (copy_from_user(&id, argp, sizeof(id)))
+		return -EFAULT;
+	if (dev->type != RINGVM_VHOST_DEV_BLK)
+		return -EINVAL;
+	rv_lock_vqs(dev);
+	memcpy(dev->blk_id, id.id, sizeof(dev->blk_id));
+	rv_unlock_vqs(dev);
+	return 0;
+}
+
 static int rv_set_features(struct rv_dev *dev, u64 __user *argp)
 {
 	u64 features;
@@ -354,6 +369,8 @@ static long rv_owner_ioctl(struct rv_dev *dev, unsigned int ioctl,
 		return r;
 	case RINGVM_VHOST_SET_BACKEND:
 		return rv_set_backend(dev, argp);
+	case RINGVM_VHOST_SET_BLK_ID:
+		return rv_set_blk_id(dev, argp);
 	default:
 		return rv_vring_ioctl(dev, ioctl, argp);
 	}
@@ -380,6 +397,7 @@ long rv_dev_ioctl(struct file *file, unsigned int ioctl, unsigned long arg)
 	case RINGVM_VHOST_SET_FEATURES:
 	case RINGVM_VHOST_SET_MEM_TABLE:
 	case RINGVM_VHOST_SET_BACKEND:
+	case RINGVM_VHOST_SET_BLK_ID:
 	case RINGVM_VHOST_SET_VRING_NUM:
 	case RINGVM_VHOST_SET_VRING_ADDR:
 	case RINGVM_VHOST_SET_VRING_BASE:
@@ -423,6 +441,8 @@ int rv_dev_open(struct inode *inode, struct file *file)
 		rv_poll_init(&vq->kick_poll, dev, i, &vq->kicks);
 	}
 	rv_poll_init(&dev->backend_poll, dev, RINGVM_VHOST_NET_RX, NULL);
+	/* 16 bytes into a zeroed 20: NUL-padded, as GET_ID answers it. */
+	memcpy(dev->blk_id, "ringvm-vhost-blk", 16);
 	file->private_data = dev;
 	return 0;
 }

@@ -127,6 +127,7 @@ struct rv_dev {
 	struct socket *backend_sock;	/* net: the tap's, inside @backend */
 	struct rv_poll backend_poll;	/* net: tap readable -> RX pending */
 	void *bounce;			/* net: one frame */
+	u8 blk_id[RINGVM_VHOST_BLK_ID_BYTES];	/* blk: GET_ID; under all vq mutexes */
 	struct rv_vq vqs[RINGVM_VHOST_MAX_QUEUES];
 };
 

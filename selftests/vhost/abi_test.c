@@ -209,6 +209,29 @@ TEST_F(abi, device_type_and_features)
 	close(net);
 }
 
+/* A disk's serial: blk only, after SET_DEVICE_TYPE, from the owner only. */
+TEST_F(abi, blk_id_needs_a_blk_device)
+{
+	struct ringvm_vhost_blk_id id = { .id = "disk-7" };
+	uint32_t type = RINGVM_VHOST_DEV_NET;
+	int net = open(RVD_DEVICE, O_RDWR | O_CLOEXEC);
+
+	ASSERT_LE(0, net);
+	EXPECT_ERRNO(EPERM, ioctl(self->fd, RINGVM_VHOST_SET_BLK_ID, &id));
+	ASSERT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_OWNER));
+	EXPECT_ERRNO(EINVAL, ioctl(self->fd, RINGVM_VHOST_SET_BLK_ID, &id));
+	EXPECT_ERRNO(EFAULT, ioctl(self->fd, RINGVM_VHOST_SET_BLK_ID, NULL));
+	type = RINGVM_VHOST_DEV_BLK;
+	ASSERT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_DEVICE_TYPE, &type));
+	EXPECT_EQ(0, ioctl(self->fd, RINGVM_VHOST_SET_BLK_ID, &id));
+
+	type = RINGVM_VHOST_DEV_NET;
+	ASSERT_EQ(0, ioctl(net, RINGVM_VHOST_SET_OWNER));
+	ASSERT_EQ(0, ioctl(net, RINGVM_VHOST_SET_DEVICE_TYPE, &type));
+	EXPECT_ERRNO(EINVAL, ioctl(net, RINGVM_VHOST_SET_BLK_ID, &id));
+	close(net);
+}
+
 TEST_F(abi, vring_arguments)
 {
 	struct ringvm_vhost_vring_state s = { .index = 0, .num = 256 };

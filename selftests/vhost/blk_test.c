@@ -245,6 +245,30 @@ TEST_F(blk, get_id)
 	EXPECT_EQ(0, memcmp(s->data, "ringvm-vhost-blk\0\0\0\0", 20));
 }
 
+/* SET_BLK_ID changes what GET_ID answers: all 20 bytes, or NUL-padded. */
+TEST_F(blk, get_id_answers_the_serial_set)
+{
+	struct ringvm_vhost_blk_id full = { .id = "0123456789abcdefghij" };
+	struct ringvm_vhost_blk_id shorter = { .id = "disk-7" };
+	struct slot *s = &self->slot[0];
+	uint32_t id, len;
+
+	ASSERT_EQ(0, ioctl(self->d.fd, RINGVM_VHOST_SET_BLK_ID, &full));
+	memset(s->data, 0xff, 512);
+	blk_queue(&self->d, s, BLK_T_GET_ID, 0, 20, 0, 0);
+	ASSERT_EQ(0, blk_run(&self->d, 1, &id, &len));
+	EXPECT_EQ(BLK_S_OK, *s->status);
+	EXPECT_EQ(21, len);
+	EXPECT_EQ(0, memcmp(s->data, "0123456789abcdefghij", 20));
+
+	ASSERT_EQ(0, ioctl(self->d.fd, RINGVM_VHOST_SET_BLK_ID, &shorter));
+	memset(s->data, 0xff, 512);
+	blk_queue(&self->d, s, BLK_T_GET_ID, 0, 20, 0, 0);
+	ASSERT_EQ(0, blk_run(&self->d, 1, &id, &len));
+	EXPECT_EQ(BLK_S_OK, *s->status);
+	EXPECT_EQ(0, memcmp(s->data, "disk-7\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 20));
+}
+
 TEST_F(blk, out_of_range_is_ioerr)
 {
 	const struct { uint64_t sector; uint32_t len; uint32_t type; } bad[] = {

@@ -80,8 +80,11 @@ VirtioBlk::VirtioBlk(GuestMemory &mem, Fd disk, uint64_t bytes, bool read_only, 
 	  mem_(mem), disk_(std::move(disk)), bytes_(bytes), read_only_(read_only),
 	  id_(std::move(id))
 {
-	if (vhost)
+	if (vhost) {
+		// The worker answers GET_ID: the same serial as on the VMM's path.
+		vhost->set_blk_id(id_);
 		use_vhost(std::move(vhost), mem_, disk_.get(), kWorkerBits);
+	}
 }
 
 DiskOptions parse_disk_option(const std::string &spec)

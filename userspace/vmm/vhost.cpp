@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include <linux/ringvm_vhost.h>
@@ -86,6 +87,16 @@ void VhostDevice::set_backend(int fd)
 	ringvm_vhost_backend b{};
 	b.fd = fd;
 	ioctl_or_throw(RINGVM_VHOST_SET_BACKEND, &b, "attach the vhost backend");
+}
+
+void VhostDevice::set_blk_id(std::string_view id)
+{
+	ringvm_vhost_blk_id b{};
+	if (id.size() > sizeof(b.id))
+		throw Error("cannot give ringvm_vhost the disk serial '" + std::string(id) +
+			    "': longer than " + std::to_string(sizeof(b.id)) + " bytes");
+	std::memcpy(b.id, id.data(), id.size());
+	ioctl_or_throw(RINGVM_VHOST_SET_BLK_ID, &b, "set the disk serial (vhost)");
 }
 
 void VhostDevice::start_queue(unsigned q, uint16_t num, uint64_t desc, uint64_t avail,

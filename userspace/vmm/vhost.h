@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vmm/fd.h"
@@ -43,6 +44,8 @@ public:
 	// Guest RAM as the worker will see it: GPA -> this process's addresses.
 	void set_mem_table(GuestMemory &mem);
 	void set_backend(int fd);
+	// blk: the serial GET_ID answers (up to 20 bytes, NUL-padded).
+	void set_blk_id(std::string_view id);
 	// Hands queue @q to the worker: size, ring addresses, first avail index
 	// and its eventfds.
 	void start_queue(unsigned q, uint16_t num, uint64_t desc, uint64_t avail, uint64_t used,

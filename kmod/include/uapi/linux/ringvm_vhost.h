@@ -75,6 +75,15 @@ struct ringvm_vhost_backend {
 	__u32 padding;		/* must be 0 */
 };
 
+/*
+ * blk: what GET_ID answers (the disk's serial number), NUL-padded when
+ * shorter; 20 bytes as VIRTIO_BLK_ID_BYTES. "ringvm-vhost-blk" until set.
+ */
+#define RINGVM_VHOST_BLK_ID_BYTES	20
+struct ringvm_vhost_blk_id {
+	__u8 id[RINGVM_VHOST_BLK_ID_BYTES];
+};
+
 /* Why a queue stopped (ringvm_vhost_vring_stats.error). */
 #define RINGVM_VHOST_ERR_NONE		0
 #define RINGVM_VHOST_ERR_RING_ADDR	1	/* ring not inside one region */
@@ -105,6 +114,7 @@ struct ringvm_vhost_vring_stats {
 #define RINGVM_VHOST_SET_FEATURES	_IOW(RINGVM_VHOST_IO, 0x04, __u64)
 #define RINGVM_VHOST_SET_MEM_TABLE	_IOW(RINGVM_VHOST_IO, 0x05, struct ringvm_vhost_memory)
 #define RINGVM_VHOST_SET_BACKEND	_IOW(RINGVM_VHOST_IO, 0x06, struct ringvm_vhost_backend)
+#define RINGVM_VHOST_SET_BLK_ID		_IOW(RINGVM_VHOST_IO, 0x07, struct ringvm_vhost_blk_id)
 
 #define RINGVM_VHOST_SET_VRING_NUM	_IOW(RINGVM_VHOST_IO, 0x10, struct ringvm_vhost_vring_state)
 #define RINGVM_VHOST_SET_VRING_ADDR	_IOW(RINGVM_VHOST_IO, 0x11, struct ringvm_vhost_vring_addr)
