@@ -3,7 +3,7 @@
 # with a busybox initramfs that prints a marker, the RTC date and the detected
 # TSC frequency, and powers off. ringvm must exit 0 with the marker in its
 # output. Needs the tree from selftests/e2e/make-extra.sh (testhost --extra).
-echo "1..9"
+echo "1..10"
 
 # ringvm.ko, as built for this host kernel.
 insmod "$RINGVM_MODDIR/ringvm.ko" || echo "# insmod ringvm failed"
@@ -53,7 +53,7 @@ poller=$!
 t0=$(date -u +%s)
 {
 	timeout 1000 ringvm run --accel ringvm --kernel /e2e/vmlinuz --initrd /e2e/guest.gz \
-		--mem 128M --disk /tmp/disk.img --vhost on \
+		--mem 128M --disk /tmp/disk.img,serial=e2e-vhost-disk-7 --vhost on \
 		--net tap=rv0,host_ip=10.0.2.1/24 \
 		--net tap=rv1,host_ip=10.0.3.1/24,model=e1000 \
 		--cmdline "console=ttyS0 quiet panic=-1 mitigations=off nokaslr" 2>"$err"
@@ -117,6 +117,12 @@ if grep -q "^RINGVM-E2E-E1000-PING 3 packets received" "$out"; then
 	echo "ok 9 guest_pings_host_through_e1000"
 else
 	echo "not ok 9 guest_pings_host_through_e1000"
+fi
+# The serial given with --disk reaches the guest through ringvm_vhost's GET_ID.
+if grep -q "^RINGVM-E2E-DISK-SERIAL e2e-vhost-disk-7\$" "$out"; then
+	echo "ok 10 guest_reads_the_disk_serial_through_vhost"
+else
+	echo "not ok 10 guest_reads_the_disk_serial_through_vhost"
 fi
 rmmod ringvm_vhost 2>/dev/null
 rmmod ringvm 2>/dev/null

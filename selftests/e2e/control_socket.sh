@@ -8,6 +8,7 @@ echo "1..5"
 insmod "$RINGVM_MODDIR/ringvm.ko" 2>/dev/null
 export GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX,-AVX2,-AVX512F,-AVX_Fast_Unaligned_Load
 export LD_BIND_NOW=1
+. /e2e/ticks.sh
 log=/tmp/ctl.log
 err=/tmp/ctl.err
 rm -f "$log"
@@ -16,20 +17,7 @@ timeout 1200 ringvm run --accel ringvm --name e2e-ctl --kernel /e2e/vmlinuz \
 	--cmdline "console=ttyS0 quiet panic=-1 mitigations=off nokaslr ringvm.e2e=ticker" \
 	2>"$err" &
 pid=$!
-ticks() {
-	c=$(grep -c '^RINGVM-E2E-TICK' "$log" 2>/dev/null)
-	echo "${c:-0}"
-}
-# Waits up to $1 tenths of a second for more than $2 ticks; prints the count.
-wait_ticks() {
-	i=0
-	while [ "$(ticks)" -le "$2" ] && [ $i -lt "$1" ] && kill -0 $pid 2>/dev/null; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	ticks
-}
-n=$(wait_ticks 9000 2)
+n=$(wait_ticks "$log" $pid 900 2)
 sed 's/^/# guest: /' "$log" | head -n 20
 
 ringvm ls --json >/tmp/ls.json 2>&1
@@ -45,9 +33,9 @@ ringvm pause e2e-ctl
 # A tick already printed when the vCPU stopped may still be on its way out
 # of the UART: count after one tick period, then once more 2 s later.
 sleep 0.5
-p0=$(ticks)
+p0=$(ticks "$log")
 sleep 2
-p1=$(ticks)
+p1=$(ticks "$log")
 state=$(ringvm info e2e-ctl 2>&1 | grep -o '"state": "[a-z]*"')
 echo "# paused: $p0 then $p1 ticks, $state"
 if [ "$n" -gt 2 ] && [ "$p0" = "$p1" ] && [ "$state" = '"state": "paused"' ]; then
@@ -57,7 +45,7 @@ else
 fi
 
 ringvm resume e2e-ctl
-r=$(wait_ticks 600 "$p1")
+r=$(wait_ticks "$log" $pid 60 "$p1")
 echo "# resumed: $r ticks"
 if [ "$r" -gt "$p1" ]; then
 	echo "ok 3 resume_restarts_it"

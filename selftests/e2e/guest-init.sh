@@ -32,7 +32,8 @@ if [ -b /dev/vda ]; then
 		[ -n "$mib" ] && mib=$((mib * 1048576))
 		echo "RINGVM-E2E-DISKREAD ${mib:-failed}" ;;
 	*)
-		echo "RINGVM-E2E-DISK $(sha256sum /dev/vda | cut -d' ' -f1) $(cat /sys/block/vda/size)" ;;
+		echo "RINGVM-E2E-DISK $(sha256sum /dev/vda | cut -d' ' -f1) $(cat /sys/block/vda/size)"
+		echo "RINGVM-E2E-DISK-SERIAL $(cat /sys/block/vda/serial)" ;;
 	esac
 fi
 # A NIC given with --net tap=...,host_ip=10.0.2.1/24: ping the host through it.
@@ -58,6 +59,32 @@ for i in /sys/class/net/eth*; do
 	echo "RINGVM-E2E-E1000 $n $(cat "$i/address") carrier=$(cat "$i/carrier" 2>/dev/null)"
 	echo "RINGVM-E2E-E1000-PING $(ping -c 3 -W 5 10.0.3.1 | grep -o '[0-9]* packets received')"
 done
+# ringvm.e2e=acpi (acpi_stop.sh): the ACPI power button powers the guest
+# off, as acpid does it on a distribution. button.ko makes the fixed-feature
+# button an input device, evdev gives it a node, and its first event (the
+# press) runs poweroff, which ends in ACPI S5.
+case " $(cat /proc/cmdline) " in
+*" ringvm.e2e=acpi "*)
+	insmod /lib/modules/evdev.ko || echo "RINGVM-E2E-INSMOD-FAILED evdev"
+	insmod /lib/modules/button.ko || echo "RINGVM-E2E-INSMOD-FAILED button"
+	pwr=
+	for e in /sys/class/input/event*; do
+		[ "$(cat "$e/device/name" 2>/dev/null)" = "Power Button" ] && pwr=/dev/input/${e##*/}
+	done
+	echo "RINGVM-E2E-ACPI-BUTTON ${pwr:-none}"
+	if [ -n "$pwr" ]; then
+		(dd if="$pwr" of=/dev/null bs=24 count=1 2>/dev/null
+		 echo "RINGVM-E2E-POWER-BUTTON"
+		 poweroff -f) &
+	fi ;;
+esac
+# ringvm.e2e=shell (console_test): an interactive shell on the console,
+# which is its controlling terminal, so Ctrl-C typed on the host's terminal
+# interrupts its foreground job.
+case " $(cat /proc/cmdline) " in
+*" ringvm.e2e=shell "*)
+	PS1='rv-e2e$ ' setsid sh -c 'exec sh -i </dev/ttyS0 >/dev/ttyS0 2>&1' ;;
+esac
 # ringvm.e2e=ticker (control_socket.sh): a line every 0.2 s until the host
 # ends the VM, so pause and resume show on the console.
 case " $(cat /proc/cmdline) " in

@@ -14,7 +14,7 @@ rm -rf "$out"
 mkdir -p "$out/usr/bin" "$out/e2e"
 cp "$cli" "$out/usr/bin/ringvm"
 cp "$vmlinuz" "$out/e2e/vmlinuz"
-cp "$here/clock_checks.sh" "$out/e2e/"
+cp "$here/clock_checks.sh" "$here/ticks.sh" "$out/e2e/"
 [ -z "$old_bzimage" ] || cp "$old_bzimage" "$out/e2e/old_bzimage.bin"
 
 guest=$(mktemp -d)
@@ -22,15 +22,15 @@ trap 'rm -rf "$guest"' EXIT
 mkdir -p "$guest"/{bin,proc,sys,dev}
 cp /bin/busybox "$guest/bin/busybox"
 cp "$here/guest-init.sh" "$guest/init"
-# The guest's virtio and e1000 drivers are modules in Debian's kernel: take them from
-# the same package the vmlinuz came from.
+# The guest's virtio, e1000, evdev and ACPI button drivers are modules in
+# Debian's kernel: take them from the same package the vmlinuz came from.
 abi=$(basename "$vmlinuz" | sed 's/^vmlinuz-//')
 kmods=$(dirname "$vmlinuz")/../lib/modules/$abi/kernel
 mkdir -p "$guest/lib/modules"
 for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev \
 	drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci drivers/block/virtio_blk \
 	net/core/failover drivers/net/net_failover drivers/net/virtio_net \
-	drivers/net/ethernet/intel/e1000/e1000; do
+	drivers/net/ethernet/intel/e1000/e1000 drivers/input/evdev drivers/acpi/button; do
 	cp "$kmods/$m.ko" "$guest/lib/modules/"
 done
 chmod 755 "$guest/init"
