@@ -83,7 +83,7 @@ else
 	echo "not ok 6 guest_pings_host_through_virtio_net_served_by_the_vmm"
 fi
 # No serial= given: the VMM names the disk after its file (Documentation/cli.rst).
-if grep -q "^RINGVM-E2E-DISK-SERIAL ringvm-disk.img\$" "$out"; then
+if tr -d '\r' <"$out" | grep -qx "RINGVM-E2E-DISK-SERIAL ringvm-disk.img"; then
 	echo "ok 7 guest_reads_the_default_disk_serial"
 else
 	echo "not ok 7 guest_reads_the_default_disk_serial"

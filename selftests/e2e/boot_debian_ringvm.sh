@@ -119,7 +119,7 @@ else
 	echo "not ok 9 guest_pings_host_through_e1000"
 fi
 # The serial given with --disk reaches the guest through ringvm_vhost's GET_ID.
-if grep -q "^RINGVM-E2E-DISK-SERIAL e2e-vhost-disk-7\$" "$out"; then
+if tr -d '\r' <"$out" | grep -qx "RINGVM-E2E-DISK-SERIAL e2e-vhost-disk-7"; then
 	echo "ok 10 guest_reads_the_disk_serial_through_vhost"
 else
 	echo "not ok 10 guest_reads_the_disk_serial_through_vhost"
