@@ -69,6 +69,7 @@ static bool stale_vectoring;
 
 void ringvm_apicv_init(void)
 {
+	const char *bios;
 	u32 must, may, may2, unused;
 	u64 basic;
 
@@ -92,8 +93,8 @@ void ringvm_apicv_init(void)
 	pr_info("APIC virtualization: TPR shadow%s%s\n",
 		apicv_access ? ", APIC-access page" : "",
 		apicv_vid ? ", virtual-interrupt delivery" : "");
-	stale_vectoring = apicv_vid && dmi_get_system_info(DMI_BIOS_VERSION) &&
-			  !strncmp(dmi_get_system_info(DMI_BIOS_VERSION), "Bochs ", 6);
+	bios = dmi_get_system_info(DMI_BIOS_VERSION);
+	stale_vectoring = apicv_vid && bios && !strncmp(bios, "Bochs ", 6);
 	if (stale_vectoring)
 		pr_info("Bochs: IDT-vectoring information of cut-short virtual deliveries is inferred\n");
 }

@@ -214,11 +214,14 @@ int main(void)
 	ok = ok && run_command("echo back-$((1+1))\r", "back-2", 300);
 	report(ok && vm_alive(), "ctrl_c_reaches_the_guest");
 
-	/* Ctrl-A Ctrl-A is one Ctrl-A (0x01) for od to show. */
+	/*
+	 * Ctrl-A Ctrl-A is one Ctrl-A (0x01) for od to show: its line must be
+	 * " 01 0a" whole (two bytes passed through would read " 01 01 0a").
+	 */
 	ok = run_command("sh -c 'echo od-$((2+3)); exec od -An -tx1'\r", "od-5", 300);
 	mark = out_len;
 	type("\x01\x01\r\x04");
-	ok = ok && wait_for("01 0a", mark, 300);
+	ok = ok && wait_for("\n 01 0a\r", mark, 300);
 	report(ok, "ctrl_a_ctrl_a_sends_ctrl_a");
 
 	mark = out_len;
