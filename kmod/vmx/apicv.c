@@ -285,7 +285,7 @@ bool ringvm_apicv_map_access_page(struct ringvm_vcpu *vcpu, u64 gpa)
 void ringvm_apicv_before_entry(struct ringvm_vcpu *vcpu)
 {
 	struct ringvm_lapic *l = vcpu->lapic;
-	int irr, isr;
+	int irr, isr, i;
 
 	if (!enable_apicv)
 		return;
@@ -301,11 +301,34 @@ void ringvm_apicv_before_entry(struct ringvm_vcpu *vcpu)
 	 */
 	ringvm_apicv_sync_irr(l);
 	irr = page_highest(l->page, APIC_IRR);
-	isr = page_highest(l->page, APIC_ISR);
-	l->apicv.entry_svi = isr > 0 ? isr : 0;
+	isr = 0;
+	for (i = 7; i >= 0; i--) {
+		u32 w = READ_ONCE(l->page[(APIC_ISR + i * 0x10) / 4]);
+
+		l->apicv.entry_isr[i] = w;
+		if (w && !isr)
+			isr = i * 32 + fls(w) - 1;
+	}
+	l->apicv.entry_svi = isr;
 	l->apicv.entry_inject = vmcs_read(VM_ENTRY_INTR_INFO_FIELD);
 	vmcs_write(GUEST_INTR_STATUS, (irr > 0 ? irr : 0) | (l->apicv.entry_svi << 8));
 	update_eoi_exit_bitmap(l);
+}
+
+/*
+ * Whether the CPU began a virtual-interrupt delivery of @svi since the last
+ * entry: only such a delivery sets an ISR bit while the guest runs (an EOI
+ * moves SVI too, but down to a vector already in service).  A delivery cut
+ * short leaves the guest as it was before it, so interrupts were open.
+ */
+static bool delivered_in_run(struct ringvm_lapic *l, u8 svi)
+{
+	if (!svi || (l->apicv.entry_isr[svi >> 5] & BIT(svi & 31)))
+		return false;
+	if (!(vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF))
+		return false;
+	return !(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) &
+		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 }
 
 /*
@@ -319,22 +342,25 @@ void ringvm_apicv_before_entry(struct ringvm_vcpu *vcpu)
  *
  * Bochs 2.7 records nothing for a virtual delivery and reports the last
  * event it injected or recorded, of any type: after the guest's own #UD
- * or #PF, a cut-short timer delivery comes back as that exception, which
- * replayed would run its handler again and lose the timer.  There, an
- * exception or software interrupt reported while SVI moved during the run
- * and RFLAGS.IF is still set is taken for the virtual delivery of SVI: a
- * delivery that completed went through the guest's interrupt gate, which
- * cleared IF, and nothing else delivered an event since with IF set and
- * the vector still in service (a guest that sets IF in its handler before
- * the EOI, and takes an exception there whose delivery exits, is where
- * this guesses wrong; Linux does neither).  Elsewhere exceptions and
- * software interrupts, which the guest raises itself, are left as reported.
+ * or #PF, or after an exception this entry injected, a cut-short timer
+ * delivery comes back as that exception, which replayed would run its
+ * handler again and lose the timer.  There, any report is taken for the
+ * virtual delivery of SVI when that vector went into service during the
+ * run and the guest could take an interrupt at the exit: a delivery that
+ * completed went through the guest's interrupt gate, which cleared IF,
+ * and nothing else delivered an event since with IF set and the vector
+ * still in service (a guest that sets IF in its handler before the EOI,
+ * and takes an exception there whose delivery exits, is where this
+ * guesses wrong; Linux does neither).  It is tested before the match with
+ * the injected event, as an injected event cut short leaves no time for a
+ * virtual delivery.  Elsewhere exceptions and software interrupts, which
+ * the guest raises itself, are left as reported.
  */
 void ringvm_apicv_after_exit(struct ringvm_vcpu *vcpu)
 {
 	struct ringvm_lapic *l = vcpu->lapic;
 	u32 idt = vcpu->idt_vectoring, type = idt & VECTORING_INFO_TYPE_MASK;
-	u32 injected = l ? l->apicv.entry_inject : 0;
+	u32 injected;
 	bool ext = type == INTR_TYPE_EXT_INTR || type == INTR_TYPE_NMI_INTR;
 	u8 svi;
 
@@ -342,23 +368,20 @@ void ringvm_apicv_after_exit(struct ringvm_vcpu *vcpu)
 		return;
 	if (!ext && !stale_vectoring)
 		return;
+	svi = vmcs_read(GUEST_INTR_STATUS) >> 8;
+	if (delivered_in_run(l, svi)) {
+		vcpu->idt_vectoring = svi | INTR_TYPE_EXT_INTR | VECTORING_INFO_VALID_MASK;
+		return;
+	}
+	if (!ext)
+		return;
 	/* The event this entry injected, cut short again: reported right. */
+	injected = l->apicv.entry_inject;
 	if ((injected & INTR_INFO_VALID_MASK) &&
 	    (injected & (INTR_INFO_INTR_TYPE_MASK | INTR_INFO_VECTOR_MASK)) ==
 	    (idt & (VECTORING_INFO_TYPE_MASK | VECTORING_INFO_VECTOR_MASK)))
 		return;
-	svi = vmcs_read(GUEST_INTR_STATUS) >> 8;
-	if (!ext) {
-		if (svi && svi != l->apicv.entry_svi &&
-		    (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF))
-			vcpu->idt_vectoring = svi | INTR_TYPE_EXT_INTR |
-					      VECTORING_INFO_VALID_MASK;
-		return;
-	}
-	if (svi && svi != l->apicv.entry_svi)
-		vcpu->idt_vectoring = svi | INTR_TYPE_EXT_INTR | VECTORING_INFO_VALID_MASK;
-	else
-		vcpu->idt_vectoring = 0;	/* nothing was being delivered */
+	vcpu->idt_vectoring = 0;	/* nothing was being delivered */
 }
 
 /* The guest lowered its TPR under a pending vector: the next entry injects it. */

@@ -50,6 +50,7 @@ struct ringvm_lapic {
 		bool access;		/* xAPIC accesses virtualized */
 		u8 tpr_threshold;
 		u8 entry_svi;		/* SVI as the last entry set it */
+		u32 entry_isr[8];	/* the ISR when the last entry began */
 		u32 entry_inject;	/* the event the last entry injected */
 		u64 eoi_exit[4];
 	} apicv;
