@@ -66,6 +66,15 @@ static bool apicv_vid, apicv_access;
  * (ringvm_apicv_after_exit()).  Its BIOS names it ("Bochs 2.7").
  */
 static bool stale_vectoring;
+/*
+ * Bochs 2.7 also delivers a pending virtual interrupt whenever a physical
+ * one is pending, whatever the guest's RFLAGS.IF (InterruptAcknowledge()
+ * tests the virtual interrupt as pending, not as unmasked): a host timer
+ * tick or kick while the guest runs with IF clear and RVI above its PPR
+ * puts the guest's handler in the middle of its code with interrupts off
+ * (gate_rvi()).
+ */
+static bool vid_ignores_if;
 
 void ringvm_apicv_init(void)
 {
@@ -95,8 +104,9 @@ void ringvm_apicv_init(void)
 		apicv_vid ? ", virtual-interrupt delivery" : "");
 	bios = dmi_get_system_info(DMI_BIOS_VERSION);
 	stale_vectoring = apicv_vid && bios && !strncmp(bios, "Bochs ", 6);
+	vid_ignores_if = stale_vectoring;
 	if (stale_vectoring)
-		pr_info("Bochs: IDT-vectoring information of cut-short virtual deliveries is inferred\n");
+		pr_info("Bochs: IDT-vectoring information of cut-short virtual deliveries is inferred; RVI set only when the guest can take it\n");
 }
 
 /*
@@ -225,11 +235,14 @@ static void update_tpr_threshold(struct ringvm_lapic *l)
  * triggered pins (masked ones too: a vector in service may have been
  * masked since) and whatever the TMR holds now.
  */
-static void update_eoi_exit_bitmap(struct ringvm_lapic *l)
+static void update_eoi_exit_bitmap(struct ringvm_lapic *l, int also)
 {
 	struct rv_ioapic *io = &l->irq->chip.ioapic;
 	u64 bm[4] = { 0 };
 	unsigned int i;
+
+	if (also > 0)
+		bm[also / 64] |= BIT_ULL(also & 63);
 
 	for (i = 0; i < 8; i++)
 		bm[i / 2] |= (u64)READ_ONCE(l->page[(APIC_TMR + i * 0x10) / 4]) << (32 * (i & 1));
@@ -282,6 +295,39 @@ bool ringvm_apicv_map_access_page(struct ringvm_vcpu *vcpu, u64 gpa)
 					   page_to_phys(l->irq->apic_access));
 }
 
+/*
+ * Under vid_ignores_if, RVI is what the guest could take at once, and
+ * nothing else: @rvi only when the guest takes interrupts now (IF set, no
+ * STI or MOV-SS blocking, nothing injected by this entry), else 0 and an
+ * interrupt-window exit to come back when it does.  The other IRR bits are
+ * held out of the page until the exit, since the CPU makes the next one RVI
+ * after each delivery, while the handler runs with IF clear.  What stays
+ * open: a self-IPI the guest sends with IF clear is made RVI by the CPU
+ * itself (Documentation/irqchip.rst).
+ */
+static int gate_rvi(struct ringvm_lapic *l, int rvi)
+{
+	u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+	u32 *irr = &l->page[APIC_IRR / 4];
+	int i;
+
+	if ((l->apicv.entry_inject & INTR_INFO_VALID_MASK) ||
+	    !(vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) ||
+	    (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))) {
+		vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
+		return 0;
+	}
+	for (i = 0; i < 8; i++) {
+		u32 keep = i == rvi / 32 ? BIT(rvi & 31) : 0;
+
+		l->apicv.held[i] = irr[i * 4] & ~keep;
+		irr[i * 4] &= keep;
+		if (l->apicv.held[i])
+			l->apicv.holding = true;
+	}
+	return rvi;
+}
+
 void ringvm_apicv_before_entry(struct ringvm_vcpu *vcpu)
 {
 	struct ringvm_lapic *l = vcpu->lapic;
@@ -311,8 +357,30 @@ void ringvm_apicv_before_entry(struct ringvm_vcpu *vcpu)
 	}
 	l->apicv.entry_svi = isr;
 	l->apicv.entry_inject = vmcs_read(VM_ENTRY_INTR_INFO_FIELD);
-	vmcs_write(GUEST_INTR_STATUS, (irr > 0 ? irr : 0) | (l->apicv.entry_svi << 8));
-	update_eoi_exit_bitmap(l);
+	irr = irr > 0 ? irr : 0;
+	if (irr && vid_ignores_if)
+		irr = gate_rvi(l, irr);
+	vmcs_write(GUEST_INTR_STATUS, irr | (l->apicv.entry_svi << 8));
+	/* With vectors held back, the next one goes in after this one's EOI. */
+	update_eoi_exit_bitmap(l, l->apicv.holding ? irr : -1);
+}
+
+/*
+ * Right after every exit, interrupts still off: the vectors gate_rvi()
+ * held back go back into IRR, where the model and the next entry see them.
+ */
+void ringvm_apicv_exited(struct ringvm_lapic *l)
+{
+	u32 *irr = &l->page[APIC_IRR / 4];
+	int i;
+
+	if (!l->apicv.holding)
+		return;
+	for (i = 0; i < 8; i++) {
+		irr[i * 4] |= l->apicv.held[i];
+		l->apicv.held[i] = 0;
+	}
+	l->apicv.holding = false;
 }
 
 /*

@@ -32,6 +32,8 @@ void ringvm_apicv_sync_irr(struct ringvm_lapic *l);
 /* Interrupts off, right before entry: TPR threshold, or RVI/SVI and EOI exits. */
 void ringvm_apicv_before_entry(struct ringvm_vcpu *vcpu);
 
+/* Right after every exit, interrupts off: IRR as the model keeps it. */
+void ringvm_apicv_exited(struct ringvm_lapic *l);
 /* Right after an exit: the IDT-vectoring information of a virtual delivery. */
 void ringvm_apicv_after_exit(struct ringvm_vcpu *vcpu);
 

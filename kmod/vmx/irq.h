@@ -51,6 +51,8 @@ struct ringvm_lapic {
 		u8 tpr_threshold;
 		u8 entry_svi;		/* SVI as the last entry set it */
 		u32 entry_isr[8];	/* the ISR when the last entry began */
+		bool holding;		/* IRR bits held out of the page (apicv.c) */
+		u32 held[8];
 		u32 entry_inject;	/* the event the last entry injected */
 		u64 eoi_exit[4];
 	} apicv;

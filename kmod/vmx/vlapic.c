@@ -428,6 +428,7 @@ bool ringvm_lapic_enter(struct ringvm_vcpu *vcpu)
 void ringvm_lapic_exited(struct ringvm_vcpu *vcpu)
 {
 	WRITE_ONCE(vcpu->lapic->in_guest, false);
+	ringvm_apicv_exited(vcpu->lapic);
 }
 
 static bool window_open(u32 intr)
