@@ -101,12 +101,13 @@ start_bochs() {
 		"$build/kernels/$KABI_61/boot/vmlinuz-$KABI_61" "$build/selftests/e2e/old_bzimage.bin"
 	# Two Bochs hosts side by side, one core each: every VMX suite and two
 	# nested Linux boots on one CPU; the suites that need two host CPUs
-	# (vCPU migration, creation races) on a two-CPU host. The bounds leave
-	# room for a loaded machine.
+	# (vCPU migration, creation races, the four-vCPU Linux guests) on a
+	# two-CPU host. The bounds leave room for a loaded machine.
 	testhost "bochs-$KABI_61" bochs "$KABI_61" bochs.plan --extra "$extra" --timeout 3600 \
 		>"$results/bochs.out" 2>&1 &
 	bochs_pids+=($!)
-	testhost "bochs-smp-$KABI_61" bochs "$KABI_61" bochs-smp.plan --cpus 2 --timeout 3600 \
+	testhost "bochs-smp-$KABI_61" bochs "$KABI_61" bochs-smp.plan --cpus 2 --extra "$extra" \
+		--timeout 3600 \
 		>"$results/bochs-smp.out" 2>&1 &
 	bochs_pids+=($!)
 }

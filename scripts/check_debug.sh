@@ -53,16 +53,18 @@ run_debug() {
 	extra=$(cli_extra)
 	e2e=$extra
 	mkdir -p "$plans"
-	scale_plan "$top/selftests/runner/plans/bochs-smp.plan" "$plans/bochs-smp.plan"
 	scale_plan "$top/selftests/runner/plans/qemu.plan" "$plans/qemu.plan"
 	if [ "${RINGVM_DEBUG_E2E:-0}" = 1 ]; then
 		scale_plan "$top/selftests/runner/plans/bochs.plan" "$plans/bochs.plan"
+		scale_plan "$top/selftests/runner/plans/bochs-smp.plan" "$plans/bochs-smp.plan"
 		e2e=$build/testhost-extra/e2e-debug
 		bash "$top/selftests/e2e/make-extra.sh" "$e2e" "$build/userspace/ringvm" \
 			"$build/kernels/$KABI_61/boot/vmlinuz-$KABI_61"
 	else
 		grep -v '^e2e/' "$top/selftests/runner/plans/bochs.plan" >"$plans/bochs.all"
 		scale_plan "$plans/bochs.all" "$plans/bochs.plan"
+		grep -v '^e2e/' "$top/selftests/runner/plans/bochs-smp.plan" >"$plans/bochs-smp.all"
+		scale_plan "$plans/bochs-smp.all" "$plans/bochs-smp.plan"
 	fi
 	# KASAN and lockdep slow the hosts down ~3x: the bounds leave room for
 	# a loaded machine (measured times in Documentation/testing.rst).
@@ -71,7 +73,7 @@ run_debug() {
 		--plan "$plans/bochs.plan" --extra "$e2e" --timeout 5400 >"$results/bochs-debug.out" 2>&1 &
 	local bochs=$!
 	bash "$top/selftests/runner/testhost.sh" --name "bochs-smp-$abi" --host bochs --abi "$abi" \
-		--plan "$plans/bochs-smp.plan" --cpus 2 --timeout 5400 \
+		--plan "$plans/bochs-smp.plan" --cpus 2 --extra "$e2e" --timeout 5400 \
 		>"$results/bochs-smp-debug.out" 2>&1 &
 	local smp=$!
 	bash "$top/selftests/runner/testhost.sh" --name "qemu-$abi" --host qemu --abi "$abi" \

@@ -59,6 +59,25 @@ for i in /sys/class/net/eth*; do
 	echo "RINGVM-E2E-E1000 $n $(cat "$i/address") carrier=$(cat "$i/carrier" 2>/dev/null)"
 	echo "RINGVM-E2E-E1000-PING $(ping -c 3 -W 5 10.0.3.1 | grep -o '[0-9]* packets received')"
 done
+# ringvm.e2e=smp (smp_boot.sh): the CPUs the guest found, an I/O APIC line
+# of /proc/interrupts, and a busy loop pinned to each CPU that reports the
+# CPU it ran on; then the ACPI power-off below.
+case " $(cat /proc/cmdline) " in
+*" ringvm.e2e=smp "*)
+	n=$(nproc)
+	echo "RINGVM-E2E-NPROC $n"
+	echo "RINGVM-E2E-CPUINFO $(grep -c ^processor /proc/cpuinfo)"
+	echo "RINGVM-E2E-IOAPIC $(grep -m 1 IO-APIC /proc/interrupts | tr -s ' ')"
+	i=0
+	while [ $i -lt "$n" ]; do
+		# Field 39 of stat: the CPU the reading process (pinned too) ran on.
+		taskset -c $i sh -c 'j=0; while [ $j -lt 3000 ]; do j=$((j + 1)); done
+			echo "RINGVM-E2E-RAN-ON $(cut -d " " -f 39 /proc/self/stat)"' &
+		i=$((i + 1))
+	done
+	wait
+	echo "RINGVM-E2E-LOC $(grep LOC: /proc/interrupts | tr -s ' ')" ;;
+esac
 # ringvm.e2e=acpi (acpi_stop.sh): the ACPI power button powers the guest
 # off, as acpid does it on a distribution. button.ko makes the fixed-feature
 # button an input device, evdev gives it a node, and its first event (the
