@@ -169,18 +169,12 @@ static void save_host_segments(struct ringvm_vcpu *vcpu)
 /*
  * IRQs off, VMCS current: before a VM entry.  Once per stay on a CPU the
  * host's syscall MSRs are saved and the guest's loaded (the host kernel
- * never uses them in ring 0); sched_out or the put undoes it.  The host's
- * DEBUGCTL, which VM exit clears, is read here too, as KVM reads it once
- * per vcpu_load rather than with an RDMSR on every entry (Bochs also
- * logs each read of it).
+ * never uses them in ring 0); sched_out or the put undoes it.
  */
 void ringvm_prepare_switch_to_guest(struct ringvm_vcpu *vcpu)
 {
 	if (vcpu->guest_state_loaded)
 		return;
-	vcpu->host_debugctl = 0;
-	if (vmx_caps.host_debugctl)
-		rdmsrl(MSR_IA32_DEBUGCTLMSR, vcpu->host_debugctl);
 	save_host_segments(vcpu);
 	user_msrs_read(&vcpu->host_msrs);
 	user_msrs_write(&vcpu->guest_msrs);

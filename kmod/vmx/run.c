@@ -257,6 +257,7 @@ static void host_nmi_or_mc(u32 info, bool restored_dr6)
 static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 {
 	unsigned long cr3, cr4, dr7 = 0;
+	u64 debugctl;
 	int fail;
 
 	preempt_disable();
@@ -315,6 +316,9 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 		set_debugreg(vcpu->dr[2], 2);
 		set_debugreg(vcpu->dr[3], 3);
 	}
+	debugctl = 0;
+	if (vmx_caps.host_debugctl)
+		rdmsrl(MSR_IA32_DEBUGCTLMSR, debugctl);
 	/*
 	 * However the guest behaves (spinning with interrupts off, say), the
 	 * CPU comes back to the host within a time slice.
@@ -355,8 +359,8 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 	 * VM exit cleared DEBUGCTL and set DR7 to 0x400; the guest's DR0-3
 	 * may still be in the registers, harmless while DR7 is off.
 	 */
-	if (vcpu->host_debugctl)
-		wrmsrl(MSR_IA32_DEBUGCTLMSR, vcpu->host_debugctl);
+	if (debugctl)
+		wrmsrl(MSR_IA32_DEBUGCTLMSR, debugctl);
 	if (dr7)
 		hw_breakpoint_restore();
 
