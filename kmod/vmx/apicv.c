@@ -303,7 +303,8 @@ bool ringvm_apicv_map_access_page(struct ringvm_vcpu *vcpu, u64 gpa)
  * held out of the page until the exit, since the CPU makes the next one RVI
  * after each delivery, while the handler runs with IF clear.  What stays
  * open: a self-IPI the guest sends with IF clear is made RVI by the CPU
- * itself (Documentation/irqchip.rst).
+ * itself, and a vector the PPR holds back at entry can be unblocked with
+ * IF clear (Documentation/irqchip.rst).
  */
 static int gate_rvi(struct ringvm_lapic *l, int rvi)
 {
@@ -400,13 +401,10 @@ static bool delivered_in_run(struct ringvm_lapic *l, u8 svi)
 }
 
 /*
- * Right after an exit, before the IDT-vectoring information is used.  In
- * the middle of a run the CPU delivers an external interrupt only through
- * virtual-interrupt delivery, which makes the vector SVI, and an NMI not
- * at all (ours are injected): so an external interrupt or NMI cut short
- * by the exit (an EPT violation on the IDT or the stack) that was not the
- * event this entry injected is the virtual delivery of SVI.  Real CPUs
- * report just that.
+ * Right after an exit, before the IDT-vectoring information is used.  A
+ * CPU reports a virtual-interrupt delivery cut short by the exit (an EPT
+ * violation on the IDT or the stack) as an external interrupt with the
+ * vector, which is then in SVI; that report is kept as it is.
  *
  * Bochs 2.7 records nothing for a virtual delivery and reports the last
  * event it injected or recorded, of any type: after the guest's own #UD
@@ -421,8 +419,7 @@ static bool delivered_in_run(struct ringvm_lapic *l, u8 svi)
  * and takes an exception there whose delivery exits, is where this
  * guesses wrong; Linux does neither).  It is tested before the match with
  * the injected event, as an injected event cut short leaves no time for a
- * virtual delivery.  Elsewhere exceptions and software interrupts, which
- * the guest raises itself, are left as reported.
+ * virtual delivery.
  */
 void ringvm_apicv_after_exit(struct ringvm_vcpu *vcpu)
 {
@@ -434,7 +431,8 @@ void ringvm_apicv_after_exit(struct ringvm_vcpu *vcpu)
 
 	if (!l || !l->apic.posted || !(idt & VECTORING_INFO_VALID_MASK))
 		return;
-	if (!ext && !stale_vectoring)
+	/* Elsewhere the CPU reports the cut-short event right: keep it. */
+	if (!stale_vectoring)
 		return;
 	svi = vmcs_read(GUEST_INTR_STATUS) >> 8;
 	if (delivered_in_run(l, svi)) {
