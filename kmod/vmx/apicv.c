@@ -61,20 +61,22 @@ MODULE_PARM_DESC(enable_apicv,
 
 static bool apicv_vid, apicv_access;
 /*
- * Bochs 2.7 reports, when an exit cuts a virtual-interrupt delivery short,
- * the last event it recorded as the one being delivered, of any type
- * (ringvm_apicv_after_exit()).  Its BIOS names it ("Bochs 2.7").
+ * Bochs 2.7's virtual-interrupt delivery, which its BIOS names ("Bochs
+ * 2.7"), has two faults a CPU has not:
+ * - when an exit cuts a virtual-interrupt delivery short, it reports the
+ *   last event it recorded as the one being delivered, of any type
+ *   (ringvm_apicv_after_exit());
+ * - it delivers a pending virtual interrupt whenever a physical one is
+ *   pending, whatever the guest's RFLAGS.IF (InterruptAcknowledge() tests
+ *   the virtual interrupt as pending, not as unmasked): a host timer tick
+ *   or kick while the guest runs with IF clear and RVI above its PPR puts
+ *   the guest's handler in the middle of its code with interrupts off
+ *   (gate_rvi()).
  */
-static bool stale_vectoring;
-/*
- * Bochs 2.7 also delivers a pending virtual interrupt whenever a physical
- * one is pending, whatever the guest's RFLAGS.IF (InterruptAcknowledge()
- * tests the virtual interrupt as pending, not as unmasked): a host timer
- * tick or kick while the guest runs with IF clear and RVI above its PPR
- * puts the guest's handler in the middle of its code with interrupts off
- * (gate_rvi()).
- */
-static bool vid_ignores_if;
+static bool bochs_vid;
+
+/* No vector to add to the EOI-exit bitmap (update_eoi_exit_bitmap()). */
+#define NO_VECTOR	(-1)
 
 void ringvm_apicv_init(void)
 {
@@ -103,9 +105,8 @@ void ringvm_apicv_init(void)
 		apicv_access ? ", APIC-access page" : "",
 		apicv_vid ? ", virtual-interrupt delivery" : "");
 	bios = dmi_get_system_info(DMI_BIOS_VERSION);
-	stale_vectoring = apicv_vid && bios && !strncmp(bios, "Bochs ", 6);
-	vid_ignores_if = stale_vectoring;
-	if (stale_vectoring)
+	bochs_vid = apicv_vid && bios && !strncmp(bios, "Bochs ", 6);
+	if (bochs_vid)
 		pr_info("Bochs: IDT-vectoring information of cut-short virtual deliveries is inferred; RVI set only when the guest can take it\n");
 }
 
@@ -241,7 +242,7 @@ static void update_eoi_exit_bitmap(struct ringvm_lapic *l, int also)
 	u64 bm[4] = { 0 };
 	unsigned int i;
 
-	if (also > 0)
+	if (also != NO_VECTOR)
 		bm[also / 64] |= BIT_ULL(also & 63);
 
 	for (i = 0; i < 8; i++)
@@ -296,25 +297,32 @@ bool ringvm_apicv_map_access_page(struct ringvm_vcpu *vcpu, u64 gpa)
 }
 
 /*
- * Under vid_ignores_if, RVI is what the guest could take at once, and
- * nothing else: @rvi only when the guest takes interrupts now (IF set, no
- * STI or MOV-SS blocking, nothing injected by this entry), else 0 and an
- * interrupt-window exit to come back when it does.  The other IRR bits are
- * held out of the page until the exit, since the CPU makes the next one RVI
- * after each delivery, while the handler runs with IF clear.  What stays
- * open: a self-IPI the guest sends with IF clear is made RVI by the CPU
- * itself, and a vector the PPR holds back at entry can be unblocked with
- * IF clear (Documentation/irqchip.rst).
+ * Under bochs_vid, RVI is what the guest could take at once, and nothing
+ * else.  Returns RVI, and in *@eoi_exit a vector whose EOI must exit (or
+ * NO_VECTOR):
+ * - @rvi held back by a vector in service of its class or above: RVI 0,
+ *   and that vector's EOI exits, since the EOI would let @rvi in at once,
+ *   whatever IF is then;
+ * - the guest not taking interrupts now (IF clear, an STI or MOV-SS
+ *   shadow, an event injected by this entry): RVI 0 and an interrupt-
+ *   window exit to come back when it does;
+ * - else @rvi alone: the other IRR bits are held out of the page until the
+ *   exit (the CPU makes the next one RVI after each delivery, while the
+ *   handler runs with IF clear), and @rvi's EOI exits, to let the next in.
+ * What stays open: a self-IPI the guest sends with IF clear is made RVI by
+ * the CPU itself, and lowering the TPR (CR8) with IF clear lets in a
+ * vector it held back (Documentation/irqchip.rst).
  */
-static int gate_rvi(struct ringvm_lapic *l, int rvi)
+static int gate_rvi(struct ringvm_lapic *l, int rvi, u32 intr, int *eoi_exit)
 {
-	u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 	u32 *irr = &l->page[APIC_IRR / 4];
 	int i;
 
-	if ((l->apicv.entry_inject & INTR_INFO_VALID_MASK) ||
-	    !(vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) ||
-	    (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))) {
+	if (l->apicv.entry_svi && (l->apicv.entry_svi >> 4) >= (rvi >> 4)) {
+		*eoi_exit = l->apicv.entry_svi;
+		return 0;
+	}
+	if ((l->apicv.entry_inject & INTR_INFO_VALID_MASK) || !ringvm_guest_interruptible(intr)) {
 		vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
 		return 0;
 	}
@@ -326,13 +334,15 @@ static int gate_rvi(struct ringvm_lapic *l, int rvi)
 		if (l->apicv.held[i])
 			l->apicv.holding = true;
 	}
+	if (l->apicv.holding)
+		*eoi_exit = rvi;
 	return rvi;
 }
 
-void ringvm_apicv_before_entry(struct ringvm_vcpu *vcpu)
+void ringvm_apicv_before_entry(struct ringvm_vcpu *vcpu, u32 intr)
 {
 	struct ringvm_lapic *l = vcpu->lapic;
-	int irr, isr, i;
+	int irr, isr, i, eoi_exit = NO_VECTOR;
 
 	if (!enable_apicv)
 		return;
@@ -341,29 +351,34 @@ void ringvm_apicv_before_entry(struct ringvm_vcpu *vcpu)
 		update_tpr_threshold(l);
 		return;
 	}
+	/* Every exit gave back what the last entry held (ringvm_apicv_exited()). */
+	WARN_ON_ONCE(l->apicv.holding);
 	/*
 	 * RVI and SVI as the page says now (the CPU changes both while the
 	 * guest runs, so the VMCS holds no value worth caching).  Vectors
 	 * 0-15 never reach the page's IRR or ISR (the model refuses them).
+	 * Under bochs_vid the ISR is kept too, for ringvm_apicv_after_exit().
 	 */
 	ringvm_apicv_sync_irr(l);
-	irr = page_highest(l->page, APIC_IRR);
-	isr = 0;
-	for (i = 7; i >= 0; i--) {
-		u32 w = READ_ONCE(l->page[(APIC_ISR + i * 0x10) / 4]);
+	irr = max(page_highest(l->page, APIC_IRR), 0);
+	if (bochs_vid) {
+		isr = 0;
+		for (i = 7; i >= 0; i--) {
+			u32 w = READ_ONCE(l->page[(APIC_ISR + i * 0x10) / 4]);
 
-		l->apicv.entry_isr[i] = w;
-		if (w && !isr)
-			isr = i * 32 + fls(w) - 1;
+			l->apicv.entry_isr[i] = w;
+			if (w && !isr)
+				isr = i * 32 + fls(w) - 1;
+		}
+	} else {
+		isr = max(page_highest(l->page, APIC_ISR), 0);
 	}
 	l->apicv.entry_svi = isr;
 	l->apicv.entry_inject = vmcs_read(VM_ENTRY_INTR_INFO_FIELD);
-	irr = irr > 0 ? irr : 0;
-	if (irr && vid_ignores_if)
-		irr = gate_rvi(l, irr);
+	if (irr && bochs_vid)
+		irr = gate_rvi(l, irr, intr, &eoi_exit);
 	vmcs_write(GUEST_INTR_STATUS, irr | (l->apicv.entry_svi << 8));
-	/* With vectors held back, the next one goes in after this one's EOI. */
-	update_eoi_exit_bitmap(l, l->apicv.holding ? irr : -1);
+	update_eoi_exit_bitmap(l, eoi_exit);
 }
 
 /*
@@ -394,10 +409,7 @@ static bool delivered_in_run(struct ringvm_lapic *l, u8 svi)
 {
 	if (!svi || (l->apicv.entry_isr[svi >> 5] & BIT(svi & 31)))
 		return false;
-	if (!(vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF))
-		return false;
-	return !(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) &
-		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	return ringvm_guest_interruptible(vmcs_read(GUEST_INTERRUPTIBILITY_INFO));
 }
 
 /*
@@ -432,7 +444,7 @@ void ringvm_apicv_after_exit(struct ringvm_vcpu *vcpu)
 	if (!l || !l->apic.posted || !(idt & VECTORING_INFO_VALID_MASK))
 		return;
 	/* Elsewhere the CPU reports the cut-short event right: keep it. */
-	if (!stale_vectoring)
+	if (!bochs_vid)
 		return;
 	svi = vmcs_read(GUEST_INTR_STATUS) >> 8;
 	if (delivered_in_run(l, svi)) {

@@ -29,8 +29,11 @@ bool ringvm_apicv_map_access_page(struct ringvm_vcpu *vcpu, u64 gpa);
 void ringvm_apicv_vcpu_setup(struct ringvm_vcpu *vcpu);
 /* On the vCPU thread: IRR bits posted by other contexts into the page. */
 void ringvm_apicv_sync_irr(struct ringvm_lapic *l);
-/* Interrupts off, right before entry: TPR threshold, or RVI/SVI and EOI exits. */
-void ringvm_apicv_before_entry(struct ringvm_vcpu *vcpu);
+/*
+ * Interrupts off, right before entry, after the injection is decided (@intr:
+ * the guest's interruptibility state): TPR threshold, or RVI/SVI and EOI exits.
+ */
+void ringvm_apicv_before_entry(struct ringvm_vcpu *vcpu, u32 intr);
 
 /* Right after every exit, interrupts off: IRR as the model keeps it. */
 void ringvm_apicv_exited(struct ringvm_lapic *l);

@@ -51,9 +51,7 @@ void ringvm_queue_exception(struct ringvm_vcpu *vcpu, u8 vector, bool has_error,
 
 static bool interrupt_window_open(void)
 {
-	return (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
-	       !(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) &
-		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	return ringvm_guest_interruptible(vmcs_read(GUEST_INTERRUPTIBILITY_INFO));
 }
 
 /* #DF, #TS, #NP, #SS, #GP, #PF, #AC and #CP push an error code. */

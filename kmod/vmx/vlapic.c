@@ -431,7 +431,7 @@ void ringvm_lapic_exited(struct ringvm_vcpu *vcpu)
 	ringvm_apicv_exited(vcpu->lapic);
 }
 
-static bool window_open(u32 intr)
+bool ringvm_guest_interruptible(u32 intr)
 {
 	return (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
 	       !(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
@@ -450,7 +450,7 @@ static void inject_interrupt(struct ringvm_vcpu *vcpu, bool event_injected, u32 
 
 	if (!has_interrupt(vcpu))
 		return;
-	if (event_injected || !window_open(intr)) {
+	if (event_injected || !ringvm_guest_interruptible(intr)) {
 		vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
 		return;
 	}
@@ -478,7 +478,7 @@ static void inject_extint(struct ringvm_vcpu *vcpu, bool event_injected, u32 int
 
 	if (!rv_lapic_accept_pic_intr(&l->apic) || !rv_pic_output(&l->irq->chip.pic))
 		return;
-	if (event_injected || !window_open(intr)) {
+	if (event_injected || !ringvm_guest_interruptible(intr)) {
 		vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
 		return;
 	}
@@ -512,7 +512,7 @@ void ringvm_lapic_inject(struct ringvm_vcpu *vcpu, bool event_injected)
 		inject_extint(vcpu, event_injected, intr);
 	else
 		inject_interrupt(vcpu, event_injected, intr);
-	ringvm_apicv_before_entry(vcpu);
+	ringvm_apicv_before_entry(vcpu, intr);
 }
 
 int ringvm_irq_mmio(struct ringvm_vcpu *vcpu, u64 gpa, unsigned int len, u64 *val, bool write)

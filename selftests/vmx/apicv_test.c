@@ -5,7 +5,9 @@
  * back by its TPR arrives when it lowers CR8; with it off (the module
  * loaded with enable_apicv=0) every CR8 access exits and the interrupt
  * arrives all the same.  RINGVM_CAP_APICV and the parameter say which.
- * Exits are counted through the ringvm netlink family.
+ * Also: a vector pending while the guest runs with IF clear waits for its
+ * STI however many host interrupts come meanwhile.  Exits are counted
+ * through the ringvm netlink family.
  */
 #include <sys/ioctl.h>
 
@@ -17,6 +19,7 @@
 #define HANDLER		0x11000
 #define PD_HIGH		0x6000		/* maps 3-4 GiB: the APIC page */
 #define NLOOP		1000		/* each round: one CR8 write, one read */
+#define EXIT_EXTERNAL	1
 #define EXIT_CR_ACCESS	28
 #define EXIT_TPR_BELOW	43
 
@@ -38,6 +41,27 @@ RV_GUEST_CODE(g_cr8, 64,
 	"1: mov $15, %eax\n mov %rax, %cr8\n mov %cr8, %rdx\n dec %ecx\n jnz 1b\n"
 	"mov 0x20000, %eax\n out %eax, $0x10\n"
 	"xor %eax, %eax\n mov %rax, %cr8\n nop\n"
+	"mov 0x20000, %eax\n out %eax, $0x11\n"
+	"2: jmp 2b\n");
+
+/*
+ * IF clear; the LAPIC timer periodic at vector 0x40 every 200 us (the
+ * model's shortest period, a host hrtimer each time); wait until its
+ * vector is pending (IRR, 0x220 bit 0); report (OUT 0x13), then a million
+ * rounds (about 20 ms of Bochs time, at 200 MIPS) of STI; CLI while the
+ * timer keeps firing: no interrupt is taken between the two (STI blocks
+ * them for one instruction), but under Bochs the pair is what lets host
+ * interrupts reach a guest entered with IF clear (Documentation/irqchip.rst).
+ * Then report the count (OUT 0x10), mask the timer, STI, report again
+ * (OUT 0x11).
+ */
+RV_GUEST_CODE(g_if_clear, 64,
+	"mov $0xfee00000, %ebx\n movl $0x1ff, 0xf0(%rbx)\n movl $0xb, 0x3e0(%rbx)\n cli\n"
+	"movl $0x20040, 0x320(%rbx)\n movl $200000, 0x380(%rbx)\n"
+	"1: testl $1, 0x220(%rbx)\n jz 1b\n out %al, $0x13\n"
+	"mov $1000000, %ecx\n 1: sti\n cli\n dec %ecx\n jnz 1b\n"
+	"mov 0x20000, %eax\n out %eax, $0x10\n"
+	"movl $0x10040, 0x320(%rbx)\n sti\n nop\n cli\n"
 	"mov 0x20000, %eax\n out %eax, $0x11\n"
 	"2: jmp 2b\n");
 
@@ -91,11 +115,12 @@ static uint32_t out_value(struct rv_vm *vm)
 }
 
 /*
- * Load ringvm with @params, check what it reports, then run g_cr8 in a VM
- * with an in-kernel irqchip; @stats gets the VM's exit counts.
+ * Load ringvm with @params, check what it reports, and make a VM with an
+ * in-kernel irqchip that runs the guest code at @start.
  */
-static void load_and_run(struct __test_metadata *_metadata, FIXTURE_DATA(apicv) *self,
-			 const char *params, long want_cap, struct rv_vm_stats *stats)
+static void load_vm(struct __test_metadata *_metadata, FIXTURE_DATA(apicv) *self,
+		    const char *params, long want_cap, const unsigned char *start,
+		    const unsigned char *end)
 {
 	uint64_t *pdpt, *pd;
 	int r, k, sys;
@@ -120,14 +145,20 @@ static void load_and_run(struct __test_metadata *_metadata, FIXTURE_DATA(apicv) 
 	ASSERT_NE(MAP_FAILED, self->vm.run[0]);
 	rv_load(&self->vm, HANDLER, h_count_start, h_count_end);
 	rv_idt_gate(&self->vm, 0x40, HANDLER);
-	rv_load(&self->vm, RV_CODE, g_cr8_start, g_cr8_end);
+	rv_load(&self->vm, RV_CODE, start, end);
 	ASSERT_EQ(0, rv_long_mode_idt(&self->vm, 0, RV_CODE));
 	pdpt = (uint64_t *)(self->vm.mem + RV_PDPT);
 	pd = (uint64_t *)(self->vm.mem + PD_HIGH);
 	pdpt[3] = PD_HIGH | 3;
 	for (k = 0; k < 512; k++)	/* uncached: PCD | PWT */
 		pd[k] = (3ull << 30) + ((uint64_t)k << 21) + 0x9b;
+}
 
+/* g_cr8 with ringvm loaded with @params; @stats gets the VM's exit counts. */
+static void load_and_run(struct __test_metadata *_metadata, FIXTURE_DATA(apicv) *self,
+			 const char *params, long want_cap, struct rv_vm_stats *stats)
+{
+	load_vm(_metadata, self, params, want_cap, g_cr8_start, g_cr8_end);
 	ASSERT_EQ(0, run_to_out(&self->vm, 0x10));
 	EXPECT_EQ(0, out_value(&self->vm)) TH_LOG("TPR 15 held vector 0x40 back");
 	ASSERT_EQ(0, run_to_out(&self->vm, 0x11));
@@ -153,6 +184,29 @@ TEST_F(apicv, off_every_cr8_access_exits)
 	load_and_run(_metadata, self, "enable_apicv=0", 0, &s);
 	EXPECT_LE(2 * NLOOP + 2, s.exits[EXIT_CR_ACCESS]);
 	EXPECT_EQ(0, s.exits[EXIT_TPR_BELOW]);
+}
+
+/*
+ * A CPU delivers a virtual interrupt only when the guest can take one.
+ * Bochs 2.7 delivers it when a host interrupt arrives, whatever the
+ * guest's IF (Documentation/irqchip.rst); ringvm then enters with RVI 0
+ * while IF is clear.  The host's interrupts during the spin are counted
+ * (external-interrupt exits): without any the test would prove nothing.
+ */
+TEST_F(apicv, on_vector_waits_for_sti_while_host_interrupts_come)
+{
+	struct rv_vm_stats before, after;
+
+	load_vm(_metadata, self, "enable_apicv=1", 1, g_if_clear_start, g_if_clear_end);
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x13)) TH_LOG("vector 0x40 pending, IF clear");
+	ASSERT_LE(1, rv_genl_dump(getpid(), &before));
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x10));
+	EXPECT_EQ(0, out_value(&self->vm)) TH_LOG("the handler ran with IF clear");
+	ASSERT_LE(1, rv_genl_dump(getpid(), &after));
+	EXPECT_LE(2, after.exits[EXIT_EXTERNAL] - before.exits[EXIT_EXTERNAL])
+		TH_LOG("host interrupts while the guest spun with IF clear");
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x11));
+	EXPECT_EQ(1, out_value(&self->vm)) TH_LOG("STI let it in, once");
 }
 
 TEST_HARNESS_MAIN
