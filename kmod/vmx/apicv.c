@@ -76,7 +76,7 @@ static bool apicv_vid, apicv_access;
 static bool bochs_vid;
 
 /* No vector to add to the EOI-exit bitmap (update_eoi_exit_bitmap()). */
-#define NO_VECTOR	(-1)
+#define APICV_NO_VECTOR	(-1)
 
 void ringvm_apicv_init(void)
 {
@@ -242,7 +242,7 @@ static void update_eoi_exit_bitmap(struct ringvm_lapic *l, int also)
 	u64 bm[4] = { 0 };
 	unsigned int i;
 
-	if (also != NO_VECTOR)
+	if (also != APICV_NO_VECTOR)
 		bm[also / 64] |= BIT_ULL(also & 63);
 
 	for (i = 0; i < 8; i++)
@@ -299,7 +299,7 @@ bool ringvm_apicv_map_access_page(struct ringvm_vcpu *vcpu, u64 gpa)
 /*
  * Under bochs_vid, RVI is what the guest could take at once, and nothing
  * else.  Returns RVI, and in *@eoi_exit a vector whose EOI must exit (or
- * NO_VECTOR):
+ * APICV_NO_VECTOR):
  * - @rvi held back by a vector in service of its class or above: RVI 0,
  *   and that vector's EOI exits, since the EOI would let @rvi in at once,
  *   whatever IF is then;
@@ -342,7 +342,7 @@ static int gate_rvi(struct ringvm_lapic *l, int rvi, u32 intr, int *eoi_exit)
 void ringvm_apicv_before_entry(struct ringvm_vcpu *vcpu, u32 intr)
 {
 	struct ringvm_lapic *l = vcpu->lapic;
-	int irr, isr, i, eoi_exit = NO_VECTOR;
+	int irr, isr, i, eoi_exit = APICV_NO_VECTOR;
 
 	if (!enable_apicv)
 		return;
@@ -352,7 +352,8 @@ void ringvm_apicv_before_entry(struct ringvm_vcpu *vcpu, u32 intr)
 		return;
 	}
 	/* Every exit gave back what the last entry held (ringvm_apicv_exited()). */
-	WARN_ON_ONCE(l->apicv.holding);
+	if (WARN_ON_ONCE(l->apicv.holding))
+		ringvm_apicv_exited(l);
 	/*
 	 * RVI and SVI as the page says now (the CPU changes both while the
 	 * guest runs, so the VMCS holds no value worth caching).  Vectors

@@ -65,6 +65,31 @@ RV_GUEST_CODE(g_if_clear, 64,
 	"mov 0x20000, %eax\n out %eax, $0x11\n"
 	"2: jmp 2b\n");
 
+/*
+ * Vector 0x50 (an MSI the test sends at OUT 0x13) in service while the
+ * timer's 0x40 waits behind it: its handler starts the periodic timer,
+ * waits for 0x40 in IRR, reports with IF set (OUT 0x14: the next entry
+ * finds 0x40 held back by 0x50 in service), then clears IF, EOIs 0x50
+ * (which lets 0x40 in at once on Bochs, whatever IF is) and spins with
+ * IF clear as g_if_clear does; it reports 0x40's count (OUT 0x10), masks
+ * the timer and returns, with IF set, into the main code, which waits for
+ * 0x40 and reports again (OUT 0x11).
+ */
+#define HANDLER_SVI	0x11100
+RV_GUEST_CODE(h_svi, 64,
+	"movl $0x20040, 0x320(%rbx)\n movl $200000, 0x380(%rbx)\n"
+	"1: testl $1, 0x220(%rbx)\n jz 1b\n sti\n out %al, $0x14\n"
+	"cli\n movl $0, 0xb0(%rbx)\n"
+	"mov $1000000, %ecx\n 1: sti\n cli\n dec %ecx\n jnz 1b\n"
+	"mov 0x20000, %eax\n out %eax, $0x10\n"
+	"movl $0x10040, 0x320(%rbx)\n iretq\n");
+RV_GUEST_CODE(g_svi, 64,
+	"mov $0xfee00000, %ebx\n movl $0x1ff, 0xf0(%rbx)\n movl $0xb, 0x3e0(%rbx)\n"
+	"sti\n out %al, $0x13\n"
+	"1: cmpl $0, 0x20000\n je 1b\n cli\n"
+	"mov 0x20000, %eax\n out %eax, $0x11\n"
+	"2: jmp 2b\n");
+
 FIXTURE(apicv) {
 	struct rv_vm vm;
 	bool loaded;
@@ -207,6 +232,33 @@ TEST_F(apicv, on_vector_waits_for_sti_while_host_interrupts_come)
 		TH_LOG("host interrupts while the guest spun with IF clear");
 	ASSERT_EQ(0, run_to_out(&self->vm, 0x11));
 	EXPECT_EQ(1, out_value(&self->vm)) TH_LOG("STI let it in, once");
+}
+
+/*
+ * The vector in service holds the pending one back until its EOI, which
+ * the guest does with IF clear: the pending one must still wait for the
+ * guest's IF.  Under Bochs ringvm enters with RVI 0 there and makes that
+ * EOI exit (gate_rvi()).
+ */
+TEST_F(apicv, on_vector_behind_one_in_service_waits_for_sti)
+{
+	struct ringvm_msi msi = { .address_lo = 0xfee00000, .data = 0x50 };
+	struct rv_vm_stats before, after;
+
+	load_vm(_metadata, self, "enable_apicv=1", 1, g_svi_start, g_svi_end);
+	rv_load(&self->vm, HANDLER_SVI, h_svi_start, h_svi_end);
+	rv_idt_gate(&self->vm, 0x50, HANDLER_SVI);
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x13));
+	ASSERT_EQ(1, ioctl(self->vm.fd, RINGVM_SIGNAL_MSI, &msi)) TH_LOG("one APIC took it");
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x14)) TH_LOG("0x50 in service, 0x40 pending");
+	ASSERT_LE(1, rv_genl_dump(getpid(), &before));
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x10));
+	EXPECT_EQ(0, out_value(&self->vm)) TH_LOG("0x40's handler ran with IF clear");
+	ASSERT_LE(1, rv_genl_dump(getpid(), &after));
+	EXPECT_LE(2, after.exits[EXIT_EXTERNAL] - before.exits[EXIT_EXTERNAL])
+		TH_LOG("host interrupts while the guest spun with IF clear");
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x11));
+	EXPECT_EQ(1, out_value(&self->vm)) TH_LOG("IRET let it in, once");
 }
 
 TEST_HARNESS_MAIN
