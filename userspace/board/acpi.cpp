@@ -115,8 +115,8 @@ struct [[gnu::packed]] MadtLapicNmi {
 	uint8_t lint = 1;
 };
 
-// MPS INTI flags: active high (1), level (3 << 2); 0 is "as the bus says".
-constexpr uint16_t kLevelHigh = 1 | 3 << 2;
+// MPS INTI flags: active low (3), level (3 << 2); 0 is "as the bus says".
+constexpr uint16_t kLevelLow = 3 | 3 << 2;
 // FADT flags: WBINVD, C1 on all CPUs, no sleep button, RTC wake status not
 // fixed, 32-bit PM timer, reset register supported.
 constexpr uint32_t kFadtFlags = 1u << 0 | 1u << 2 | 1u << 5 | 1u << 6 | 1u << 8 | 1u << 10;
@@ -208,12 +208,16 @@ std::vector<uint8_t> madt(int cpus)
 	timer.flags = 0;
 	append_raw(b, timer);
 	// The SCI and the PCI INTx lines (PciBus::intx_line) are level
-	// triggered; KVM's I/O APIC ignores polarity, so they stay active high.
+	// triggered and active low, as on PC boards: Linux takes a _PRT entry
+	// that names a GSI as level, active low, and refuses to share a pin set
+	// up otherwise ("failed to register GSI"), which is what a PCI function
+	// on the SCI's line 9 met while the override said active high.  Both
+	// I/O APICs (KVM's and ringvm's) ignore polarity: the VMM drives 1.
 	for (uint8_t irq : {uint8_t{5}, kSciIrq, uint8_t{10}, uint8_t{11}}) {
 		MadtOverride o;
 		o.source = irq;
 		o.gsi = irq;
-		o.flags = kLevelHigh;
+		o.flags = kLevelLow;
 		append_raw(b, o);
 	}
 	append_raw(b, MadtLapicNmi{});
@@ -261,6 +265,49 @@ std::vector<uint8_t> facs()
 	return out;
 }
 
+// Little-endian bytes of @v, @n of them, onto @out.
+void put_le(aml::Bytes &out, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+
+// A Word Address Space Descriptor (ACPI 6.5, 6.4.3.5.3) the bridge produces:
+// @type 1 for I/O, 2 for bus numbers; fixed bounds [@min, @max].
+void word_window(aml::Bytes &out, uint8_t type, uint16_t min, uint16_t max)
+{
+	const uint8_t range = type == 1 ? 3 : 0; // I/O: ISA and non-ISA ranges
+	out.insert(out.end(), {0x88, 13, 0, type, 0x0c, range});
+	put_le(out, 0, 2);
+	put_le(out, min, 2);
+	put_le(out, max, 2);
+	put_le(out, 0, 2);
+	put_le(out, uint32_t{max} - min + 1, 2);
+}
+
+// _CRS of the host bridge: what firmware tells the OS its PCI windows are.
+// Without one Linux finds no window for the BARs the VMM assigned ("can't
+// claim; no compatible bridge window") and keeps them only as firmware's.
+aml::Bytes pci_root_crs()
+{
+	aml::Bytes r;
+	word_window(r, 2, 0, 0xff);
+	word_window(r, 1, 0, 0xcf7);
+	// IO(Decode16, 0xcf8, 0xcf8, 1, 8): the configuration ports themselves.
+	r.insert(r.end(), {0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08});
+	word_window(r, 1, 0xd00, 0xffff);
+	// DWord Memory Descriptor (6.4.3.5.2): read-write, non-cacheable, the
+	// window PciBus assigns BARs from.
+	r.insert(r.end(), {0x87, 23, 0, 0, 0x0c, 0x01});
+	put_le(r, 0, 4);
+	put_le(r, PciBus::kMmioBase, 4);
+	put_le(r, PciBus::kMmioEnd - 1, 4);
+	put_le(r, 0, 4);
+	put_le(r, PciBus::kMmioEnd - PciBus::kMmioBase, 4);
+	r.insert(r.end(), {0x79, 0x00}); // End Tag, checksum 0: not checked
+	return r;
+}
+
 aml::Bytes pci_root()
 {
 	using namespace aml;
@@ -277,6 +324,7 @@ aml::Bytes pci_root()
 	add(name("_UID", integer(0)));
 	add(name("_BBN", integer(0)));
 	add(name("_PRT", package(prt)));
+	add(name("_CRS", buffer(pci_root_crs())));
 	return device("PCI0", body);
 }
 

@@ -74,10 +74,16 @@ TEST(Acpi, TablesChainFromTheRsdpWithValidChecksums)
 	EXPECT_TRUE(contains(d, "_S5_"));
 	EXPECT_TRUE(contains(d, "_PRT"));
 	EXPECT_TRUE(contains(d, "PCI0"));
+	EXPECT_TRUE(contains(d, "_CRS"));
+	// The host bridge's memory window is the one PciBus places BARs in.
+	const std::vector<uint8_t> window{0x87, 0x17, 0x00, 0x00, 0x0c, 0x01, 0x00, 0x00, 0x00,
+					  0x00, 0x00, 0x00, 0x00, 0xe0, 0xff, 0xff, 0xbf, 0xfe};
+	EXPECT_NE(d.end(), std::search(d.begin(), d.end(), window.begin(), window.end()));
 
 	auto m = table(mem, madt, "APIC");
 	EXPECT_EQ(kLapicAddr, get<uint32_t>(mem, madt + 36));
 	int lapics = 0, ioapics = 0, pit_override = 0, nmi = 0;
+	uint16_t sci_flags = 0;
 	for (size_t off = 44; off + 2 <= m.size(); off += m[off + 1]) {
 		ASSERT_GE(m[off + 1], 2) << "zero-length MADT entry";
 		switch (m[off]) {
@@ -93,6 +99,10 @@ TEST(Acpi, TablesChainFromTheRsdpWithValidChecksums)
 		case 2:
 			if (m[off + 3] == 0 && get<uint32_t>(mem, madt + off + 4) == 2)
 				pit_override++;
+			// The SCI's line, shared with PCI slots: level, active low,
+			// as Linux takes a _PRT GSI (else it cannot share the pin).
+			if (m[off + 3] == kSciIrq)
+				sci_flags = get<uint16_t>(mem, madt + off + 8);
 			break;
 		case 4:
 			nmi += m[off + 5] == 1;
@@ -102,6 +112,7 @@ TEST(Acpi, TablesChainFromTheRsdpWithValidChecksums)
 	EXPECT_EQ(3, lapics);
 	EXPECT_EQ(1, ioapics);
 	EXPECT_EQ(1, pit_override);
+	EXPECT_EQ(0xf, sci_flags);
 	EXPECT_EQ(1, nmi);
 }
 
