@@ -12,7 +12,7 @@ export LD_BIND_NOW=1
 log=/tmp/ctl.log
 err=/tmp/ctl.err
 rm -f "$log"
-timeout 1200 ringvm run --accel ringvm --name e2e-ctl --kernel /e2e/vmlinuz \
+timeout 1200 ringvm run --accel ringvm --irqchip user --name e2e-ctl --kernel /e2e/vmlinuz \
 	--initrd /e2e/guest.gz --mem 128M --console "$log" \
 	--cmdline "console=ttyS0 quiet panic=-1 mitigations=off nokaslr ringvm.e2e=ticker" \
 	2>"$err" &

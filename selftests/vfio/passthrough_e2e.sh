@@ -4,7 +4,8 @@
 # nested paging; this host has an IOMMU but no VMX) finds it on its bus and
 # drives it: its BAR mapped into the guest, DMA at guest-physical addresses
 # through the IOMMU (IOVA = GPA), a DMA past the guest's RAM blocked by the
-# IOMMU, INTx up to the guest's PIC; then the host takes the device back
+# IOMMU, INTx up to the guest's PIC (--irqchip user: the guest reads the
+# userspace PIC's IRR); then the host takes the device back
 # under a running guest. The guest is selftests/vfio/edu_guest.c;
 # the runner's --extra puts it and the CLI in the host. Prints TAP.
 echo "1..12"
@@ -36,7 +37,7 @@ echo >$t/trace
 echo 1 >$t/events/kvm/kvm_mmio/enable
 echo 1 >$t/events/kvm/kvm_pio/enable
 # Bounded by its own timeout, so a hung guest still leaves its console.
-timeout 600 ringvm run --accel kvm --kernel "$guest" --mem 64M --debug-exit 0xf4 \
+timeout 600 ringvm run --accel kvm --irqchip user --kernel "$guest" --mem 64M --debug-exit 0xf4 \
 	--passthrough "$edu" --console /tmp/edu-guest.log >/tmp/edu-run.out 2>&1
 rc=$?
 sed 's/^/#   /' /tmp/edu-guest.log /tmp/edu-run.out
@@ -75,7 +76,7 @@ check iommu_blocked_dma_past_guest_ram \
 # The host wants the device back while a guest holds it: the unbind asks
 # ringvm (RINGVM_VFIO_SET_REQ_EVENTFD), which ends the VM with status 8 and
 # closes the node, and the unbind then completes.
-timeout 600 ringvm run --accel kvm --kernel "$guest" --cmdline hold --mem 64M \
+timeout 600 ringvm run --accel kvm --irqchip user --kernel "$guest" --cmdline hold --mem 64M \
 	--passthrough "$edu" --console /tmp/edu-hold.log >/tmp/edu-hold.out 2>&1 &
 pid=$!
 i=0

@@ -20,7 +20,7 @@ struct RunOptions {
 	std::string vhost = "auto";
 	// user until a guest has been seen to boot on the kernel path in make
 	// check (Documentation/acpi.rst); auto: kernel where the accelerator has it.
-	std::string irqchip = "user";
+	std::string irqchip = "auto";
 	int cpus = 1;
 	bool rng = false;
 	bool detach = false;
