@@ -342,7 +342,7 @@ static int gate_rvi(struct ringvm_lapic *l, int rvi, u32 intr, int *eoi_exit)
 void ringvm_apicv_before_entry(struct ringvm_vcpu *vcpu, u32 intr)
 {
 	struct ringvm_lapic *l = vcpu->lapic;
-	int irr, isr, i, eoi_exit = APICV_NO_VECTOR;
+	int irr, i, eoi_exit = APICV_NO_VECTOR;
 
 	if (!enable_apicv)
 		return;
@@ -363,18 +363,10 @@ void ringvm_apicv_before_entry(struct ringvm_vcpu *vcpu, u32 intr)
 	ringvm_apicv_sync_irr(l);
 	irr = max(page_highest(l->page, APIC_IRR), 0);
 	if (bochs_vid) {
-		isr = 0;
-		for (i = 7; i >= 0; i--) {
-			u32 w = READ_ONCE(l->page[(APIC_ISR + i * 0x10) / 4]);
-
-			l->apicv.entry_isr[i] = w;
-			if (w && !isr)
-				isr = i * 32 + fls(w) - 1;
-		}
-	} else {
-		isr = max(page_highest(l->page, APIC_ISR), 0);
+		for (i = 0; i < 8; i++)
+			l->apicv.entry_isr[i] = READ_ONCE(l->page[(APIC_ISR + i * 0x10) / 4]);
 	}
-	l->apicv.entry_svi = isr;
+	l->apicv.entry_svi = max(page_highest(l->page, APIC_ISR), 0);
 	l->apicv.entry_inject = vmcs_read(VM_ENTRY_INTR_INFO_FIELD);
 	if (irr && bochs_vid)
 		irr = gate_rvi(l, irr, intr, &eoi_exit);

@@ -94,27 +94,19 @@ static void filter(struct ringvm_cpuid_entry *e)
 			e->eax = e->ebx = e->ecx = e->edx = 0;
 		}
 		break;
-	/* Monitor, thermal, PMU, RDT, SGX, PT: not virtualized. */
-	case 5: case 6: case 0xa: case 0xf: case 0x10: case 0x12: case 0x14:
-		e->eax = e->ebx = e->ecx = e->edx = 0;
-		break;
 	/*
-	 * The TSC/crystal ratio and the frequencies, as KVM does: the guest's
-	 * local APIC timer counts the model's 1 GHz bus, not the host's crystal,
-	 * and Linux takes leaf 0x15's crystal for the APIC timer's clock (it
-	 * then skips calibrating it): with a 24 MHz crystal each timer it armed
-	 * expired about 40 times too early.  Without them the guest calibrates
-	 * both.
+	 * Not virtualized, so empty as KVM reports them: serial number,
+	 * monitor, thermal, PMU, RDT, SGX, PT; SoC vendor, TLB, Key Locker,
+	 * hybrid, PCONFIG, arch LBR, AMX tiles.  Also the TSC/crystal ratio and
+	 * the frequencies (0x15, 0x16): the guest's local APIC timer counts the
+	 * model's 1 GHz bus, not the host's crystal, and Linux takes leaf
+	 * 0x15's crystal for the APIC timer's clock and skips calibrating it;
+	 * with a 24 MHz crystal each timer it armed expired about 40 times too
+	 * early.  Without them the guest calibrates both.
 	 */
-	case 0x15: case 0x16:
-		e->eax = e->ebx = e->ecx = e->edx = 0;
-		break;
-	/*
-	 * Serial number; SoC vendor, TLB, Key Locker, hybrid, PCONFIG, arch LBR
-	 * and AMX tiles: nothing ringvm virtualizes (KVM reports them empty too).
-	 */
-	case 3: case 0x17: case 0x18: case 0x19: case 0x1a: case 0x1b: case 0x1c:
-	case 0x1d: case 0x1e:
+	case 3: case 5: case 6: case 0xa: case 0xf: case 0x10: case 0x12: case 0x14:
+	case 0x15: case 0x16: case 0x17: case 0x18: case 0x19: case 0x1a: case 0x1b:
+	case 0x1c: case 0x1d: case 0x1e:
 		e->eax = e->ebx = e->ecx = e->edx = 0;
 		break;
 	case 0x80000000:
