@@ -4,11 +4,15 @@
 # nested paging; this host has an IOMMU but no VMX) finds it on its bus and
 # drives it: its BAR mapped into the guest, DMA at guest-physical addresses
 # through the IOMMU (IOVA = GPA), a DMA past the guest's RAM blocked by the
-# IOMMU, INTx up to the guest's PIC (--irqchip user: the guest reads the
-# userspace PIC's IRR); then the host takes the device back
-# under a running guest. The guest is selftests/vfio/edu_guest.c;
-# the runner's --extra puts it and the CLI in the host. Prints TAP.
-echo "1..12"
+# IOMMU, INTx up to the guest's PIC and again after the guest's EOI; then
+# the host takes the device back under a running guest. The guest is
+# selftests/vfio/edu_guest.c; the runner's --extra puts it and the CLI in
+# the host. Prints TAP.
+#
+# INTx runs twice: on the default in-kernel irqchip (KVM's PIC: the broker's
+# eventfd is an irqfd with resample, the VMM only unmasks) and on
+# --irqchip user (the VMM's PIC raises the line and unmasks at the EOI).
+echo "1..16"
 n=0
 pass() { n=$((n + 1)); echo "ok $n $1"; }
 fail() { n=$((n + 1)); echo "not ok $n $1"; }
@@ -37,13 +41,13 @@ echo >$t/trace
 echo 1 >$t/events/kvm/kvm_mmio/enable
 echo 1 >$t/events/kvm/kvm_pio/enable
 # Bounded by its own timeout, so a hung guest still leaves its console.
-timeout 600 ringvm run --accel kvm --irqchip user --kernel "$guest" --mem 64M --debug-exit 0xf4 \
+timeout 600 ringvm run --accel kvm --kernel "$guest" --mem 64M --debug-exit 0xf4 \
 	--passthrough "$edu" --console /tmp/edu-guest.log >/tmp/edu-run.out 2>&1
 rc=$?
 sed 's/^/#   /' /tmp/edu-guest.log /tmp/edu-run.out
 # No failed step: the guest writes 0 to the debug-exit port, status (0 << 1) | 1.
 check guest_passed '[ $rc = 1 ] && grep -q "^EDU-GUEST DONE 0x0" /tmp/edu-guest.log'
-for s in find id live dma fault intx; do
+for s in find id live dma fault intx intx_again; do
 	check "guest_$s" 'grep -q "^EDU-GUEST $s ok" /tmp/edu-guest.log'
 done
 echo 0 >$t/events/kvm/kvm_mmio/enable
@@ -72,6 +76,15 @@ done
 dmesg | grep DMAR | sed 's/^/#   /'
 check iommu_blocked_dma_past_guest_ram \
 	'dmesg | grep -q "DMAR: \[DMA Write.*fault addr 0x7000000"'
+
+timeout 600 ringvm run --accel kvm --irqchip user --kernel "$guest" --mem 64M \
+	--debug-exit 0xf4 --passthrough "$edu" --console /tmp/edu-user.log >/tmp/edu-user.out 2>&1
+rc=$?
+sed 's/^/#   /' /tmp/edu-user.log /tmp/edu-user.out
+check user_irqchip_guest_passed '[ $rc = 1 ] && grep -q "^EDU-GUEST DONE 0x0" /tmp/edu-user.log'
+for s in intx intx_again; do
+	check "user_irqchip_guest_$s" 'grep -q "^EDU-GUEST $s ok" /tmp/edu-user.log'
+done
 
 # The host wants the device back while a guest holds it: the unbind asks
 # ringvm (RINGVM_VFIO_SET_REQ_EVENTFD), which ends the VM with status 8 and

@@ -79,8 +79,16 @@ unsigned add_passthrough(Machine &m, std::unique_ptr<VfioBroker> broker)
 	VfioPci *d = dev.get(); // owned by the machine's bus from here on
 	unsigned slot = m.add_pci(std::move(dev));
 	if (d->intx_fd() >= 0) {
-		m.watch_fd(d->intx_fd(), [d] { d->intx_fired(); });
+		// Which irqchip the guest gets is known once the VM exists.
 		m.pic().on_line_ready([d](unsigned line) { d->line_ready(line); });
+		m.on_vm_created([&m, d](Vm &vm) {
+			if (m.kernel_irqchip()) {
+				d->intx_through_kernel(vm);
+				m.watch_fd(d->intx_resample_fd(), [d] { d->intx_resampled(); });
+			} else {
+				m.watch_fd(d->intx_fd(), [d] { d->intx_fired(); });
+			}
+		});
 	}
 	// No hot-unplug here: a device the host takes back ends the VM, which
 	// closes the node and lets the unbind finish.

@@ -507,8 +507,7 @@ bool Machine::press_power_button()
 	if (!acpi_live_)
 		return false;
 	std::lock_guard lk(lock_);
-	pc_.acpi_pm.press_power_button();
-	return true;
+	return pc_.acpi_pm.press_power_button();
 }
 
 int Machine::run(Backend &backend)

@@ -56,13 +56,16 @@ public:
 	void pause() override { m_.pause(); }
 	void resume() override { m_.resume(); }
 	// As a host's power button: an ACPI guest shuts down cleanly and powers
-	// off (status 0); one without ACPI cannot be asked, and ends at once.
+	// off (status 0). One that cannot hear it (no ACPI tables with the
+	// userspace irqchip, or a guest that never enabled the power-button
+	// event) cannot be asked, and ends at once, as libvirt's shutdown
+	// escalates to destroy, but without the wait.
 	void stop() override
 	{
 		if (!m_.press_power_button())
 			m_.stop(kStatusStopped,
-				"stopped through the control socket (ringvm stop; no ACPI in the "
-				"guest to ask it to shut down)");
+				"stopped through the control socket (ringvm stop; the guest "
+				"does not listen to an ACPI power button)");
 	}
 
 private:

@@ -99,10 +99,11 @@ void AcpiPm::io_write(uint64_t addr, std::span<const uint8_t> data)
 		reset_();
 }
 
-void AcpiPm::press_power_button()
+bool AcpiPm::press_power_button()
 {
 	sts_ |= kPwrBtn;
 	update_sci();
+	return en_ & kPwrBtn;
 }
 
 void AcpiPm::update_sci()

@@ -39,7 +39,9 @@ public:
 	void io_write(uint64_t addr, std::span<const uint8_t> data) override;
 
 	// The power button: sets PWRBTN_STS, an SCI if the guest enabled it.
-	void press_power_button();
+	// Returns whether it did: a guest that never enabled PWRBTN_EN (no
+	// ACPI driver, or not yet loaded) cannot hear the button.
+	bool press_power_button();
 	uint16_t status() const { return sts_; }
 
 private:

@@ -430,13 +430,15 @@ void VfioPci::connect_intx(IrqLine line)
 
 void VfioPci::update_intx()
 {
+	if (intx_in_kernel_)
+		return; // the kernel drives the line
 	bool disabled = cfg_.read(kPciCommand, 2) & kPciCommandIntxDisable;
 	intx_.set(intx_pending_ && !disabled);
 }
 
 void VfioPci::intx_fired()
 {
-	if (!intx_fd_)
+	if (!intx_fd_ || intx_in_kernel_)
 		return;
 	intx_pending_ = true;
 	update_intx();
@@ -451,6 +453,30 @@ void VfioPci::line_ready(unsigned line)
 	// eventfd at once and the line rises again.
 	intx_pending_ = false;
 	update_intx();
+	if (int err = broker_->unmask_intx())
+		throw Error("cannot unmask the INTx of " + bdf() + " (RINGVM_VFIO_UNMASK_INTX): " +
+			    std::strerror(err));
+}
+
+void VfioPci::intx_through_kernel(Vm &vm)
+{
+	if (!intx_fd_)
+		return;
+	try {
+		vm.assign_irqfd(intx_line_, intx_fd_.get(), intx_resample_.get());
+	} catch (const Error &e) {
+		throw Error("cannot route the INTx of " + bdf() + " through the in-kernel irqchip: " +
+			    e.what());
+	}
+	intx_in_kernel_ = true;
+	intx_pending_ = false;
+}
+
+void VfioPci::intx_resampled()
+{
+	// The guest EOI'd the line and the kernel lowered it: let the device
+	// interrupt again. If it still asserts INTx the broker signals the
+	// irqfd at once and the line rises again.
 	if (int err = broker_->unmask_intx())
 		throw Error("cannot unmask the INTx of " + bdf() + " (RINGVM_VFIO_UNMASK_INTX): " +
 			    std::strerror(err));

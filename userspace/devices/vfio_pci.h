@@ -9,15 +9,19 @@
 // own, filtered by the broker, except what the VMM virtualizes: the BARs
 // (placed by the VMM's PciBus, movable by the guest), the expansion ROM (none),
 // the interrupt line and pin, the memory/I/O/bus-master/INTx-disable command
-// bits, and the capability chain, from which MSI and MSI-X are unlinked: this
-// platform has no local APIC, so only INTx can reach the guest.
+// bits, and the capability chain, from which MSI and MSI-X are unlinked: the
+// VMM routes only INTx to the guest so far.
 //
 // Memory BARs the broker can mmap are memory slots of the VM at the BAR's
 // guest address (when the options allow it), followed as the guest moves
 // them or turns decoding off; the others trap and go through the broker.
-// INTx arrives on an eventfd, already masked by the broker; the PIC line
-// stays up until the guest lets the line interrupt again (EOI or unmask,
-// Pic8259::on_line_ready), then the broker unmasks the device.
+// INTx arrives on an eventfd, already masked by the broker. With the
+// userspace PICs the VMM raises the line, which stays up until the guest
+// lets it interrupt again (EOI or unmask, Pic8259::on_line_ready); then the
+// broker unmasks the device. With the in-kernel irqchip the eventfd is an
+// irqfd with resample: the kernel raises the line without the VMM, lowers
+// it at the guest's EOI and signals the resample eventfd, on which the VMM
+// has the broker unmask the device (a level-triggered line, as KVM's).
 #pragma once
 
 #include <array>
@@ -66,6 +70,13 @@ public:
 	void intx_fired();
 	// The PIC lets @line interrupt again (Pic8259::on_line_ready).
 	void line_ready(unsigned line);
+	// Hands INTx to @vm's in-kernel irqchip (an irqfd with resample on the
+	// line the bus gave the device): from now on the VMM only unmasks, when
+	// intx_resample_fd() is readable (intx_resampled). Throws Error.
+	void intx_through_kernel(Vm &vm);
+	void intx_resampled();
+	// Signalled by the kernel at the guest's EOI of the INTx line.
+	int intx_resample_fd() const { return intx_resample_.get(); }
 
 	const std::string &bdf() const { return broker_->bdf(); }
 	// The INTx eventfd; -1 when the device has no INTx.
@@ -107,6 +118,8 @@ private:
 	IrqLine intx_;
 	unsigned intx_line_ = ~0u;
 	bool intx_pending_ = false;
+	bool intx_in_kernel_ = false;
+	EventFd intx_resample_;
 };
 
 } // namespace ringvm

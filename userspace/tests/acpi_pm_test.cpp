@@ -93,8 +93,8 @@ TEST(AcpiPm, TimerCountsAt3579545HzIn32Bits)
 TEST(AcpiPm, PowerButtonRaisesSciOnlyWhenEnabledUntilCleared)
 {
 	Pm p;
-	p.pm.press_power_button();
-	EXPECT_TRUE(p.sci.seen.empty()); // not enabled
+	EXPECT_FALSE(p.pm.press_power_button()); // not enabled: nobody hears it
+	EXPECT_TRUE(p.sci.seen.empty());
 	EXPECT_EQ(AcpiPm::kPwrBtn, rd(p.bus, AcpiPm::kPm1aEvt, 2));
 	wr(p.bus, AcpiPm::kPm1aEvt + 2, AcpiPm::kPwrBtn, 2);
 	ASSERT_EQ(1u, p.sci.seen.size());
@@ -107,6 +107,10 @@ TEST(AcpiPm, PowerButtonRaisesSciOnlyWhenEnabledUntilCleared)
 	ASSERT_EQ(2u, p.sci.seen.size());
 	EXPECT_EQ(std::make_pair(9u, false), p.sci.seen[1]);
 	EXPECT_EQ(0u, rd(p.bus, AcpiPm::kPm1aEvt, 2));
+	// Enabled: the press is heard at once.
+	EXPECT_TRUE(p.pm.press_power_button());
+	ASSERT_EQ(3u, p.sci.seen.size());
+	EXPECT_EQ(std::make_pair(9u, true), p.sci.seen[2]);
 }
 
 } // namespace

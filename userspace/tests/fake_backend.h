@@ -135,6 +135,15 @@ public:
 	}
 	void set_gsi_routing(std::span<const GsiRoute> r) override { routes.assign(r.begin(), r.end()); }
 	void irq_line(uint32_t gsi, bool level) override { lines.push_back({gsi, level}); }
+	struct Irqfd {
+		uint32_t gsi;
+		int fd, resample_fd;
+	};
+	void assign_irqfd(uint32_t gsi, int fd, int resample_fd) override
+	{
+		irqfds.push_back({gsi, fd, resample_fd});
+	}
+	std::vector<Irqfd> irqfds;
 	bool irqchip = false, irqchip_created = false;
 	std::vector<GsiRoute> routes;
 	std::vector<std::pair<uint32_t, bool>> lines;

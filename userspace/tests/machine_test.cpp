@@ -446,6 +446,31 @@ TEST(Machine, KernelIrqchipStartsApsUninitializedAndPowersOffThroughS5)
 	EXPECT_EQ(0, std::memcmp(m.memory().span(kAcpiBase, 8).data(), "RSD PTR ", 8));
 }
 
+// `ringvm stop` asks through the power button only a guest that listens
+// to it; for any other the control socket ends the VM at once.
+TEST(Machine, PowerButtonIsHeardOnlyOnceTheGuestEnablesIt)
+{
+	Machine *mp = nullptr;
+	bool before = true, after = false;
+	FakeBackend be([&](FakeVcpu &v) {
+		v.script.push_back([&](FakeVcpu &vc) {
+			before = mp->press_power_button();
+			return FakeVcpu::out(AcpiPm::kPm1aEvt + 2, AcpiPm::kPwrBtn, 2)(vc);
+		});
+		v.script.push_back([&](FakeVcpu &vc) {
+			after = mp->press_power_button();
+			return FakeVcpu::out(AcpiPm::kPm1aCnt,
+					     (AcpiPm::kSlpTypS5 << 10) | AcpiPm::kSlpEn, 2)(vc);
+		});
+	});
+	be.irqchip = true;
+	Machine m(config());
+	mp = &m;
+	EXPECT_EQ(0, m.run(be)) << m.stop_reason();
+	EXPECT_FALSE(before);
+	EXPECT_TRUE(after);
+}
+
 TEST(Machine, KernelIrqchipAskedForAndMissingNamesWhatIsMissing)
 {
 	FakeBackend be([](FakeVcpu &v) { v.script.push_back(FakeVcpu::out(0xf4, 2)); });

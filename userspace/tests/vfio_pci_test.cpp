@@ -7,17 +7,21 @@
 
 #include "board/attach.h"
 #include "board/machine.h"
+#include "devices/acpi_pm.h"
 #include "vmm/passthrough.h"
 
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 
 #include "tests/fake_backend.h"
 #include "tests/images.h"
@@ -146,8 +150,11 @@ public:
 	int unmask_intx() override
 	{
 		unmasks++;
+		if (on_unmask)
+			on_unmask();
 		return 0;
 	}
+	std::function<void()> on_unmask;
 	int set_req_eventfd(int fd) override
 	{
 		req_fd = fd;
@@ -644,6 +651,49 @@ TEST(VfioPci, IntxEventfdRaisesThePicLineUntilTheGuestIsDone)
 	EXPECT_FALSE(m.pic().irr(1) & bit);
 	out(m.pci(), 0xcfc, 0, 2);
 	EXPECT_TRUE(m.pic().irr(1) & bit);
+}
+
+// With the in-kernel irqchip the VMM is out of the INTx path: the broker's
+// eventfd is an irqfd on the device's line, and the guest's EOI (the
+// kernel's resample eventfd) is what unmasks the device.
+TEST(VfioPci, KernelIrqchipTakesIntxThroughAResampledIrqfd)
+{
+	Machine m(machine_config());
+	auto b = std::make_unique<FakeBroker>();
+	FakeBroker *fake = b.get();
+	std::promise<void> unmasked;
+	fake->on_unmask = [&unmasked] { unmasked.set_value(); };
+	unsigned slot = add_passthrough(m, std::move(b));
+	auto *dev = dynamic_cast<VfioPci *>(m.pci().function(slot));
+	ASSERT_NE(nullptr, dev);
+	bool unmasked_in_time = false;
+	FakeBackend be([&](FakeVcpu &v) {
+		// The guest EOIs: the kernel signals the resample eventfd.
+		v.script.push_back([&](FakeVcpu &) {
+			uint64_t one = 1;
+			EXPECT_EQ(8, ::write(dev->intx_resample_fd(), &one, 8));
+			unmasked_in_time = unmasked.get_future().wait_for(std::chrono::seconds(30)) ==
+					   std::future_status::ready;
+			// Then powers off (a halt stays in the kernel on this irqchip).
+			return FakeVcpu::out(AcpiPm::kPm1aCnt,
+					     (AcpiPm::kSlpTypS5 << 10) | AcpiPm::kSlpEn, 2)(v);
+		});
+	});
+	be.irqchip = true;
+	EXPECT_EQ(0, m.run(be)) << m.stop_reason();
+	ASSERT_TRUE(m.kernel_irqchip());
+	ASSERT_EQ(1u, be.last_vm->irqfds.size());
+	const auto &irqfd = be.last_vm->irqfds[0];
+	EXPECT_EQ(PciBus::intx_line(slot), irqfd.gsi);
+	EXPECT_EQ(dev->intx_fd(), irqfd.fd);
+	EXPECT_EQ(dev->intx_resample_fd(), irqfd.resample_fd);
+	EXPECT_TRUE(unmasked_in_time);
+	EXPECT_EQ(1, fake->unmasks);
+	// The VMM never drives the line itself, whatever the eventfd says.
+	dev->intx_fired();
+	EXPECT_FALSE(dev->intx_pending());
+	EXPECT_TRUE(std::none_of(be.last_vm->lines.begin(), be.last_vm->lines.end(),
+				 [&](const auto &l) { return l.first == irqfd.gsi; }));
 }
 
 TEST(VfioPci, MachineMapsTheBarOnceTheVmExists)

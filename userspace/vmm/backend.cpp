@@ -55,6 +55,12 @@ void Vm::irq_line(uint32_t gsi, bool)
 		    ": the hypervisor has no in-kernel irqchip");
 }
 
+void Vm::assign_irqfd(uint32_t gsi, int, int)
+{
+	throw Error("cannot bind an eventfd to GSI " + std::to_string(gsi) +
+		    ": the hypervisor has no in-kernel irqchip");
+}
+
 std::unique_ptr<Backend> open_backend(Accel accel)
 {
 	if (accel == Accel::Kvm)

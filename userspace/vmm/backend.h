@@ -148,6 +148,11 @@ public:
 	virtual void set_gsi_routing(std::span<const GsiRoute> routes);
 	// Drives GSI @gsi to @level (KVM_IRQ_LINE); an edge is a 1 then a 0.
 	virtual void irq_line(uint32_t gsi, bool level);
+	// Each signal of eventfd @fd asserts GSI @gsi in the kernel (KVM_IRQFD).
+	// With @resample_fd, a level-triggered source: the line stays up until
+	// the guest EOIs it, then is lowered and @resample_fd signalled, so the
+	// source can look again and signal @fd if it still wants service.
+	virtual void assign_irqfd(uint32_t gsi, int fd, int resample_fd = -1);
 	// How many vCPUs the hypervisor allows in one VM.
 	virtual int max_vcpus() const { return 64; }
 };

@@ -370,6 +370,18 @@ public:
 		xioctl<Abi>(vm_, Abi::kIrqLine, "drive an interrupt line", "IRQ_LINE", &l);
 	}
 
+	void assign_irqfd(uint32_t gsi, int fd, int resample_fd) override
+	{
+		typename Abi::Irqfd a{};
+		a.fd = static_cast<uint32_t>(fd);
+		a.gsi = gsi;
+		if (resample_fd >= 0) {
+			a.flags = Abi::kIrqfdResample;
+			a.resamplefd = static_cast<uint32_t>(resample_fd);
+		}
+		xioctl<Abi>(vm_, Abi::kIrqfd, "bind an eventfd to an interrupt line", "IRQFD", &a);
+	}
+
 	std::vector<CpuidEntry> supported_cpuid() override
 	{
 		// The hypervisor clamps nent to its own maximum (256 today) and

@@ -31,6 +31,7 @@ static_assert(sizeof(ringvm_irq_routing) == sizeof(ArrayHeader) &&
 	      offsetof(ringvm_irq_routing, entries) == sizeof(ArrayHeader));
 static_assert(sizeof(ringvm_irq_routing_entry) == sizeof(kvm_irq_routing_entry));
 static_assert(sizeof(ringvm_irq_level) == sizeof(kvm_irq_level));
+static_assert(sizeof(ringvm_irqfd) == sizeof(kvm_irqfd));
 static_assert(sizeof(ringvm_msrs) == sizeof(ArrayHeader) &&
 	      offsetof(ringvm_msrs, entries) == sizeof(ArrayHeader));
 
@@ -40,7 +41,7 @@ struct RingvmAbi {
 	using CpuidEntry = ringvm_cpuid_entry; using MsrEntry = ringvm_msr_entry;
 	using MemoryRegion = ringvm_userspace_memory_region; using Ioeventfd = ringvm_ioeventfd;
 	using IrqLevel = ringvm_irq_level; using MpState = ringvm_mp_state;
-	using RoutingEntry = ringvm_irq_routing_entry;
+	using RoutingEntry = ringvm_irq_routing_entry; using Irqfd = ringvm_irqfd;
 
 	static constexpr const char *kName = "ringvm", *kIoctlPrefix = "RINGVM",
 				    *kModule = "ringvm.ko";
@@ -56,7 +57,8 @@ struct RingvmAbi {
 		kSetMsrs = RINGVM_SET_MSRS, kSetFpu = RINGVM_SET_FPU, kSetCpuid = RINGVM_SET_CPUID,
 		kCheckExtension = RINGVM_CHECK_EXTENSION, kCreateIrqchip = RINGVM_CREATE_IRQCHIP,
 		kIrqLine = RINGVM_IRQ_LINE, kSetMpState = RINGVM_SET_MP_STATE,
-		kSetGsiRouting = RINGVM_SET_GSI_ROUTING;
+		kSetGsiRouting = RINGVM_SET_GSI_ROUTING, kIrqfd = RINGVM_IRQFD;
+	static constexpr uint32_t kIrqfdResample = RINGVM_IRQFD_FLAG_RESAMPLE;
 	static constexpr unsigned long kCapIrqchip = RINGVM_CAP_IRQCHIP,
 		kCapMpState = RINGVM_CAP_MP_STATE, kCapNrVcpus = RINGVM_CAP_NR_VCPUS;
 	static constexpr uint32_t kMpStateUninitialized = RINGVM_MP_STATE_UNINITIALIZED,
