@@ -225,6 +225,12 @@ if [ "$failed" != 0 ] && [ "$host" = bochs ] && [ -f "$out/bochs.log" ]; then
 	# Bochs names the exact VMX check that failed: the one-line diagnosis.
 	grep -E 'VMFAIL|VMENTER FAIL|VMEXIT|VMX' "$out/bochs.log" | head -n 20 | sed 's/^/bochs: /' || true
 fi
+# A kernel report is quoted whole: a CI log may be all anyone gets of it.
+trouble=$(sed -n 's/^FAIL [^ ]*\/kernel-log: kernel reported trouble: //p' "$out/results.txt")
+if [ -n "$trouble" ]; then
+	at=$(grep -n -F -m1 -- "$trouble" "$out/console.log" | cut -d: -f1)
+	[ -n "$at" ] && sed -n "$at,$((at + 60))p" "$out/console.log" | sed 's/^/kernel: /'
+fi
 echo "$passed $failed $guards" >"$out/summary"
 echo "testhost[$name]: $passed passed ($guards of them guards), $failed failed (boot and tests: ${elapsed}s; logs in ${out#"$top"/})"
 [ "$failed" = 0 ]
