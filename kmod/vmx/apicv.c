@@ -309,9 +309,12 @@ bool ringvm_apicv_map_access_page(struct ringvm_vcpu *vcpu, u64 gpa)
  * - else @rvi alone: the other IRR bits are held out of the page until the
  *   exit (the CPU makes the next one RVI after each delivery, while the
  *   handler runs with IF clear), and @rvi's EOI exits, to let the next in.
- * What stays open: a self-IPI the guest sends with IF clear is made RVI by
- * the CPU itself, and lowering the TPR (CR8) with IF clear lets in a
- * vector it held back (Documentation/irqchip.rst).
+ *   It exits even when nothing is held: a handler that sends itself an IPI
+ *   (Linux's irq_work) and EOIs before its IRET would otherwise have the
+ *   CPU deliver that IPI at the EOI, through IF clear.
+ * What stays open: a self-IPI of a class above the one in service, sent
+ * with IF clear, is made RVI by the CPU itself, and lowering the TPR (CR8)
+ * with IF clear lets in a vector it held back (Documentation/irqchip.rst).
  */
 static int gate_rvi(struct ringvm_lapic *l, int rvi, u32 intr, int *eoi_exit)
 {
@@ -334,8 +337,7 @@ static int gate_rvi(struct ringvm_lapic *l, int rvi, u32 intr, int *eoi_exit)
 		if (l->apicv.held[i])
 			l->apicv.holding = true;
 	}
-	if (l->apicv.holding)
-		*eoi_exit = rvi;
+	*eoi_exit = rvi;
 	return rvi;
 }
 

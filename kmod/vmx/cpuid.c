@@ -33,12 +33,15 @@
  * Every feature left in the table works in a guest; the hidden ones need
  * MSRs ringvm does not have (TME, CET, PCONFIG, arch LBR, the speculation
  * controls) or XCR0 bits it does not allow (PKU, AMX); hybrid (leaf 7 EDX
- * bit 15) would send the guest to leaf 0x1a, which is empty.
+ * bit 15) and Key Locker (ECX bit 23) would send the guest to leaves 0x1a
+ * and 0x19, which are empty.
  */
-#define L7_ECX_HIDE	(BIT(3) | BIT(4) | BIT(5) | BIT(7) | BIT(13) | BIT(16) | BIT(30))
+#define L7_ECX_HIDE	(BIT(3) | BIT(4) | BIT(5) | BIT(7) | BIT(13) | BIT(16) | BIT(23) | \
+			 BIT(30))
 #define L7_EDX_HIDE	(BIT(15) | BIT(18) | BIT(19) | BIT(20) | BIT(22) | BIT(24) | \
 			 BIT(25) | BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(31))
 #define LD1_EAX_XSAVES	BIT(3)
+#define L6_EAX_ARAT	BIT(2)
 #define L7_EBX_INVPCID	BIT(10)
 #define L7_ECX_RDPID	BIT(22)
 #define LX1_EDX_RDTSCP	BIT(27)
@@ -95,8 +98,17 @@ static void filter(struct ringvm_cpuid_entry *e)
 		}
 		break;
 	/*
+	 * Thermal and power: only "APIC timer always running" (ARAT), as KVM
+	 * reports; the model's timer never stops in a C-state, and without the
+	 * bit Linux keeps the PIT as a broadcast timer it does not need.
+	 */
+	case 6:
+		e->eax = L6_EAX_ARAT;
+		e->ebx = e->ecx = e->edx = 0;
+		break;
+	/*
 	 * Not virtualized, so empty as KVM reports them: serial number,
-	 * monitor, thermal, PMU, RDT, SGX, PT; SoC vendor, TLB, Key Locker,
+	 * monitor, PMU, RDT, SGX, PT; SoC vendor, TLB, Key Locker,
 	 * hybrid, PCONFIG, arch LBR, AMX tiles.  Also the TSC/crystal ratio and
 	 * the frequencies (0x15, 0x16): the guest's local APIC timer counts the
 	 * model's 1 GHz bus, not the host's crystal, and Linux takes leaf
@@ -104,7 +116,7 @@ static void filter(struct ringvm_cpuid_entry *e)
 	 * with a 24 MHz crystal each timer it armed expired about 40 times too
 	 * early.  Without them the guest calibrates both.
 	 */
-	case 3: case 5: case 6: case 0xa: case 0xf: case 0x10: case 0x12: case 0x14:
+	case 3: case 5: case 0xa: case 0xf: case 0x10: case 0x12: case 0x14:
 	case 0x15: case 0x16: case 0x17: case 0x18: case 0x19: case 0x1a: case 0x1b:
 	case 0x1c: case 0x1d: case 0x1e:
 		e->eax = e->ebx = e->ecx = e->edx = 0;

@@ -45,8 +45,10 @@ RV_GUEST_CODE(g_cr8, 64,
 	"2: jmp 2b\n");
 
 /*
- * IF clear; the LAPIC timer periodic at vector 0x40 every 200 us (the
- * model's shortest period, a host hrtimer each time); wait until its
+ * IF clear; the LAPIC timer periodic at vector 0x40 every 2 ms (a host
+ * hrtimer each time; not the model's 200 us floor, which a slow host, a
+ * debug kernel in Bochs, cannot keep up with: every entry would then find
+ * the timer expired and the spin would crawl one round per exit); wait until its
  * vector is pending (IRR, 0x220 bit 0); report (OUT 0x13), then a million
  * rounds (about 20 ms of Bochs time, at 200 MIPS) of STI; CLI while the
  * timer keeps firing: no interrupt is taken between the two (STI blocks
@@ -57,7 +59,7 @@ RV_GUEST_CODE(g_cr8, 64,
  */
 RV_GUEST_CODE(g_if_clear, 64,
 	"mov $0xfee00000, %ebx\n movl $0x1ff, 0xf0(%rbx)\n movl $0xb, 0x3e0(%rbx)\n cli\n"
-	"movl $0x20040, 0x320(%rbx)\n movl $200000, 0x380(%rbx)\n"
+	"movl $0x20040, 0x320(%rbx)\n movl $2000000, 0x380(%rbx)\n"
 	"1: testl $1, 0x220(%rbx)\n jz 1b\n out %al, $0x13\n"
 	"mov $1000000, %ecx\n 1: sti\n cli\n dec %ecx\n jnz 1b\n"
 	"mov 0x20000, %eax\n out %eax, $0x10\n"
@@ -77,7 +79,7 @@ RV_GUEST_CODE(g_if_clear, 64,
  */
 #define HANDLER_SVI	0x11100
 RV_GUEST_CODE(h_svi, 64,
-	"movl $0x20040, 0x320(%rbx)\n movl $200000, 0x380(%rbx)\n"
+	"movl $0x20040, 0x320(%rbx)\n movl $2000000, 0x380(%rbx)\n"
 	"1: testl $1, 0x220(%rbx)\n jz 1b\n sti\n out %al, $0x14\n"
 	"cli\n movl $0, 0xb0(%rbx)\n"
 	"mov $1000000, %ecx\n 1: sti\n cli\n dec %ecx\n jnz 1b\n"

@@ -184,6 +184,15 @@ TEST(unvirtualized_leaves_are_empty)
 			TH_LOG("leaf 0x%x: %08x %08x %08x %08x", leaves[i], e->eax, e->ebx,
 			       e->ecx, e->edx);
 	}
+	/* Thermal and power: only ARAT, which Linux needs to trust the APIC timer. */
+	e = find(c, 6, 0);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(1u << 2, e->eax);
+	EXPECT_EQ(0, e->ebx | e->ecx | e->edx);
+	/* Key Locker, whose leaf 0x19 is empty. */
+	e = find(c, 7, 0);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(0, e->ecx & (1u << 23));
 	free(c);
 	close(sys);
 	EXPECT_EQ(0, rv_unload_module("ringvm"));
