@@ -3,7 +3,7 @@
 # with a busybox initramfs that prints a marker, the RTC date and the detected
 # TSC frequency, and powers off. ringvm must exit 0 with the marker in its
 # output. Needs the tree from selftests/e2e/make-extra.sh (testhost --extra).
-echo "1..7"
+echo "1..8"
 
 # Debian's KVM: kvm-intel on the Bochs host (VMX), kvm-amd where the host
 # emulates SVM instead.
@@ -87,6 +87,11 @@ if tr -d '\r' <"$out" | grep -qx "RINGVM-E2E-DISK-SERIAL ringvm-disk.img"; then
 	echo "ok 7 guest_reads_the_default_disk_serial"
 else
 	echo "not ok 7 guest_reads_the_default_disk_serial"
+fi
+if virtio_irqs_are_msix "$out"; then
+	echo "ok 8 virtio_interrupts_are_msix_vectors"
+else
+	echo "not ok 8 virtio_interrupts_are_msix_vectors"
 fi
 rmmod $vendor kvm irqbypass 2>/dev/null
 exit 0

@@ -3,7 +3,7 @@
 # with a busybox initramfs that prints a marker, the RTC date and the detected
 # TSC frequency, and powers off. ringvm must exit 0 with the marker in its
 # output. Needs the tree from selftests/e2e/make-extra.sh (testhost --extra).
-echo "1..10"
+echo "1..11"
 
 # ringvm.ko, as built for this host kernel.
 insmod "$RINGVM_MODDIR/ringvm.ko" || echo "# insmod ringvm failed"
@@ -123,6 +123,11 @@ if tr -d '\r' <"$out" | grep -qx "RINGVM-E2E-DISK-SERIAL e2e-vhost-disk-7"; then
 	echo "ok 10 guest_reads_the_disk_serial_through_vhost"
 else
 	echo "not ok 10 guest_reads_the_disk_serial_through_vhost"
+fi
+if virtio_irqs_are_msix "$out"; then
+	echo "ok 11 virtio_interrupts_are_msix_vectors"
+else
+	echo "not ok 11 virtio_interrupts_are_msix_vectors"
 fi
 rmmod ringvm_vhost 2>/dev/null
 rmmod ringvm 2>/dev/null

@@ -1,9 +1,18 @@
 # Sourced by the e2e suites in the Bochs host (make-extra.sh puts it in
-# /e2e/): checks of the guest's clocks against the host's, shared by the
-# kvm-intel and ringvm.ko runs.
+# /e2e/): checks of the guest's clocks against the host's, and of how its
+# interrupts came, shared by the kvm-intel and ringvm.ko runs.
 #
 #   t0=$(date -u +%s); ringvm run ... >OUT; t1=$(date -u +%s)
 #   rtc_matches_host OUT T0 T1 && tsc_matches_host OUT
+
+# Every virtio interrupt of the guest is an MSI-X vector (the in-kernel
+# irqchip, the default): the disk's request queue and the NIC's receive
+# queue have their own, and no virtio line is left on the I/O APIC.
+virtio_irqs_are_msix() { # OUT
+	grep -q '^RINGVM-E2E-VIRTIO-IRQ .*PCI-MSI.*virtio[0-9]-req\.0' "$1" &&
+		grep -q '^RINGVM-E2E-VIRTIO-IRQ .*PCI-MSI.*virtio[0-9]-input\.0' "$1" &&
+		! grep '^RINGVM-E2E-VIRTIO-IRQ' "$1" | grep -qv PCI-MSI
+}
 
 # The guest read its CMOS RTC while ringvm ran (rtc0 when init ran; without
 # an rtc0 device, the system clock the kernel set from the CMOS at boot):

@@ -59,6 +59,12 @@ for i in /sys/class/net/eth*; do
 	echo "RINGVM-E2E-E1000 $n $(cat "$i/address") carrier=$(cat "$i/carrier" 2>/dev/null)"
 	echo "RINGVM-E2E-E1000-PING $(ping -c 3 -W 5 10.0.3.1 | grep -o '[0-9]* packets received')"
 done
+# How each virtio interrupt reached the guest: an MSI-X vector ("PCI-MSI"
+# in 6.1's /proc/interrupts) on the in-kernel irqchip, an I/O APIC or XT-PIC
+# line otherwise.
+grep -E 'virtio[0-9]+-' /proc/interrupts | tr -s ' ' | while read -r l; do
+	echo "RINGVM-E2E-VIRTIO-IRQ $l"
+done
 # ringvm.e2e=smp (smp_boot.sh): the CPUs the guest found, an I/O APIC line
 # of /proc/interrupts, and a busy loop pinned to each CPU that reports the
 # CPU it ran on; then the ACPI power-off below.

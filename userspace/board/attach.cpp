@@ -24,7 +24,7 @@ void wire_vhost(Machine &m, VirtioPci &dev)
 	if (!vhost)
 		return;
 	for (unsigned q = 0; q < dev.num_queues(); q++) {
-		m.watch_fd(vhost->call_fd(q), [&dev] { dev.interrupt_queue(); });
+		m.watch_fd(vhost->call_fd(q), [&dev, q] { dev.interrupt_queue(q); });
 		m.watch_fd(vhost->err_fd(q), [&dev, q] { dev.vhost_failed(q); });
 	}
 	m.on_vm_created([&dev](Vm &vm) {
@@ -34,18 +34,27 @@ void wire_vhost(Machine &m, VirtioPci &dev)
 	});
 }
 
+// MSI-X reaches the guest only through the in-kernel irqchip's local
+// APICs, known once the VM exists.
+unsigned add_virtio(Machine &m, std::unique_ptr<VirtioPci> dev)
+{
+	VirtioPci *d = dev.get(); // owned by the machine's PCI bus from here on
+	m.on_vm_created([&m, d](Vm &) { d->set_msi_sink(m.msi_sink()); });
+	return m.add_pci(std::move(dev));
+}
+
 } // namespace
 
 void add_disk(Machine &m, DiskImage image, bool vhost)
 {
 	auto dev = VirtioBlk::create(m.memory(), std::move(image), vhost);
 	wire_vhost(m, *dev); // owned by the machine's PCI bus from here on
-	m.add_pci(std::move(dev));
+	add_virtio(m, std::move(dev));
 }
 
 void add_rng(Machine &m)
 {
-	m.add_pci(std::make_unique<VirtioRng>(m.memory()));
+	add_virtio(m, std::make_unique<VirtioRng>(m.memory()));
 }
 
 void add_net(Machine &m, Tap &tap, const NetConfig &cfg, uint64_t mac)
@@ -68,7 +77,7 @@ void add_net(Machine &m, Tap &tap, const NetConfig &cfg, uint64_t mac)
 		wire_vhost(m, *net);
 	else
 		m.watch_fd(tap.fd(), [net] { net->on_tap_readable(); }, false);
-	m.add_pci(std::move(dev));
+	add_virtio(m, std::move(dev));
 }
 
 unsigned add_passthrough(Machine &m, std::unique_ptr<VfioBroker> broker)

@@ -497,6 +497,7 @@ void Machine::choose_irqchip(const Backend &backend)
 		return;
 	// Before any vCPU: each gets its local APIC when it is created.
 	vm_->create_irqchip();
+	kernel_msi_.vm = vm_.get();
 	pc_.use_kernel_irqchip(*vm_, pio_);
 	write_acpi_tables(mem_, cfg_.cpus);
 	acpi_live_ = true;

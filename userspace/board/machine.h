@@ -89,6 +89,8 @@ public:
 	const std::string &format() const { return format_; }
 	// After run() has started: whether the in-kernel irqchip is in use.
 	bool kernel_irqchip() const { return kernel_irqchip_; }
+	// Where devices send MSIs: the in-kernel irqchip; null without it.
+	MsiSink *msi_sink() { return kernel_irqchip_ ? &kernel_msi_ : nullptr; }
 
 	// Extension points for devices built outside the Machine (virtio,
 	// passthrough). All before run(); callbacks run under the device lock.
@@ -174,6 +176,13 @@ private:
 	BootState boot_;
 	bool loaded_ = false;
 	bool kernel_irqchip_ = false;
+	struct KernelMsi final : MsiSink {
+		Vm *vm = nullptr;
+		void signal_msi(uint64_t address, uint32_t data) override
+		{
+			vm->signal_msi(address, data);
+		}
+	} kernel_msi_;
 	std::atomic<bool> acpi_live_{false}; // the guest has ACPI tables and PM
 	std::vector<pthread_t> threads_;
 	std::vector<std::atomic<bool>> running_;

@@ -223,7 +223,7 @@ void VirtioBlk::serve()
 		break;
 	}
 	if (completed && vq_->need_interrupt())
-		interrupt_queue();
+		interrupt_queue(0);
 }
 
 uint32_t VirtioBlk::handle(const Chain &c)

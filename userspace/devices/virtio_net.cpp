@@ -102,7 +102,7 @@ void VirtioNet::transmit()
 		done = true;
 	}
 	if (done && txq_->need_interrupt())
-		interrupt_queue();
+		interrupt_queue(kVirtioNetTx);
 }
 
 void VirtioNet::on_tap_readable()
@@ -144,7 +144,7 @@ void VirtioNet::on_tap_readable()
 		return;
 	}
 	if (done && rxq_ && rxq_->need_interrupt())
-		interrupt_queue();
+		interrupt_queue(kVirtioNetRx);
 }
 
 } // namespace ringvm

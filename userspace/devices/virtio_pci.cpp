@@ -60,7 +60,8 @@ VirtioPci::VirtioPci(uint16_t virtio_id, uint32_t pci_class, unsigned num_queues
 	: cfg_(kVirtioVendor, static_cast<uint16_t>(kVirtioModernBase + virtio_id),
 	       (pci_class << 8) | 1),
 	  device_features_(features | (1ull << kVirtioFVersion1)),
-	  max_queue_size_(max_queue_size), queues_(num_queues)
+	  max_queue_size_(max_queue_size), queues_(num_queues),
+	  msix_(cfg_, num_queues + 1, 0, kVirtioMsixTableOff, kVirtioMsixPbaOff)
 {
 	cfg_.poke(0x2c, 2, kVirtioVendor); // subsystem vendor
 	cfg_.poke(0x2e, 2, virtio_id);	    // subsystem: the virtio device ID
@@ -132,15 +133,37 @@ void VirtioPci::reset_transport()
 	device_feature_select_ = driver_feature_select_ = 0;
 	status_ = isr_ = 0;
 	queue_select_ = 0;
+	config_vector_ = Msix::kNoVector;
 	for (auto &q : queues_)
-		q = VirtqState{max_queue_size_, false, 0, 0, 0};
+		q = VirtqState{max_queue_size_, false, 0, 0, 0, Msix::kNoVector};
 	intx_.set(false);
 }
 
-void VirtioPci::interrupt_queue()
+void VirtioPci::interrupt_queue(unsigned q)
 {
+	if (msix_.enabled()) {
+		if (q < queues_.size())
+			msix_.notify(queues_[q].vector);
+		return;
+	}
 	isr_ |= 1;
 	intx_.set(true);
+}
+
+void VirtioPci::interrupt_config()
+{
+	if (msix_.enabled()) {
+		msix_.notify(config_vector_);
+		return;
+	}
+	isr_ |= 2;
+	intx_.set(true);
+}
+
+void VirtioPci::config_write(unsigned off, unsigned size, uint32_t v)
+{
+	cfg_.write(off, size, v);
+	msix_.config_written();
 }
 
 void VirtioPci::fail(const std::string &why)
@@ -150,16 +173,16 @@ void VirtioPci::fail(const std::string &why)
 	std::cerr << "ringvm: virtio device " << std::hex << cfg_.read(2, 2) << std::dec
 		  << " needs a reset: " << why << "\n";
 	status_ |= kVirtioNeedsReset;
-	if (status_ & kVirtioDriverOk) {
-		isr_ |= 2;
-		intx_.set(true);
-	}
+	if (status_ & kVirtioDriverOk)
+		interrupt_config();
 }
 
 void VirtioPci::bar_read(unsigned, uint64_t off, std::span<uint8_t> data)
 {
 	le_store(data, 0);
-	if (off < kVirtioCommonOff + kCommonLen) {
+	if (msix_.covers(off, data.size())) {
+		msix_.read(off, data);
+	} else if (off < kVirtioCommonOff + kCommonLen) {
 		common_read(off, data);
 	} else if (off == kVirtioIsrOff) {
 		// Reading the ISR acknowledges it and lowers the line.
@@ -173,7 +196,9 @@ void VirtioPci::bar_read(unsigned, uint64_t off, std::span<uint8_t> data)
 
 void VirtioPci::bar_write(unsigned, uint64_t off, std::span<const uint8_t> data)
 {
-	if (off < kVirtioCommonOff + kCommonLen) {
+	if (msix_.covers(off, data.size())) {
+		msix_.write(off, data);
+	} else if (off < kVirtioCommonOff + kCommonLen) {
 		common_write(off, le_value(data), data.size());
 	} else if (off >= kVirtioDeviceOff && off + data.size() <= kVirtioDeviceOff + kDeviceLen) {
 		device_config_write(off - kVirtioDeviceOff, data);
@@ -198,7 +223,7 @@ void VirtioPci::common_read(uint64_t off, std::span<uint8_t> data)
 	put(img, kDriverFeatureSelect, driver_feature_select_, 4);
 	put(img, kDriverFeature,
 	    driver_feature_select_ < 2 ? driver_features_ >> (32 * driver_feature_select_) : 0, 4);
-	put(img, kMsixConfig, kNoVector, 2);
+	put(img, kMsixConfig, config_vector_, 2);
 	put(img, kNumQueues, queues_.size(), 2);
 	put(img, kDeviceStatus, status_, 1);
 	put(img, kConfigGeneration, config_generation_, 1);
@@ -206,6 +231,7 @@ void VirtioPci::common_read(uint64_t off, std::span<uint8_t> data)
 	put(img, kQueueMsixVector, kNoVector, 2);
 	if (queue_select_ < queues_.size()) {
 		const auto &q = queues_[queue_select_];
+		put(img, kQueueMsixVector, q.vector, 2);
 		put(img, kQueueSize, q.size, 2);
 		put(img, kQueueEnable, q.enabled, 2);
 		put(img, kQueueNotifyOff, queue_select_, 2);
@@ -238,6 +264,15 @@ void VirtioPci::common_write(uint64_t off, uint64_t v, size_t size)
 		break;
 	case kQueueSelect:
 		queue_select_ = static_cast<uint16_t>(v);
+		break;
+	// A vector past the table reads back as NO_VECTOR, which tells the
+	// driver the device could not take it (virtio 4.1.4.3).
+	case kMsixConfig:
+		config_vector_ = v < msix_.vectors() ? static_cast<uint16_t>(v) : kNoVector;
+		break;
+	case kQueueMsixVector:
+		if (q)
+			q->vector = v < msix_.vectors() ? static_cast<uint16_t>(v) : kNoVector;
 		break;
 	case kQueueSize:
 		// A power of two no larger than the maximum; anything else is ignored.

@@ -2,8 +2,11 @@
 // The virtio 1.x PCI transport ("modern" only, as Firecracker and kvmtool's
 // modern mode): one 16 KiB memory BAR holding the common configuration, the
 // ISR byte, the device configuration and the queue notify doorbells, found
-// by the driver through vendor capabilities. Interrupts are INTx: this
-// platform has PICs and no local APIC, so MSI-X could not be delivered.
+// by the driver through vendor capabilities; the MSI-X table and PBA share
+// the BAR. Interrupts are MSI-X messages (a vector per queue and one for
+// configuration changes, as the driver assigns them) once the driver enables
+// MSI-X, which it can only with the in-kernel irqchip's local APICs
+// (set_msi_sink); INTx and the ISR byte otherwise.
 //
 // A device type derives from VirtioPci and supplies its ID, features,
 // configuration and what happens on queue notify, driver OK and reset, or
@@ -19,6 +22,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 
+#include "devices/msix.h"
 #include "devices/pci_bus.h"
 #include "devices/virtio_vhost.h"
 
@@ -36,12 +40,14 @@ constexpr uint8_t kVirtioAcknowledge = VIRTIO_CONFIG_S_ACKNOWLEDGE,
 // BAR 0 layout.
 constexpr uint32_t kVirtioCommonOff = 0x0000, kVirtioIsrOff = 0x1000,
 		   kVirtioDeviceOff = 0x2000, kVirtioNotifyOff = 0x3000,
-		   kVirtioBarSize = 0x4000, kVirtioNotifyMultiplier = 4;
+		   kVirtioMsixTableOff = 0x4000, kVirtioMsixPbaOff = 0x6000,
+		   kVirtioBarSize = 0x8000, kVirtioNotifyMultiplier = 4;
 
 struct VirtqState {
 	uint16_t size = 0;   // what the driver chose (max until it writes)
 	bool enabled = false;
 	uint64_t desc = 0, driver = 0, device = 0;
+	uint16_t vector = Msix::kNoVector; // its MSI-X vector
 };
 
 class VirtioPci : public PciFunction {
@@ -52,7 +58,12 @@ public:
 	PciConfig &config() override { return cfg_; }
 	void bar_read(unsigned bar, uint64_t off, std::span<uint8_t> data) override;
 	void bar_write(unsigned bar, uint64_t off, std::span<const uint8_t> data) override;
+	void config_write(unsigned off, unsigned size, uint32_t v) override;
 	void connect_intx(IrqLine line) override { intx_ = line; }
+	// Where MSI-X messages go (the in-kernel irqchip); without one the
+	// guest has no local APIC to enable MSI-X for.
+	void set_msi_sink(MsiSink *sink) { msix_.set_sink(sink); }
+	const Msix &msix() const { return msix_; }
 
 	uint8_t status() const { return status_; }
 	uint64_t negotiated() const { return driver_features_; }
@@ -74,8 +85,9 @@ public:
 	VhostQueues *vhost() { return vhost_.get(); }
 	void vhost_failed(unsigned q) { fail(vhost_->why_stopped(q)); }
 
-	// Used-buffer notification: ISR bit 0 and the INTx line.
-	void interrupt_queue();
+	// Used-buffer notification of queue @q: its MSI-X vector, or ISR bit 0
+	// and the INTx line.
+	void interrupt_queue(unsigned q);
 	// The device can go no further until the driver resets it (a malformed
 	// ring): DEVICE_NEEDS_RESET and a configuration interrupt.
 	void fail(const std::string &why);
@@ -112,6 +124,7 @@ private:
 	void reset_transport();
 	void start_vhost();
 	void unbind_doorbells();
+	void interrupt_config();
 
 	PciConfig cfg_;
 	IrqLine intx_;
@@ -121,6 +134,7 @@ private:
 	uint64_t driver_features_ = 0;
 	uint8_t status_ = 0, isr_ = 0, config_generation_ = 0;
 	uint16_t queue_select_ = 0;
+	uint16_t config_vector_ = Msix::kNoVector;
 	std::vector<VirtqState> queues_;
 	DoorbellFn doorbell_fn_;
 	struct Bound {
@@ -129,6 +143,7 @@ private:
 	};
 	std::vector<Bound> bound_;
 	std::unique_ptr<VhostQueues> vhost_;
+	Msix msix_; // after cfg_, whose capability list it joins
 };
 
 } // namespace ringvm

@@ -93,7 +93,7 @@ void VirtioRng::serve()
 		completed = true;
 	}
 	if (completed && vq_->need_interrupt())
-		interrupt_queue();
+		interrupt_queue(0);
 }
 
 } // namespace ringvm

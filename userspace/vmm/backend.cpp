@@ -61,6 +61,11 @@ void Vm::assign_irqfd(uint32_t gsi, int, int)
 		    ": the hypervisor has no in-kernel irqchip");
 }
 
+void Vm::signal_msi(uint64_t, uint32_t)
+{
+	throw Error("cannot send an MSI: the hypervisor has no in-kernel irqchip");
+}
+
 std::unique_ptr<Backend> open_backend(Accel accel)
 {
 	if (accel == Accel::Kvm)

@@ -153,6 +153,8 @@ public:
 	// the guest EOIs it, then is lowered and @resample_fd signalled, so the
 	// source can look again and signal @fd if it still wants service.
 	virtual void assign_irqfd(uint32_t gsi, int fd, int resample_fd = -1);
+	// Sends one MSI to the in-kernel local APICs (KVM_SIGNAL_MSI).
+	virtual void signal_msi(uint64_t address, uint32_t data);
 	// How many vCPUs the hypervisor allows in one VM.
 	virtual int max_vcpus() const { return 64; }
 };

@@ -3,12 +3,23 @@
 // decides whether that is an edge or a level for the CPU.
 #pragma once
 
+#include <cstdint>
+
 namespace ringvm {
 
 class IrqSink {
 public:
 	virtual ~IrqSink() = default;
 	virtual void set_irq(unsigned line, bool level) = 0;
+};
+
+// Where message-signalled interrupts go: the local APICs of an in-kernel
+// irqchip. @address and @data are what the guest programmed (an x86 MSI:
+// 0xfeeXXXXX, the destination in the address, vector and mode in data).
+class MsiSink {
+public:
+	virtual ~MsiSink() = default;
+	virtual void signal_msi(uint64_t address, uint32_t data) = 0;
 };
 
 // A device's connection to one line of a controller.

@@ -27,6 +27,7 @@ struct KvmAbi {
 	using MemoryRegion = kvm_userspace_memory_region; using Ioeventfd = kvm_ioeventfd;
 	using IrqLevel = kvm_irq_level; using MpState = kvm_mp_state;
 	using RoutingEntry = kvm_irq_routing_entry; using Irqfd = kvm_irqfd;
+	using Msi = kvm_msi;
 
 	static constexpr const char *kName = "kvm", *kIoctlPrefix = "KVM", *kModule = "KVM";
 	static constexpr const char *kSetCpuidName = "SET_CPUID2";
@@ -41,7 +42,8 @@ struct KvmAbi {
 		kSetMsrs = _IOW(KVMIO, 0x89, ArrayHeader), kSetCpuid = _IOW(KVMIO, 0x90, ArrayHeader),
 		kCheckExtension = KVM_CHECK_EXTENSION, kCreateIrqchip = KVM_CREATE_IRQCHIP,
 		kIrqLine = KVM_IRQ_LINE, kSetMpState = KVM_SET_MP_STATE,
-		kSetGsiRouting = _IOW(KVMIO, 0x6a, ArrayHeader), kIrqfd = KVM_IRQFD;
+		kSetGsiRouting = _IOW(KVMIO, 0x6a, ArrayHeader), kIrqfd = KVM_IRQFD,
+		kSignalMsi = KVM_SIGNAL_MSI;
 	static constexpr uint32_t kIrqfdResample = KVM_IRQFD_FLAG_RESAMPLE;
 	static constexpr unsigned long kCapIrqchip = KVM_CAP_IRQCHIP, kCapMpState = KVM_CAP_MP_STATE,
 		kCapNrVcpus = KVM_CAP_MAX_VCPUS; // NR_VCPUS is only the recommended count

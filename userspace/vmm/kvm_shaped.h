@@ -370,6 +370,24 @@ public:
 		xioctl<Abi>(vm_, Abi::kIrqLine, "drive an interrupt line", "IRQ_LINE", &l);
 	}
 
+	void signal_msi(uint64_t address, uint32_t data) override
+	{
+		typename Abi::Msi m{};
+		m.address_lo = static_cast<uint32_t>(address);
+		m.address_hi = static_cast<uint32_t>(address >> 32);
+		m.data = data;
+		// The message is the guest's: one that reaches no APIC (0), or
+		// that ringvm.ko finds no MSI could be (EINVAL), is dropped, as a
+		// chipset drops a write to nowhere.
+		int r;
+		do {
+			r = ::ioctl(vm_.get(), Abi::kSignalMsi, &m);
+		} while (r < 0 && errno == EINTR);
+		if (r < 0 && errno != EINVAL)
+			throw sys_error(std::string("send an MSI (") + Abi::kIoctlPrefix + "_SIGNAL_MSI)",
+					errno);
+	}
+
 	void assign_irqfd(uint32_t gsi, int fd, int resample_fd) override
 	{
 		typename Abi::Irqfd a{};

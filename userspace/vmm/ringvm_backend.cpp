@@ -32,6 +32,7 @@ static_assert(sizeof(ringvm_irq_routing) == sizeof(ArrayHeader) &&
 static_assert(sizeof(ringvm_irq_routing_entry) == sizeof(kvm_irq_routing_entry));
 static_assert(sizeof(ringvm_irq_level) == sizeof(kvm_irq_level));
 static_assert(sizeof(ringvm_irqfd) == sizeof(kvm_irqfd));
+static_assert(sizeof(ringvm_msi) == sizeof(kvm_msi));
 static_assert(sizeof(ringvm_msrs) == sizeof(ArrayHeader) &&
 	      offsetof(ringvm_msrs, entries) == sizeof(ArrayHeader));
 
@@ -42,6 +43,7 @@ struct RingvmAbi {
 	using MemoryRegion = ringvm_userspace_memory_region; using Ioeventfd = ringvm_ioeventfd;
 	using IrqLevel = ringvm_irq_level; using MpState = ringvm_mp_state;
 	using RoutingEntry = ringvm_irq_routing_entry; using Irqfd = ringvm_irqfd;
+	using Msi = ringvm_msi;
 
 	static constexpr const char *kName = "ringvm", *kIoctlPrefix = "RINGVM",
 				    *kModule = "ringvm.ko";
@@ -57,7 +59,8 @@ struct RingvmAbi {
 		kSetMsrs = RINGVM_SET_MSRS, kSetFpu = RINGVM_SET_FPU, kSetCpuid = RINGVM_SET_CPUID,
 		kCheckExtension = RINGVM_CHECK_EXTENSION, kCreateIrqchip = RINGVM_CREATE_IRQCHIP,
 		kIrqLine = RINGVM_IRQ_LINE, kSetMpState = RINGVM_SET_MP_STATE,
-		kSetGsiRouting = RINGVM_SET_GSI_ROUTING, kIrqfd = RINGVM_IRQFD;
+		kSetGsiRouting = RINGVM_SET_GSI_ROUTING, kIrqfd = RINGVM_IRQFD,
+		kSignalMsi = RINGVM_SIGNAL_MSI;
 	static constexpr uint32_t kIrqfdResample = RINGVM_IRQFD_FLAG_RESAMPLE;
 	static constexpr unsigned long kCapIrqchip = RINGVM_CAP_IRQCHIP,
 		kCapMpState = RINGVM_CAP_MP_STATE, kCapNrVcpus = RINGVM_CAP_NR_VCPUS;

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+// MSI-X as a guest driver programs it, on a virtio device: the capability,
+// the table and PBA in BAR 0, masking, and the virtio vector registers.
+#include "devices/msix.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "devices/virtio_rng.h"
+#include "tests/virtio_driver.h"
+
+using namespace ringvm;
+
+namespace {
+
+constexpr uint64_t kDesc = 0x10000, kAvail = 0x11000, kUsed = 0x12000, kBuf = 0x20000;
+constexpr uint16_t kQ = 8, kWrite = 2;
+constexpr uint64_t kV1 = 1ull << kVirtioFVersion1;
+constexpr unsigned kMsixConfigReg = 0x10, kQueueSelectReg = 0x16, kQueueVectorReg = 0x1a;
+
+struct Messages final : MsiSink {
+	void signal_msi(uint64_t address, uint32_t data) override { sent.push_back({address, data}); }
+	std::vector<std::pair<uint64_t, uint32_t>> sent;
+};
+
+class MsixTest : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		dev.config().write(kPciCommand, 2, kPciCommandMemory);
+		dev.connect_intx(IrqLine(&lines, 11));
+		dev.set_msi_sink(&msgs);
+		cap = find_cap(0x11);
+		ASSERT_NE(0u, cap) << "no MSI-X capability";
+	}
+	unsigned find_cap(uint8_t id)
+	{
+		for (unsigned p = dev.config_read(kPciCapList, 1); p; p = dev.config_read(p + 1, 1))
+			if (dev.config_read(p, 1) == id)
+				return p;
+		return 0;
+	}
+	void control(uint16_t v) { dev.config_write(cap + 2, 2, v); }
+	// Entry @v of the table: address, data, unmasked unless @masked.
+	void program(unsigned v, uint64_t addr, uint32_t data, bool masked = false)
+	{
+		uint64_t e = table() + 16 * v;
+		drv.wr(e, addr & 0xffffffff, 4);
+		drv.wr(e + 4, addr >> 32, 4);
+		drv.wr(e + 8, data, 4);
+		drv.wr(e + 12, masked, 4);
+	}
+	uint64_t table() { return dev.config_read(cap + 4, 4) & ~7u; }
+	uint64_t pba() { return dev.config_read(cap + 8, 4) & ~7u; }
+	void start_queue()
+	{
+		drv.negotiate(kV1);
+		drv.setup_queue(0, kQ, kDesc, kAvail, kUsed);
+		drv.driver_ok();
+	}
+	void post_request()
+	{
+		mem.put<uint64_t>(kDesc + 16 * avail, kBuf);
+		mem.put<uint32_t>(kDesc + 16 * avail + 8, 16);
+		mem.put<uint16_t>(kDesc + 16 * avail + 12, kWrite);
+		mem.put<uint16_t>(kAvail + 4 + 2 * (avail % kQ), avail);
+		avail++;
+		mem.put<uint16_t>(kAvail + 2, avail);
+		drv.wr(kVirtioNotifyOff, 0, 2);
+	}
+
+	GuestMemory mem{1 << 20};
+	VirtioRng dev{mem};
+	test::Lines lines;
+	Messages msgs;
+	test::VirtioDriver drv{dev};
+	unsigned cap = 0;
+	uint16_t avail = 0;
+};
+
+TEST_F(MsixTest, CapabilityDescribesATableAndPbaInBarZero)
+{
+	// One vector per queue and one for configuration changes.
+	EXPECT_EQ(dev.num_queues() + 1, (dev.config_read(cap + 2, 2) & 0x7ff) + 1u);
+	EXPECT_EQ(0u, dev.config_read(cap + 4, 4) & 7);	// BIR 0
+	EXPECT_EQ(0u, dev.config_read(cap + 8, 4) & 7);
+	EXPECT_LE(table() + 16 * (dev.num_queues() + 1), dev.config().bar_size(0));
+	EXPECT_LE(pba() + 8, dev.config().bar_size(0));
+	// Reset state: every vector masked, nothing pending, MSI-X off.
+	for (unsigned v = 0; v <= dev.num_queues(); v++)
+		EXPECT_EQ(1u, drv.rd(table() + 16 * v + 12, 4));
+	EXPECT_EQ(0u, drv.rd(pba(), 8));
+	EXPECT_FALSE(dev.msix().enabled());
+	// Only enable and function mask are the guest's to change.
+	control(0xffff);
+	EXPECT_EQ(0xc000u | dev.num_queues(), dev.config_read(cap + 2, 2));
+}
+
+TEST_F(MsixTest, VectorRegistersTakeOnlyVectorsInTheTable)
+{
+	drv.wr(kMsixConfigReg, 1, 2);
+	EXPECT_EQ(1u, drv.rd(kMsixConfigReg, 2));
+	drv.wr(kMsixConfigReg, 2, 2); // one past the table (one queue + config)
+	EXPECT_EQ(Msix::kNoVector, drv.rd(kMsixConfigReg, 2));
+	drv.wr(kQueueSelectReg, 0, 2);
+	drv.wr(kQueueVectorReg, 0, 2);
+	EXPECT_EQ(0u, drv.rd(kQueueVectorReg, 2));
+	drv.wr(kQueueVectorReg, 0x1234, 2);
+	EXPECT_EQ(Msix::kNoVector, drv.rd(kQueueVectorReg, 2));
+	// A device reset forgets them (virtio 4.1.4.3).
+	drv.wr(kQueueVectorReg, 0, 2);
+	drv.wr(0x14, 0, 1);
+	EXPECT_EQ(Msix::kNoVector, drv.rd(kQueueVectorReg, 2));
+}
+
+TEST_F(MsixTest, UsedBufferSendsTheQueuesVectorNotIntx)
+{
+	control(0x8000);
+	program(0, 0xfee01000, 0x4041);
+	drv.wr(kQueueSelectReg, 0, 2);
+	drv.wr(kQueueVectorReg, 0, 2);
+	start_queue();
+	post_request();
+	ASSERT_EQ(1u, msgs.sent.size());
+	EXPECT_EQ(0xfee01000u, msgs.sent[0].first);
+	EXPECT_EQ(0x4041u, msgs.sent[0].second);
+	EXPECT_FALSE(lines.levels[11]);
+	EXPECT_EQ(0u, drv.rd(kVirtioIsrOff, 1)); // nothing for an INTx handler
+}
+
+TEST_F(MsixTest, MaskedVectorIsPendingAndSentAtUnmask)
+{
+	control(0x8000);
+	program(0, 0xfee00000, 0x31, true);
+	drv.wr(kQueueSelectReg, 0, 2);
+	drv.wr(kQueueVectorReg, 0, 2);
+	start_queue();
+	post_request();
+	EXPECT_TRUE(msgs.sent.empty());
+	EXPECT_EQ(1u, drv.rd(pba(), 8));
+	drv.wr(table() + 12, 0, 4); // unmask
+	ASSERT_EQ(1u, msgs.sent.size());
+	EXPECT_EQ(0x31u, msgs.sent[0].second);
+	EXPECT_EQ(0u, drv.rd(pba(), 8));
+	// The function mask holds every vector, and its clearing sends them.
+	control(0xc000);
+	post_request();
+	EXPECT_EQ(1u, msgs.sent.size());
+	EXPECT_EQ(1u, drv.rd(pba(), 8));
+	control(0x8000);
+	EXPECT_EQ(2u, msgs.sent.size());
+	EXPECT_EQ(0u, drv.rd(pba(), 8));
+}
+
+TEST_F(MsixTest, NoVectorMeansNoInterruptAndIntxWhileDisabled)
+{
+	control(0x8000);
+	program(0, 0xfee00000, 0x31);
+	start_queue(); // queue 0 keeps NO_VECTOR
+	post_request();
+	EXPECT_TRUE(msgs.sent.empty());
+	EXPECT_FALSE(lines.levels[11]);
+	control(0); // MSI-X off: INTx and the ISR again
+	post_request();
+	EXPECT_TRUE(msgs.sent.empty());
+	EXPECT_TRUE(lines.levels[11]);
+	EXPECT_EQ(1u, drv.rd(kVirtioIsrOff, 1));
+}
+
+TEST_F(MsixTest, ConfigurationChangeUsesTheConfigVector)
+{
+	control(0x8000);
+	program(1, 0xfee00000, 0x42);
+	drv.wr(kMsixConfigReg, 1, 2);
+	start_queue();
+	// A descriptor outside guest memory: the device needs a reset, which
+	// it reports with a configuration-change interrupt.
+	mem.put<uint64_t>(kDesc, 0xfff00000ull);
+	mem.put<uint32_t>(kDesc + 8, 16);
+	mem.put<uint16_t>(kDesc + 12, kWrite);
+	mem.put<uint16_t>(kAvail + 4, 0);
+	mem.put<uint16_t>(kAvail + 2, 1);
+	drv.wr(kVirtioNotifyOff, 0, 2);
+	EXPECT_TRUE(drv.status() & kVirtioNeedsReset);
+	ASSERT_EQ(1u, msgs.sent.size());
+	EXPECT_EQ(0x42u, msgs.sent[0].second);
+}
+
+TEST_F(MsixTest, TableAccessesOfEverySizeAndThePbaIsReadOnly)
+{
+	drv.wr(table(), 0xfee0200000000000ull >> 32, 8); // 8 bytes: address low and high
+	EXPECT_EQ(0xfee02000u, drv.rd(table(), 4));
+	drv.wr(table() + 8, 0x77, 1);
+	EXPECT_EQ(0x77u, drv.rd(table() + 8, 4));
+	// Reserved vector-control bits read 0.
+	drv.wr(table() + 12, 0xfffffffe, 4);
+	EXPECT_EQ(0u, drv.rd(table() + 12, 4));
+	drv.wr(pba(), ~0ull, 8);
+	EXPECT_EQ(0u, drv.rd(pba(), 8));
+}
+
+} // namespace
