@@ -3,6 +3,8 @@
 
 #include <linux/ringvm_vhost.h>
 
+#include <vector>
+
 #include "devices/e1000.h"
 #include "devices/vfio_pci.h"
 #include "devices/virtio_blk.h"
@@ -14,23 +16,35 @@ namespace ringvm {
 
 namespace {
 
-// With vhost, the VMM only turns the worker's call and error eventfds into
-// guest interrupts and DEVICE_NEEDS_RESET, and a doorbell write needs no
-// VMM at all: the hypervisor's ioeventfd signals the worker's kick eventfd
-// and the guest goes on.
+// With vhost, a doorbell write needs no VMM at all: the hypervisor's
+// ioeventfd signals the worker's kick eventfd and the guest goes on. On the
+// in-kernel irqchip the worker's call eventfd is an irqfd on its queue's
+// MSI-X route whenever the vector can send, so neither does the interrupt;
+// otherwise (INTx, a masked vector) the VMM turns calls into interrupts.
+// The error eventfd always comes to the VMM: DEVICE_NEEDS_RESET.
 void wire_vhost(Machine &m, VirtioPci &dev)
 {
 	VhostQueues *vhost = dev.vhost();
 	if (!vhost)
 		return;
+	std::vector<size_t> call_watches;
+	std::vector<int> call_fds;
 	for (unsigned q = 0; q < dev.num_queues(); q++) {
-		m.watch_fd(vhost->call_fd(q), [&dev, q] { dev.interrupt_queue(q); });
+		call_fds.push_back(vhost->call_fd(q));
+		call_watches.push_back(
+			m.watch_fd(vhost->call_fd(q), [&dev, q] { dev.interrupt_queue(q); }));
 		m.watch_fd(vhost->err_fd(q), [&dev, q] { dev.vhost_failed(q); });
 	}
-	m.on_vm_created([&dev](Vm &vm) {
+	m.on_vm_created([&m, &dev, call_watches, call_fds](Vm &vm) {
 		dev.set_doorbell_fn([&vm](uint64_t gpa, int fd, bool assign) {
 			return vm.set_ioeventfd(gpa, 2, fd, assign);
 		});
+		if (MsiSink *sink = m.msi_sink()) {
+			dev.set_msi_sink(sink);
+			dev.route_calls_in_kernel(call_fds, [&m, call_watches](unsigned q, bool on) {
+				m.set_watching(call_watches[q], on);
+			});
+		}
 	});
 }
 

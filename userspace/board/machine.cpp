@@ -397,9 +397,49 @@ unsigned Machine::add_pci(std::unique_ptr<PciFunction> fn)
 	return slot;
 }
 
-void Machine::watch_fd(int fd, std::function<void()> cb, bool eventfd)
+size_t Machine::watch_fd(int fd, std::function<void()> cb, bool eventfd)
 {
 	watches_.push_back({fd, [cb = std::move(cb)] { cb(); return true; }, eventfd});
+	return watches_.size() - 1;
+}
+
+void Machine::set_watching(size_t id, bool on)
+{
+	Watch &w = watches_.at(id);
+	if (w.on == on)
+		return;
+	w.on = on;
+	if (!watches_registered_)
+		return; // run() registers only the watches that are on
+	if (on)
+		watch(w.fd, kWatchKey + id);
+	else if (::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, w.fd, nullptr) < 0)
+		throw sys_error("stop watching file descriptor " + std::to_string(w.fd) + " (epoll)",
+				errno);
+}
+
+void Machine::KernelMsi::signal_msi(uint64_t address, uint32_t data)
+{
+	vm->signal_msi(address, data);
+}
+
+void Machine::KernelMsi::set_msi_route(uint32_t gsi, uint64_t address, uint32_t data)
+{
+	auto it = std::find_if(routes.begin(), routes.end(),
+			       [gsi](const GsiRoute &r) { return r.msi && r.gsi == gsi; });
+	if (it == routes.end())
+		it = routes.insert(routes.end(), GsiRoute{gsi, 0, 0, true, 0, 0});
+	it->address = address;
+	it->data = data;
+	vm->set_gsi_routing(routes);
+}
+
+void Machine::KernelMsi::bind_irqfd(uint32_t gsi, int fd, bool bind)
+{
+	if (bind)
+		vm->assign_irqfd(gsi, fd);
+	else
+		vm->deassign_irqfd(gsi, fd);
 }
 
 void Machine::on_vm_created(std::function<void(Vm &)> cb)
@@ -498,6 +538,7 @@ void Machine::choose_irqchip(const Backend &backend)
 	// Before any vCPU: each gets its local APIC when it is created.
 	vm_->create_irqchip();
 	kernel_msi_.vm = vm_.get();
+	kernel_msi_.routes = IrqRouter::kernel_routes();
 	pc_.use_kernel_irqchip(*vm_, pio_);
 	write_acpi_tables(mem_, cfg_.cpus);
 	acpi_live_ = true;
@@ -552,7 +593,9 @@ int Machine::run(Backend &backend)
 		watches_.push_back({cfg_.console_input_fd, [this] { return read_console(); }, false});
 	}
 	for (size_t i = 0; i < watches_.size(); i++)
-		watch(watches_[i].fd, kWatchKey + i);
+		if (watches_[i].on)
+			watch(watches_[i].fd, kWatchKey + i);
+	watches_registered_ = true;
 
 	install_kick_handler();
 	if (cfg_.started)

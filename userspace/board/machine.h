@@ -99,8 +99,13 @@ public:
 	// routed to the PICs; returns the slot.
 	unsigned add_pci(std::unique_ptr<PciFunction> fn);
 	// Calls @cb whenever @fd becomes readable; an eventfd is drained first,
-	// any other fd (@eventfd false) is left for @cb to read.
-	void watch_fd(int fd, std::function<void()> cb, bool eventfd = true);
+	// any other fd (@eventfd false) is left for @cb to read. Returns the
+	// watch's id for set_watching().
+	size_t watch_fd(int fd, std::function<void()> cb, bool eventfd = true);
+	// Stops or restarts watch @id (under the device lock, from a device
+	// whose fd the hypervisor takes over for a while: an irqfd). A
+	// restarted eventfd that was signalled meanwhile is reported at once.
+	void set_watching(size_t id, bool on);
 	// Calls @cb once the hypervisor's VM exists and RAM is mapped into it;
 	// an exception thrown there fails run() before the guest starts.
 	void on_vm_created(std::function<void(Vm &)> cb);
@@ -176,12 +181,16 @@ private:
 	BootState boot_;
 	bool loaded_ = false;
 	bool kernel_irqchip_ = false;
+	// The in-kernel irqchip's routing table: its pins, then the MSI routes
+	// devices add (GSIs from 24 up), pushed whole on each change.
 	struct KernelMsi final : MsiSink {
 		Vm *vm = nullptr;
-		void signal_msi(uint64_t address, uint32_t data) override
-		{
-			vm->signal_msi(address, data);
-		}
+		std::vector<GsiRoute> routes;
+		uint32_t next_gsi = 24;
+		void signal_msi(uint64_t address, uint32_t data) override;
+		uint32_t add_msi_route() override { return next_gsi++; }
+		void set_msi_route(uint32_t gsi, uint64_t address, uint32_t data) override;
+		void bind_irqfd(uint32_t gsi, int fd, bool bind) override;
 	} kernel_msi_;
 	std::atomic<bool> acpi_live_{false}; // the guest has ACPI tables and PM
 	std::vector<pthread_t> threads_;
@@ -192,7 +201,9 @@ private:
 		int fd;
 		std::function<bool()> cb; // false: stop watching fd
 		bool eventfd;
+		bool on = true; // set_watching()
 	};
+	bool watches_registered_ = false;
 	std::vector<Watch> watches_;
 	// Typed bytes the UART's FIFO had no room for yet. The console is not
 	// read again (its watch is off) until they are in: a paste reaches the

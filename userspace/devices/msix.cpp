@@ -36,6 +36,14 @@ bool Msix::masked(const Entry &e) const
 	return (control() & kCtrlFunctionMask) || (e.ctrl & kEntryMasked);
 }
 
+std::optional<Msix::Message> Msix::live_message(uint16_t v) const
+{
+	if (!enabled() || v >= entries_.size() || masked(entries_[v]))
+		return std::nullopt;
+	const Entry &e = entries_[v];
+	return Message{uint64_t{e.addr_hi} << 32 | e.addr_lo, e.data};
+}
+
 void Msix::notify(uint16_t v)
 {
 	if (v >= entries_.size())
@@ -65,6 +73,8 @@ void Msix::deliver_pending()
 void Msix::config_written()
 {
 	deliver_pending();
+	if (on_change_)
+		on_change_();
 }
 
 void Msix::reset()
@@ -72,6 +82,8 @@ void Msix::reset()
 	for (auto &e : entries_)
 		e = Entry{};
 	cfg_.poke(cap_ + 2, 2, control() & ~uint32_t{kCtrlEnable | kCtrlFunctionMask});
+	if (on_change_)
+		on_change_();
 }
 
 bool Msix::covers(uint64_t off, size_t len) const
@@ -123,6 +135,8 @@ void Msix::write(uint64_t off, std::span<const uint8_t> data)
 	for (auto &e : entries_)
 		e.ctrl &= kEntryMasked;
 	deliver_pending();
+	if (on_change_)
+		on_change_();
 }
 
 } // namespace ringvm

@@ -12,7 +12,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "devices/pci_bus.h"
@@ -30,6 +33,14 @@ public:
 	Msix(PciConfig &cfg, unsigned vectors, unsigned bar, uint32_t table_off,
 	     uint32_t pba_off);
 	void set_sink(MsiSink *sink) { sink_ = sink; }
+	MsiSink *sink() const { return sink_; }
+	// Called after every guest write that may change what a vector sends
+	// or whether it can (the table, the control word) and after reset().
+	void on_change(std::function<void()> cb) { on_change_ = std::move(cb); }
+	// The message vector @v sends now: none while MSI-X is off, the vector
+	// or the function masked, or @v past the table.
+	using Message = std::pair<uint64_t, uint32_t>;
+	std::optional<Message> live_message(uint16_t v) const;
 
 	unsigned vectors() const { return static_cast<unsigned>(entries_.size()); }
 	// The guest's MSI-X enable bit: interrupts go as messages, not INTx.
@@ -67,6 +78,7 @@ private:
 	uint32_t table_off_, pba_off_;
 	std::vector<Entry> entries_;
 	MsiSink *sink_ = nullptr;
+	std::function<void()> on_change_;
 };
 
 } // namespace ringvm

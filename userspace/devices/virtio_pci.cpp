@@ -150,6 +150,52 @@ void VirtioPci::interrupt_queue(unsigned q)
 	intx_.set(true);
 }
 
+void VirtioPci::route_calls_in_kernel(std::vector<int> call_fds, CallWatchFn watch)
+{
+	if (!msix_.sink() || call_fds.size() != queues_.size())
+		return;
+	call_fds_ = std::move(call_fds);
+	call_watch_ = std::move(watch);
+	call_gsi_.assign(queues_.size(), -1);
+	vector_gsi_.assign(msix_.vectors(), std::nullopt);
+	routed_.assign(msix_.vectors(), std::nullopt);
+	msix_.on_change([this] { sync_call_irqfds(); });
+	sync_call_irqfds();
+}
+
+void VirtioPci::sync_call_irqfds()
+{
+	if (!call_watch_)
+		return;
+	MsiSink &sink = *msix_.sink();
+	for (unsigned q = 0; q < queues_.size(); q++) {
+		uint16_t v = queues_[q].vector;
+		int want = -1;
+		if (auto msg = msix_.live_message(v)) {
+			if (!vector_gsi_[v])
+				vector_gsi_[v] = sink.add_msi_route();
+			if (routed_[v] != msg) {
+				sink.set_msi_route(*vector_gsi_[v], msg->first, msg->second);
+				routed_[v] = msg;
+			}
+			want = static_cast<int>(*vector_gsi_[v]);
+		}
+		int had = call_gsi_[q];
+		if (want == had)
+			continue;
+		// Bind before the VMM stops watching, unbind before it starts
+		// again: a signal in between reaches one of them.
+		int fd = call_fds_[q];
+		if (had >= 0)
+			sink.bind_irqfd(static_cast<uint32_t>(had), fd, false);
+		if (want >= 0)
+			sink.bind_irqfd(static_cast<uint32_t>(want), fd, true);
+		call_gsi_[q] = want;
+		if ((had >= 0) != (want >= 0))
+			call_watch_(q, want < 0);
+	}
+}
+
 void VirtioPci::interrupt_config()
 {
 	if (msix_.enabled()) {
@@ -273,6 +319,7 @@ void VirtioPci::common_write(uint64_t off, uint64_t v, size_t size)
 	case kQueueMsixVector:
 		if (q)
 			q->vector = v < msix_.vectors() ? static_cast<uint16_t>(v) : kNoVector;
+		sync_call_irqfds();
 		break;
 	case kQueueSize:
 		// A power of two no larger than the maximum; anything else is ignored.
@@ -307,6 +354,7 @@ void VirtioPci::write_status(uint8_t s)
 			fail(e.what());
 		}
 		reset_transport();
+		sync_call_irqfds();
 		return;
 	}
 	if ((s & kVirtioFeaturesOk) && !(status_ & kVirtioFeaturesOk)) {

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,18 @@ public:
 	// guest has no local APIC to enable MSI-X for.
 	void set_msi_sink(MsiSink *sink) { msix_.set_sink(sink); }
 	const Msix &msix() const { return msix_; }
+	// With an MSI sink, for queues whose used-buffer notifications come
+	// on eventfds (@call_fds[q]: vhost's call eventfds): from now on a
+	// queue whose MSI-X vector can send has its eventfd bound as an irqfd
+	// on that vector's MSI route, so the guest is interrupted with no VMM,
+	// and @watch(q, false) stops the VMM's own watch of it; when the
+	// vector cannot send (masked, MSI-X off, no vector) the irqfd goes and
+	// @watch(q, true) brings the watch back, whose interrupt_queue() then
+	// sets the pending bit as for any masked vector.
+	using CallWatchFn = std::function<void(unsigned q, bool vmm_watches)>;
+	void route_calls_in_kernel(std::vector<int> call_fds, CallWatchFn watch);
+	// The GSI queue @q's call eventfd is bound to, or -1.
+	int call_irqfd_gsi(unsigned q) const { return q < call_gsi_.size() ? call_gsi_[q] : -1; }
 
 	uint8_t status() const { return status_; }
 	uint64_t negotiated() const { return driver_features_; }
@@ -125,6 +138,7 @@ private:
 	void start_vhost();
 	void unbind_doorbells();
 	void interrupt_config();
+	void sync_call_irqfds();
 
 	PciConfig cfg_;
 	IrqLine intx_;
@@ -144,6 +158,11 @@ private:
 	std::vector<Bound> bound_;
 	std::unique_ptr<VhostQueues> vhost_;
 	Msix msix_; // after cfg_, whose capability list it joins
+	CallWatchFn call_watch_;
+	std::vector<int> call_fds_;
+	std::vector<int> call_gsi_;		       // per queue: its bound irqfd's GSI, or -1
+	std::vector<std::optional<uint32_t>> vector_gsi_; // per vector: its MSI route
+	std::vector<std::optional<Msix::Message>> routed_; // per vector: what the route sends
 };
 
 } // namespace ringvm

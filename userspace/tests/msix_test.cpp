@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -22,9 +23,25 @@ constexpr uint16_t kQ = 8, kWrite = 2;
 constexpr uint64_t kV1 = 1ull << kVirtioFVersion1;
 constexpr unsigned kMsixConfigReg = 0x10, kQueueSelectReg = 0x16, kQueueVectorReg = 0x1a;
 
+// What a device asked of the in-kernel irqchip.
 struct Messages final : MsiSink {
 	void signal_msi(uint64_t address, uint32_t data) override { sent.push_back({address, data}); }
+	uint32_t add_msi_route() override { return next_gsi++; }
+	void set_msi_route(uint32_t gsi, uint64_t address, uint32_t data) override
+	{
+		routes[gsi] = {address, data};
+	}
+	void bind_irqfd(uint32_t gsi, int fd, bool bind) override
+	{
+		if (bind)
+			irqfds[fd] = gsi;
+		else
+			EXPECT_EQ(1u, irqfds.erase(fd)) << "unbinding what was not bound";
+	}
 	std::vector<std::pair<uint64_t, uint32_t>> sent;
+	uint32_t next_gsi = 24;
+	std::map<uint32_t, std::pair<uint64_t, uint32_t>> routes; // gsi -> message
+	std::map<int, uint32_t> irqfds;				   // fd -> gsi
 };
 
 class MsixTest : public ::testing::Test {
@@ -201,6 +218,48 @@ TEST_F(MsixTest, TableAccessesOfEverySizeAndThePbaIsReadOnly)
 	EXPECT_EQ(0u, drv.rd(table() + 12, 4));
 	drv.wr(pba(), ~0ull, 8);
 	EXPECT_EQ(0u, drv.rd(pba(), 8));
+}
+
+// A queue whose notifications come on an eventfd (vhost's call): while its
+// vector can send, the eventfd is an irqfd on the vector's own MSI route
+// and the VMM does not watch it; masked, MSI-X off or without a vector, the
+// VMM watches it again.
+TEST_F(MsixTest, CallEventfdIsAnIrqfdWhileItsVectorCanSend)
+{
+	std::map<unsigned, bool> watching{{0, true}};
+	int call_fd = 42; // the sink only records it
+	dev.route_calls_in_kernel({call_fd}, [&](unsigned q, bool on) { watching[q] = on; });
+	EXPECT_TRUE(msgs.irqfds.empty()); // MSI-X off
+	control(0x8000);
+	program(0, 0xfee01000, 0x4041);
+	EXPECT_TRUE(msgs.irqfds.empty()); // no vector for the queue yet
+	drv.wr(kQueueSelectReg, 0, 2);
+	drv.wr(kQueueVectorReg, 0, 2);
+	ASSERT_EQ(1u, msgs.irqfds.count(call_fd));
+	uint32_t gsi = msgs.irqfds[call_fd];
+	EXPECT_LE(24u, gsi); // past the irqchip's pins
+	EXPECT_EQ(std::make_pair(uint64_t{0xfee01000}, uint32_t{0x4041}), msgs.routes[gsi]);
+	EXPECT_FALSE(watching[0]);
+	// Masked: the VMM watches again (and pends what comes).
+	drv.wr(table() + 12, 1, 4);
+	EXPECT_TRUE(msgs.irqfds.empty());
+	EXPECT_TRUE(watching[0]);
+	// The guest moves the vector (new destination) and unmasks: the same
+	// GSI, its route following the message.
+	drv.wr(table(), 0xfee02000, 4);
+	drv.wr(table() + 12, 0, 4);
+	ASSERT_EQ(1u, msgs.irqfds.count(call_fd));
+	EXPECT_EQ(gsi, msgs.irqfds[call_fd]);
+	EXPECT_EQ(std::make_pair(uint64_t{0xfee02000}, uint32_t{0x4041}), msgs.routes[gsi]);
+	EXPECT_FALSE(watching[0]);
+	// The function mask, then a device reset (vectors back to NO_VECTOR).
+	control(0xc000);
+	EXPECT_TRUE(msgs.irqfds.empty());
+	control(0x8000);
+	EXPECT_EQ(1u, msgs.irqfds.size());
+	drv.wr(0x14, 0, 1);
+	EXPECT_TRUE(msgs.irqfds.empty());
+	EXPECT_TRUE(watching[0]);
 }
 
 } // namespace

@@ -61,6 +61,12 @@ void Vm::assign_irqfd(uint32_t gsi, int, int)
 		    ": the hypervisor has no in-kernel irqchip");
 }
 
+void Vm::deassign_irqfd(uint32_t gsi, int)
+{
+	throw Error("cannot unbind an eventfd from GSI " + std::to_string(gsi) +
+		    ": the hypervisor has no in-kernel irqchip");
+}
+
 void Vm::signal_msi(uint64_t, uint32_t)
 {
 	throw Error("cannot send an MSI: the hypervisor has no in-kernel irqchip");

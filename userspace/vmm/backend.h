@@ -115,9 +115,13 @@ public:
 };
 
 // One line of the hypervisor's GSI routing table: GSI @gsi drives input @pin
-// of @chip (KVM's numbering: 0 master PIC, 1 slave PIC, 2 I/O APIC).
+// of @chip (KVM's numbering: 0 master PIC, 1 slave PIC, 2 I/O APIC), or,
+// with @msi, sends the message @address/@data.
 struct GsiRoute {
 	uint32_t gsi = 0, chip = 0, pin = 0;
+	bool msi = false;
+	uint64_t address = 0;
+	uint32_t data = 0;
 };
 constexpr uint32_t kChipPicMaster = 0, kChipPicSlave = 1, kChipIoapic = 2;
 
@@ -153,6 +157,7 @@ public:
 	// the guest EOIs it, then is lowered and @resample_fd signalled, so the
 	// source can look again and signal @fd if it still wants service.
 	virtual void assign_irqfd(uint32_t gsi, int fd, int resample_fd = -1);
+	virtual void deassign_irqfd(uint32_t gsi, int fd);
 	// Sends one MSI to the in-kernel local APICs (KVM_SIGNAL_MSI).
 	virtual void signal_msi(uint64_t address, uint32_t data);
 	// How many vCPUs the hypervisor allows in one VM.

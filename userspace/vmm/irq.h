@@ -20,6 +20,13 @@ class MsiSink {
 public:
 	virtual ~MsiSink() = default;
 	virtual void signal_msi(uint64_t address, uint32_t data) = 0;
+	// In-kernel MSI routes, so that an eventfd (vhost's call) interrupts
+	// the guest with no VMM: add_msi_route() gives a GSI of its own, whose
+	// message set_msi_route() follows, and bind_irqfd() attaches an eventfd
+	// to it (KVM_IRQFD) or detaches it.
+	virtual uint32_t add_msi_route() = 0;
+	virtual void set_msi_route(uint32_t gsi, uint64_t address, uint32_t data) = 0;
+	virtual void bind_irqfd(uint32_t gsi, int fd, bool bind) = 0;
 };
 
 // A device's connection to one line of a controller.

@@ -44,11 +44,12 @@ struct KvmAbi {
 		kIrqLine = KVM_IRQ_LINE, kSetMpState = KVM_SET_MP_STATE,
 		kSetGsiRouting = _IOW(KVMIO, 0x6a, ArrayHeader), kIrqfd = KVM_IRQFD,
 		kSignalMsi = KVM_SIGNAL_MSI;
-	static constexpr uint32_t kIrqfdResample = KVM_IRQFD_FLAG_RESAMPLE;
+	static constexpr uint32_t kIrqfdResample = KVM_IRQFD_FLAG_RESAMPLE,
+		kIrqfdDeassign = KVM_IRQFD_FLAG_DEASSIGN;
 	static constexpr unsigned long kCapIrqchip = KVM_CAP_IRQCHIP, kCapMpState = KVM_CAP_MP_STATE,
 		kCapNrVcpus = KVM_CAP_MAX_VCPUS; // NR_VCPUS is only the recommended count
 	static constexpr uint32_t kMpStateUninitialized = KVM_MP_STATE_UNINITIALIZED,
-		kRoutingIrqchip = KVM_IRQ_ROUTING_IRQCHIP;
+		kRoutingIrqchip = KVM_IRQ_ROUTING_IRQCHIP, kRoutingMsi = KVM_IRQ_ROUTING_MSI;
 	static constexpr uint32_t kExitIo = KVM_EXIT_IO, kExitIoOut = KVM_EXIT_IO_OUT,
 		kExitMmio = KVM_EXIT_MMIO, kExitHlt = KVM_EXIT_HLT, kExitShutdown = KVM_EXIT_SHUTDOWN,
 		kExitFailEntry = KVM_EXIT_FAIL_ENTRY, kExitInternalError = KVM_EXIT_INTERNAL_ERROR,

@@ -354,6 +354,13 @@ public:
 		Entry *ents = array_entries<Entry>(buf);
 		for (size_t i = 0; i < routes.size(); i++) {
 			ents[i].gsi = routes[i].gsi;
+			if (routes[i].msi) {
+				ents[i].type = Abi::kRoutingMsi;
+				ents[i].u.msi.address_lo = static_cast<uint32_t>(routes[i].address);
+				ents[i].u.msi.address_hi = static_cast<uint32_t>(routes[i].address >> 32);
+				ents[i].u.msi.data = routes[i].data;
+				continue;
+			}
 			ents[i].type = Abi::kRoutingIrqchip;
 			ents[i].u.irqchip.irqchip = routes[i].chip;
 			ents[i].u.irqchip.pin = routes[i].pin;
@@ -398,6 +405,16 @@ public:
 			a.resamplefd = static_cast<uint32_t>(resample_fd);
 		}
 		xioctl<Abi>(vm_, Abi::kIrqfd, "bind an eventfd to an interrupt line", "IRQFD", &a);
+	}
+
+	void deassign_irqfd(uint32_t gsi, int fd) override
+	{
+		typename Abi::Irqfd a{};
+		a.fd = static_cast<uint32_t>(fd);
+		a.gsi = gsi;
+		a.flags = Abi::kIrqfdDeassign;
+		xioctl<Abi>(vm_, Abi::kIrqfd, "unbind an eventfd from an interrupt line", "IRQFD",
+			    &a);
 	}
 
 	std::vector<CpuidEntry> supported_cpuid() override

@@ -61,11 +61,12 @@ struct RingvmAbi {
 		kIrqLine = RINGVM_IRQ_LINE, kSetMpState = RINGVM_SET_MP_STATE,
 		kSetGsiRouting = RINGVM_SET_GSI_ROUTING, kIrqfd = RINGVM_IRQFD,
 		kSignalMsi = RINGVM_SIGNAL_MSI;
-	static constexpr uint32_t kIrqfdResample = RINGVM_IRQFD_FLAG_RESAMPLE;
+	static constexpr uint32_t kIrqfdResample = RINGVM_IRQFD_FLAG_RESAMPLE,
+		kIrqfdDeassign = RINGVM_IRQFD_FLAG_DEASSIGN;
 	static constexpr unsigned long kCapIrqchip = RINGVM_CAP_IRQCHIP,
 		kCapMpState = RINGVM_CAP_MP_STATE, kCapNrVcpus = RINGVM_CAP_NR_VCPUS;
 	static constexpr uint32_t kMpStateUninitialized = RINGVM_MP_STATE_UNINITIALIZED,
-		kRoutingIrqchip = RINGVM_IRQ_ROUTING_IRQCHIP;
+		kRoutingIrqchip = RINGVM_IRQ_ROUTING_IRQCHIP, kRoutingMsi = RINGVM_IRQ_ROUTING_MSI;
 	static constexpr uint32_t kExitIo = RINGVM_EXIT_IO, kExitIoOut = RINGVM_EXIT_IO_OUT,
 		kExitMmio = RINGVM_EXIT_MMIO, kExitHlt = RINGVM_EXIT_HLT,
 		kExitShutdown = RINGVM_EXIT_SHUTDOWN, kExitFailEntry = RINGVM_EXIT_FAIL_ENTRY,
