@@ -425,13 +425,18 @@ void Machine::KernelMsi::signal_msi(uint64_t address, uint32_t data)
 
 void Machine::KernelMsi::set_msi_route(uint32_t gsi, uint64_t address, uint32_t data)
 {
-	auto it = std::find_if(routes.begin(), routes.end(),
+	// The table changes only once the hypervisor took it: a message it
+	// refuses (ringvm.ko checks MSI routes) must not stay in, or every
+	// later change would be refused too.
+	std::vector<GsiRoute> next = routes;
+	auto it = std::find_if(next.begin(), next.end(),
 			       [gsi](const GsiRoute &r) { return r.msi && r.gsi == gsi; });
-	if (it == routes.end())
-		it = routes.insert(routes.end(), GsiRoute{gsi, 0, 0, true, 0, 0});
+	if (it == next.end())
+		it = next.insert(next.end(), GsiRoute{gsi, 0, 0, true, 0, 0});
 	it->address = address;
 	it->data = data;
-	vm->set_gsi_routing(routes);
+	vm->set_gsi_routing(next);
+	routes = std::move(next);
 }
 
 void Machine::KernelMsi::bind_irqfd(uint32_t gsi, int fd, bool bind)
@@ -477,8 +482,9 @@ void Machine::event_thread()
 			if (key == kTimerKey) {
 				// The expiry count: how many does not matter, the
 				// devices look at the clock.
-				if (::read(timer_fd_.get(), &count, sizeof(count)) > 0)
-					expire_timers();
+				if (::read(timer_fd_.get(), &count, sizeof(count)) > 0 &&
+				    !event_ok([this] { expire_timers(); }))
+					return;
 				continue;
 			}
 			Watch &w = watches_[key - kWatchKey];
@@ -489,10 +495,27 @@ void Machine::event_thread()
 						     std::string(std::strerror(errno)));
 				return;
 			}
-			std::lock_guard lk(lock_);
-			if (!w.cb())
-				::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, w.fd, nullptr);
+			if (!event_ok([this, &w] {
+				    std::lock_guard lk(lock_);
+				    if (!w.cb())
+					    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, w.fd, nullptr);
+			    }))
+				return;
 		}
+	}
+}
+
+// Runs a device's event work; an error there (an ioctl the hypervisor
+// refused, a device that cannot go on) ends the VM as a vCPU's would,
+// instead of escaping the event thread and aborting the process.
+bool Machine::event_ok(const std::function<void()> &work)
+{
+	try {
+		work();
+		return true;
+	} catch (const std::exception &e) {
+		request_stop(kStatusGuestFailed, std::string("a device event failed: ") + e.what());
+		return false;
 	}
 }
 

@@ -204,6 +204,7 @@ private:
 		bool on = true; // set_watching()
 	};
 	bool watches_registered_ = false;
+	bool event_ok(const std::function<void()> &work);
 	std::vector<Watch> watches_;
 	// Typed bytes the UART's FIFO had no room for yet. The console is not
 	// read again (its watch is off) until they are in: a paste reaches the

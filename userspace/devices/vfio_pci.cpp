@@ -430,9 +430,16 @@ void VfioPci::connect_intx(IrqLine line)
 
 void VfioPci::update_intx()
 {
-	if (intx_in_kernel_)
-		return; // the kernel drives the line
 	bool disabled = cfg_.read(kPciCommand, 2) & kPciCommandIntxDisable;
+	if (intx_in_kernel_) {
+		// The kernel drives the line; an unmask the guest's DisINTx held
+		// back goes now that it is clear.
+		if (intx_unmask_deferred_ && !disabled) {
+			intx_unmask_deferred_ = false;
+			unmask_intx();
+		}
+		return;
+	}
 	intx_.set(intx_pending_ && !disabled);
 }
 
@@ -475,8 +482,20 @@ void VfioPci::intx_through_kernel(Vm &vm)
 void VfioPci::intx_resampled()
 {
 	// The guest EOI'd the line and the kernel lowered it: let the device
-	// interrupt again. If it still asserts INTx the broker signals the
-	// irqfd at once and the line rises again.
+	// interrupt again, unless the guest's own DisINTx says not to yet (a
+	// driver that masks at the device, as uio_pci_generic does: unmasking
+	// a device still asserting would raise the line at once, again and
+	// again). If it still asserts INTx the broker signals the irqfd at once
+	// and the line rises again.
+	if (cfg_.read(kPciCommand, 2) & kPciCommandIntxDisable) {
+		intx_unmask_deferred_ = true;
+		return;
+	}
+	unmask_intx();
+}
+
+void VfioPci::unmask_intx()
+{
 	if (int err = broker_->unmask_intx())
 		throw Error("cannot unmask the INTx of " + bdf() + " (RINGVM_VFIO_UNMASK_INTX): " +
 			    std::strerror(err));

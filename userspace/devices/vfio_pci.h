@@ -101,6 +101,7 @@ private:
 	void setup_req();
 	void sync_bars();
 	void update_intx();
+	void unmask_intx();
 	void write_command(unsigned off, unsigned size, uint32_t v);
 	void forward_config_write(unsigned off, unsigned size, uint32_t v);
 	uint32_t device_config(unsigned off, unsigned size);
@@ -119,6 +120,7 @@ private:
 	unsigned intx_line_ = ~0u;
 	bool intx_pending_ = false;
 	bool intx_in_kernel_ = false;
+	bool intx_unmask_deferred_ = false; // held back by the guest's DisINTx
 	EventFd intx_resample_;
 };
 

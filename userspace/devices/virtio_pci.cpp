@@ -141,7 +141,7 @@ void VirtioPci::reset_transport()
 
 void VirtioPci::interrupt_queue(unsigned q)
 {
-	if (msix_.enabled()) {
+	if (msix_enabled()) {
 		if (q < queues_.size())
 			msix_.notify(queues_[q].vector);
 		return;
@@ -175,10 +175,17 @@ void VirtioPci::sync_call_irqfds()
 			if (!vector_gsi_[v])
 				vector_gsi_[v] = sink.add_msi_route();
 			if (routed_[v] != msg) {
-				sink.set_msi_route(*vector_gsi_[v], msg->first, msg->second);
-				routed_[v] = msg;
+				// A message the hypervisor will not route (not an APIC
+				// message) stays with the VMM, which drops it when sent.
+				try {
+					sink.set_msi_route(*vector_gsi_[v], msg->first, msg->second);
+					routed_[v] = msg;
+				} catch (const Error &) {
+					routed_[v].reset();
+				}
 			}
-			want = static_cast<int>(*vector_gsi_[v]);
+			if (routed_[v] == msg)
+				want = static_cast<int>(*vector_gsi_[v]);
 		}
 		int had = call_gsi_[q];
 		if (want == had)
@@ -198,7 +205,7 @@ void VirtioPci::sync_call_irqfds()
 
 void VirtioPci::interrupt_config()
 {
-	if (msix_.enabled()) {
+	if (msix_enabled()) {
 		msix_.notify(config_vector_);
 		return;
 	}
@@ -210,6 +217,12 @@ void VirtioPci::config_write(unsigned off, unsigned size, uint32_t v)
 {
 	cfg_.write(off, size, v);
 	msix_.config_written();
+	// No INTx while MSI-X is on (PCI 3.0 6.8.2): a level left up would
+	// stay on a shared line.
+	if (msix_enabled()) {
+		isr_ = 0;
+		intx_.set(false);
+	}
 }
 
 void VirtioPci::fail(const std::string &why)

@@ -139,6 +139,9 @@ private:
 	void unbind_doorbells();
 	void interrupt_config();
 	void sync_call_irqfds();
+	// Interrupts are messages: MSI-X is on and has somewhere to go (a
+	// guest without a local APIC that turns it on anyway keeps INTx).
+	bool msix_enabled() const { return msix_.enabled() && msix_.sink(); }
 
 	PciConfig cfg_;
 	IrqLine intx_;

@@ -528,6 +528,24 @@ TEST(Machine, TerminationSignalStopsAHungGuestWithADiagnostic)
 	EXPECT_TRUE(has(m.stop_reason(), "| stuck here")) << m.stop_reason();
 }
 
+// A device's event work that fails (here: throws, as a refused ioctl does)
+// ends the VM with the reason, as a vCPU's failure would; it must not
+// escape the event thread, which would abort the whole process.
+TEST(Machine, FailedDeviceEventEndsTheVmWithTheReason)
+{
+	EventFd ev;
+	FakeBackend be([&ev](FakeVcpu &v) {
+		v.script.push_back([&ev](FakeVcpu &vc) {
+			ev.signal();
+			return FakeVcpu::exit(Kind::Hlt, true)(vc); // waits for an interrupt
+		});
+	});
+	Machine m(config());
+	m.watch_fd(ev.get(), [] { throw Error("cannot send an MSI (FAKE): no such thing"); });
+	EXPECT_EQ(kStatusGuestFailed, m.run(be));
+	EXPECT_TRUE(has(m.stop_reason(), "a device event failed: cannot send an MSI")) << m.stop_reason();
+}
+
 TEST(Machine, BadImageFailsBeforeAnyBackend)
 {
 	auto c = config();

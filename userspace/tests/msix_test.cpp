@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "devices/virtio_rng.h"
+#include "vmm/error.h"
 #include "tests/virtio_driver.h"
 
 using namespace ringvm;
@@ -29,6 +30,9 @@ struct Messages final : MsiSink {
 	uint32_t add_msi_route() override { return next_gsi++; }
 	void set_msi_route(uint32_t gsi, uint64_t address, uint32_t data) override
 	{
+		// As ringvm.ko: only a message to the local APICs' window routes.
+		if ((address >> 20) != 0xfee)
+			throw Error("the hypervisor refused the route");
 		routes[gsi] = {address, data};
 	}
 	void bind_irqfd(uint32_t gsi, int fd, bool bind) override
@@ -260,6 +264,46 @@ TEST_F(MsixTest, CallEventfdIsAnIrqfdWhileItsVectorCanSend)
 	drv.wr(0x14, 0, 1);
 	EXPECT_TRUE(msgs.irqfds.empty());
 	EXPECT_TRUE(watching[0]);
+}
+
+// A message the hypervisor will not route (here: not at the local APICs'
+// window) keeps the VMM watching: it sends, and ringvm.ko/KVM drop, what
+// comes; the VM goes on.
+TEST_F(MsixTest, UnroutableMessageKeepsTheCallWithTheVmm)
+{
+	std::map<unsigned, bool> watching{{0, true}};
+	dev.route_calls_in_kernel({42}, [&](unsigned q, bool on) { watching[q] = on; });
+	control(0x8000);
+	drv.wr(kQueueSelectReg, 0, 2);
+	drv.wr(kQueueVectorReg, 0, 2);
+	program(0, 0x1000, 0x31);
+	EXPECT_TRUE(msgs.irqfds.empty());
+	EXPECT_TRUE(watching[0]);
+	// Pointed back at an APIC, it goes to the kernel.
+	drv.wr(table(), 0xfee00000, 4);
+	EXPECT_EQ(1u, msgs.irqfds.size());
+	EXPECT_FALSE(watching[0]);
+}
+
+// Without a local APIC to send to, a guest that turns MSI-X on anyway
+// keeps getting INTx, and no INTx is left up once messages can go.
+TEST_F(MsixTest, IntxWithoutASinkAndNoneOnceMsixIsOn)
+{
+	dev.set_msi_sink(nullptr);
+	control(0x8000);
+	program(0, 0xfee00000, 0x31);
+	drv.wr(kQueueSelectReg, 0, 2);
+	drv.wr(kQueueVectorReg, 0, 2);
+	start_queue();
+	post_request();
+	EXPECT_TRUE(msgs.sent.empty());
+	EXPECT_TRUE(lines.levels[11]);
+	// With a sink, turning MSI-X on again drops the INTx level.
+	dev.set_msi_sink(&msgs);
+	control(0);
+	EXPECT_TRUE(lines.levels[11]);
+	control(0x8000);
+	EXPECT_FALSE(lines.levels[11]);
 }
 
 } // namespace

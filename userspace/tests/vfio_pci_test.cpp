@@ -696,6 +696,31 @@ TEST(VfioPci, KernelIrqchipTakesIntxThroughAResampledIrqfd)
 				 [&](const auto &l) { return l.first == irqfd.gsi; }));
 }
 
+// A guest driver that masks INTx at the device (DisINTx) gets no unmask at
+// its EOI until it clears the bit: the device, still asserting, would
+// raise the line again at once.
+TEST(VfioPci, KernelIntxUnmaskWaitsForTheGuestsDisintx)
+{
+	Machine m(machine_config());
+	auto b = std::make_unique<FakeBroker>();
+	FakeBroker *fake = b.get();
+	unsigned slot = add_passthrough(m, std::move(b));
+	auto *dev = dynamic_cast<VfioPci *>(m.pci().function(slot));
+	ASSERT_NE(nullptr, dev);
+	test::FakeVm vm({});
+	vm.irqchip = true;
+	dev->intx_through_kernel(vm);
+	ASSERT_EQ(1u, vm.irqfds.size());
+	out(m.pci(), 0xcf8, 0x80000004u | (slot << 11), 4);
+	out(m.pci(), 0xcfc, kPciCommandIntxDisable, 2);
+	dev->intx_resampled();
+	EXPECT_EQ(0, fake->unmasks);
+	out(m.pci(), 0xcfc, 0, 2);
+	EXPECT_EQ(1, fake->unmasks);
+	dev->intx_resampled(); // DisINTx clear: at once
+	EXPECT_EQ(2, fake->unmasks);
+}
+
 TEST(VfioPci, MachineMapsTheBarOnceTheVmExists)
 {
 	Machine m(machine_config());

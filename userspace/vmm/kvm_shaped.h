@@ -383,14 +383,15 @@ public:
 		m.address_lo = static_cast<uint32_t>(address);
 		m.address_hi = static_cast<uint32_t>(address >> 32);
 		m.data = data;
-		// The message is the guest's: one that reaches no APIC (0), or
-		// that ringvm.ko finds no MSI could be (EINVAL), is dropped, as a
-		// chipset drops a write to nowhere.
+		// The message is the guest's: one that reaches no APIC (0 from
+		// ringvm.ko, -1 read as EPERM from KVM), or that ringvm.ko finds
+		// no MSI could be (EINVAL), is dropped, as a chipset drops a write
+		// to nowhere.
 		int r;
 		do {
 			r = ::ioctl(vm_.get(), Abi::kSignalMsi, &m);
 		} while (r < 0 && errno == EINTR);
-		if (r < 0 && errno != EINVAL)
+		if (r < 0 && errno != EINVAL && errno != EPERM)
 			throw sys_error(std::string("send an MSI (") + Abi::kIoctlPrefix + "_SIGNAL_MSI)",
 					errno);
 	}
