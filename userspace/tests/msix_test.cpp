@@ -75,6 +75,12 @@ protected:
 		drv.wr(e + 8, data, 4);
 		drv.wr(e + 12, masked, 4);
 	}
+	// Queue 0's MSI-X vector.
+	void queue_vector(uint16_t v)
+	{
+		drv.wr(kQueueSelectReg, 0, 2);
+		drv.wr(kQueueVectorReg, v, 2);
+	}
 	uint64_t table() { return dev.config_read(cap + 4, 4) & ~7u; }
 	uint64_t pba() { return dev.config_read(cap + 8, 4) & ~7u; }
 	void start_queue()
@@ -127,8 +133,7 @@ TEST_F(MsixTest, VectorRegistersTakeOnlyVectorsInTheTable)
 	EXPECT_EQ(1u, drv.rd(kMsixConfigReg, 2));
 	drv.wr(kMsixConfigReg, 2, 2); // one past the table (one queue + config)
 	EXPECT_EQ(Msix::kNoVector, drv.rd(kMsixConfigReg, 2));
-	drv.wr(kQueueSelectReg, 0, 2);
-	drv.wr(kQueueVectorReg, 0, 2);
+	queue_vector(0);
 	EXPECT_EQ(0u, drv.rd(kQueueVectorReg, 2));
 	drv.wr(kQueueVectorReg, 0x1234, 2);
 	EXPECT_EQ(Msix::kNoVector, drv.rd(kQueueVectorReg, 2));
@@ -142,8 +147,7 @@ TEST_F(MsixTest, UsedBufferSendsTheQueuesVectorNotIntx)
 {
 	control(0x8000);
 	program(0, 0xfee01000, 0x4041);
-	drv.wr(kQueueSelectReg, 0, 2);
-	drv.wr(kQueueVectorReg, 0, 2);
+	queue_vector(0);
 	start_queue();
 	post_request();
 	ASSERT_EQ(1u, msgs.sent.size());
@@ -157,8 +161,7 @@ TEST_F(MsixTest, MaskedVectorIsPendingAndSentAtUnmask)
 {
 	control(0x8000);
 	program(0, 0xfee00000, 0x31, true);
-	drv.wr(kQueueSelectReg, 0, 2);
-	drv.wr(kQueueVectorReg, 0, 2);
+	queue_vector(0);
 	start_queue();
 	post_request();
 	EXPECT_TRUE(msgs.sent.empty());
@@ -237,8 +240,7 @@ TEST_F(MsixTest, CallEventfdIsAnIrqfdWhileItsVectorCanSend)
 	control(0x8000);
 	program(0, 0xfee01000, 0x4041);
 	EXPECT_TRUE(msgs.irqfds.empty()); // no vector for the queue yet
-	drv.wr(kQueueSelectReg, 0, 2);
-	drv.wr(kQueueVectorReg, 0, 2);
+	queue_vector(0);
 	ASSERT_EQ(1u, msgs.irqfds.count(call_fd));
 	uint32_t gsi = msgs.irqfds[call_fd];
 	EXPECT_LE(24u, gsi); // past the irqchip's pins
@@ -274,8 +276,7 @@ TEST_F(MsixTest, UnroutableMessageKeepsTheCallWithTheVmm)
 	std::map<unsigned, bool> watching{{0, true}};
 	dev.route_calls_in_kernel({42}, [&](unsigned q, bool on) { watching[q] = on; });
 	control(0x8000);
-	drv.wr(kQueueSelectReg, 0, 2);
-	drv.wr(kQueueVectorReg, 0, 2);
+	queue_vector(0);
 	program(0, 0x1000, 0x31);
 	EXPECT_TRUE(msgs.irqfds.empty());
 	EXPECT_TRUE(watching[0]);
@@ -292,8 +293,7 @@ TEST_F(MsixTest, IntxWithoutASinkAndNoneOnceMsixIsOn)
 	dev.set_msi_sink(nullptr);
 	control(0x8000);
 	program(0, 0xfee00000, 0x31);
-	drv.wr(kQueueSelectReg, 0, 2);
-	drv.wr(kQueueVectorReg, 0, 2);
+	queue_vector(0);
 	start_queue();
 	post_request();
 	EXPECT_TRUE(msgs.sent.empty());

@@ -588,15 +588,30 @@ void init_pics(Machine &m)
 	}
 }
 
+// A machine with one passed-through function on a fake broker.
+struct Passed {
+	Passed()
+	{
+		auto b = std::make_unique<FakeBroker>();
+		fake = b.get();
+		slot = add_passthrough(m, std::move(b));
+		dev = dynamic_cast<VfioPci *>(m.pci().function(slot));
+	}
+	Machine m{machine_config()};
+	FakeBroker *fake = nullptr;
+	unsigned slot = 0;
+	VfioPci *dev = nullptr;
+};
+
 } // namespace
 
 TEST(VfioPci, IntxEventfdRaisesThePicLineUntilTheGuestIsDone)
 {
-	Machine m(machine_config());
-	auto b = std::make_unique<FakeBroker>();
-	FakeBroker *fake = b.get();
-	unsigned slot = add_passthrough(m, std::move(b));
-	auto *dev = dynamic_cast<VfioPci *>(m.pci().function(slot));
+	Passed p;
+	Machine &m = p.m;
+	FakeBroker *fake = p.fake;
+	unsigned slot = p.slot;
+	VfioPci *dev = p.dev;
 	ASSERT_NE(nullptr, dev);
 	// INTx is routed to an eventfd of ours.
 	EXPECT_EQ(kVfioIrqIntx, fake->irq_kind);
@@ -701,11 +716,11 @@ TEST(VfioPci, KernelIrqchipTakesIntxThroughAResampledIrqfd)
 // raise the line again at once.
 TEST(VfioPci, KernelIntxUnmaskWaitsForTheGuestsDisintx)
 {
-	Machine m(machine_config());
-	auto b = std::make_unique<FakeBroker>();
-	FakeBroker *fake = b.get();
-	unsigned slot = add_passthrough(m, std::move(b));
-	auto *dev = dynamic_cast<VfioPci *>(m.pci().function(slot));
+	Passed p;
+	Machine &m = p.m;
+	FakeBroker *fake = p.fake;
+	unsigned slot = p.slot;
+	VfioPci *dev = p.dev;
 	ASSERT_NE(nullptr, dev);
 	test::FakeVm vm({});
 	vm.irqchip = true;
