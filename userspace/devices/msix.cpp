@@ -77,15 +77,6 @@ void Msix::config_written()
 		on_change_();
 }
 
-void Msix::reset()
-{
-	for (auto &e : entries_)
-		e = Entry{};
-	cfg_.poke(cap_ + 2, 2, control() & ~uint32_t{kCtrlEnable | kCtrlFunctionMask});
-	if (on_change_)
-		on_change_();
-}
-
 bool Msix::covers(uint64_t off, size_t len) const
 {
 	uint64_t table_end = table_off_ + uint64_t{kEntrySize} * entries_.size();

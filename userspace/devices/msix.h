@@ -35,7 +35,7 @@ public:
 	void set_sink(MsiSink *sink) { sink_ = sink; }
 	MsiSink *sink() const { return sink_; }
 	// Called after every guest write that may change what a vector sends
-	// or whether it can (the table, the control word) and after reset().
+	// or whether it can (the table, the control word).
 	void on_change(std::function<void()> cb) { on_change_ = std::move(cb); }
 	// The message vector @v sends now: none while MSI-X is off, the vector
 	// or the function masked, or @v past the table.
@@ -57,10 +57,6 @@ public:
 	// After any config-space write: a cleared function mask sends what is
 	// pending.
 	void config_written();
-	// The function was reset: everything masked, nothing pending.
-	void reset();
-
-	bool pending(uint16_t v) const { return v < entries_.size() && entries_[v].pending; }
 
 private:
 	struct Entry {

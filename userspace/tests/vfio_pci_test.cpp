@@ -588,14 +588,17 @@ void init_pics(Machine &m)
 	}
 }
 
-// A machine with one passed-through function on a fake broker.
-struct Passed {
-	Passed()
+// A machine with one passed-through function on a fake broker, for the
+// INTx tests.
+class VfioPciIntx : public ::testing::Test {
+protected:
+	void SetUp() override
 	{
 		auto b = std::make_unique<FakeBroker>();
 		fake = b.get();
 		slot = add_passthrough(m, std::move(b));
 		dev = dynamic_cast<VfioPci *>(m.pci().function(slot));
+		ASSERT_NE(nullptr, dev);
 	}
 	Machine m{machine_config()};
 	FakeBroker *fake = nullptr;
@@ -605,14 +608,8 @@ struct Passed {
 
 } // namespace
 
-TEST(VfioPci, IntxEventfdRaisesThePicLineUntilTheGuestIsDone)
+TEST_F(VfioPciIntx, EventfdRaisesThePicLineUntilTheGuestIsDone)
 {
-	Passed p;
-	Machine &m = p.m;
-	FakeBroker *fake = p.fake;
-	unsigned slot = p.slot;
-	VfioPci *dev = p.dev;
-	ASSERT_NE(nullptr, dev);
 	// INTx is routed to an eventfd of ours.
 	EXPECT_EQ(kVfioIrqIntx, fake->irq_kind);
 	ASSERT_EQ(1u, fake->irq_fds.size());
@@ -714,14 +711,8 @@ TEST(VfioPci, KernelIrqchipTakesIntxThroughAResampledIrqfd)
 // A guest driver that masks INTx at the device (DisINTx) gets no unmask at
 // its EOI until it clears the bit: the device, still asserting, would
 // raise the line again at once.
-TEST(VfioPci, KernelIntxUnmaskWaitsForTheGuestsDisintx)
+TEST_F(VfioPciIntx, KernelUnmaskWaitsForTheGuestsDisintx)
 {
-	Passed p;
-	Machine &m = p.m;
-	FakeBroker *fake = p.fake;
-	unsigned slot = p.slot;
-	VfioPci *dev = p.dev;
-	ASSERT_NE(nullptr, dev);
 	test::FakeVm vm({});
 	vm.irqchip = true;
 	dev->intx_through_kernel(vm);
