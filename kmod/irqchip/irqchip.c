@@ -252,22 +252,12 @@ static int set_route(struct rv_irqchip *chip, const struct rv_route *r, bool lev
 	}
 }
 
-/*
- * Drive GSI @gsi to @level through its routes.  Returns what
- * RINGVM_IRQ_LINE_STATUS reports: the sum of the deliveries of the routes
- * that did not refuse (see the controllers), or -1 when every route
- * refused (masked) or the GSI has none.  An MSI route fires on assertion.
- */
-int rv_irqchip_set_irq(struct rv_irqchip *chip, u32 gsi, bool level)
+/* @gsi's routes in @t (valid, under RCU) driven to @level: see rv_irqchip_set_irq(). */
+static int set_routes(struct rv_irqchip *chip, const struct rv_routing *t, u32 gsi, bool level)
 {
-	struct rv_routing *t;
 	int ret = -1, r;
 	u32 i;
 
-	rcu_read_lock();
-	t = rcu_dereference(chip->routing);
-	if (!t || gsi >= t->nr_gsi)
-		goto out;
 	for (i = t->first[gsi]; i < t->first[gsi + 1]; i++) {
 		const struct rv_route *route = &t->routes[i];
 
@@ -279,6 +269,52 @@ int rv_irqchip_set_irq(struct rv_irqchip *chip, u32 gsi, bool level)
 		if (r >= 0)
 			ret = (ret < 0 ? 0 : ret) + r;
 	}
+	return ret;
+}
+
+/*
+ * Drive GSI @gsi to @level through its routes.  Returns what
+ * RINGVM_IRQ_LINE_STATUS reports: the sum of the deliveries of the routes
+ * that did not refuse (see the controllers), or -1 when every route
+ * refused (masked) or the GSI has none.  An MSI route fires on assertion.
+ */
+int rv_irqchip_set_irq(struct rv_irqchip *chip, u32 gsi, bool level)
+{
+	struct rv_routing *t;
+	int ret = -1;
+
+	rcu_read_lock();
+	t = rcu_dereference(chip->routing);
+	if (t && gsi < t->nr_gsi)
+		ret = set_routes(chip, t, gsi, level);
+	rcu_read_unlock();
+	return ret;
+}
+
+/*
+ * An edge on GSI @gsi from any context, hard interrupts included: what an
+ * irqfd's wakeup does when its GSI is MSI only.  Delivering a message takes
+ * no lock (rv_irqchip_deliver()); a pin's controller does, and not an
+ * IRQ-safe one, so a GSI with any irqchip route gets -EWOULDBLOCK and the
+ * caller defers to process context.  Otherwise as rv_irqchip_set_irq().
+ */
+int rv_irqchip_set_msi_inatomic(struct rv_irqchip *chip, u32 gsi)
+{
+	struct rv_routing *t;
+	int ret = -1;
+	u32 i;
+
+	rcu_read_lock();
+	t = rcu_dereference(chip->routing);
+	if (!t || gsi >= t->nr_gsi)
+		goto out;
+	for (i = t->first[gsi]; i < t->first[gsi + 1]; i++) {
+		if (t->routes[i].type != RV_ROUTE_MSI) {
+			ret = -EWOULDBLOCK;
+			goto out;
+		}
+	}
+	ret = set_routes(chip, t, gsi, true);
 out:
 	rcu_read_unlock();
 	return ret;

@@ -72,6 +72,7 @@ void rv_irqchip_init(struct rv_irqchip *chip, const struct rv_pic_ops *pic_ops,
 struct rv_routing *rv_irqchip_swap_routing(struct rv_irqchip *chip, struct rv_routing *t);
 int rv_irqchip_add_lapic(struct rv_irqchip *chip, struct rv_lapic *apic);
 int rv_irqchip_set_irq(struct rv_irqchip *chip, u32 gsi, bool level);
+int rv_irqchip_set_msi_inatomic(struct rv_irqchip *chip, u32 gsi);
 int rv_irqchip_deliver(struct rv_irqchip *chip, const struct rv_apic_msg *msg,
 		       struct rv_lapic *source);
 int rv_irqchip_signal_msi(struct rv_irqchip *chip, u64 address, u32 data);

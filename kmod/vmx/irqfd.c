@@ -15,9 +15,13 @@
  *   irqfds of one GSI share a resampler, whose own interrupt source keeps
  *   the line up independently of RINGVM_IRQ_LINE and of other sources.
  * - The eventfd's wakeup can come from any context, hard interrupts
- *   included, and the controllers' locks are not IRQ-safe: the wakeup
- *   only queues the injection on a workqueue (KVM's slow path; a direct
- *   MSI delivery from the wakeup is not done yet).
+ *   included.  A GSI routed to MSIs only is delivered there and then:
+ *   an MSI takes no lock, so the interrupt reaches the vCPU without a
+ *   worker's wakeup in between (KVM's kvm_arch_set_irq_inatomic).  The
+ *   pin controllers' locks are not IRQ-safe, so a GSI with a pin route,
+ *   and every resampled irqfd, queues the injection on a workqueue.
+ *   Module parameter irqfd_inatomic=0 sends everything that way (to
+ *   compare the two, Documentation/irqchip.rst).
  * - The irqfd lives until DEASSIGN, until the eventfd is closed (POLLHUP)
  *   or until the VM goes away, whichever comes first; each of them queues
  *   the same shutdown, which unhooks it from the eventfd (serialised with
@@ -36,6 +40,7 @@
 #include <linux/eventfd.h>
 #include <linux/file.h>
 #include <linux/list.h>
+#include <linux/moduleparam.h>
 #include <linux/poll.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
@@ -69,6 +74,11 @@ struct rv_irqfd {
 };
 
 static struct workqueue_struct *irqfd_wq;
+
+static bool irqfd_inatomic = true;
+module_param(irqfd_inatomic, bool, 0444);
+MODULE_PARM_DESC(irqfd_inatomic,
+		 "Deliver an irqfd on an MSI-only GSI from the eventfd's wakeup, without a worker");
 
 static void irqfd_inject(struct work_struct *work)
 {
@@ -141,7 +151,9 @@ static int irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync, v
 
 		/* Consume the count, so a level poll does not see it again. */
 		eventfd_ctx_do_read(irqfd->eventfd, &cnt);
-		queue_work(irqfd_wq, &irqfd->inject);
+		if (irqfd->resampler || !irqfd_inatomic ||
+		    ringvm_irq_set_msi_inatomic(vm, irqfd->gsi) == -EWOULDBLOCK)
+			queue_work(irqfd_wq, &irqfd->inject);
 	}
 	if (flags & EPOLLHUP) {
 		/* The eventfd is going away: so does the irqfd. */

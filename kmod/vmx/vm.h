@@ -102,6 +102,7 @@ struct rv_irqchip *ringvm_vm_irqchip(struct ringvm_vm *vm);
  * may hold a spinlock (it never sleeps) but not from hard-IRQ context.
  */
 int ringvm_irq_set(struct ringvm_vm *vm, int source_id, u32 gsi, bool level);
+int ringvm_irq_set_msi_inatomic(struct ringvm_vm *vm, u32 gsi);
 /* A source id of one's own (> 0), or -ENXIO without irqchip, -ENOSPC. */
 int ringvm_irq_source_alloc(struct ringvm_vm *vm);
 /* Release @id; the GSIs it alone held high go low. */

@@ -259,6 +259,36 @@ TEST(unprogrammed_msi_route_is_taken_and_silent)
 	teardown();
 }
 
+/*
+ * The irqfd wakeup's path: an MSI-only GSI is delivered with both pin
+ * controllers' locks held by someone else (the shim aborts on a second
+ * acquisition), a GSI with a pin route is left to process context and
+ * touches nothing.
+ */
+TEST(msi_inatomic_takes_no_controller_lock)
+{
+	struct rv_route r[2] = {
+		msi_route(40, 0xfee01000, 0x61),
+		pin_route(41, RV_IRQCHIP_IOAPIC, 9),
+	};
+
+	setup(rv_routing_build(r, 2));
+	ioapic_redir(9, 0x51);
+	spin_lock(&chip.ioapic.lock);
+	raw_spin_lock(&chip.pic.lock);
+	EXPECT_EQ(1, rv_irqchip_set_msi_inatomic(&chip, 40));
+	EXPECT_EQ(-EWOULDBLOCK, rv_irqchip_set_msi_inatomic(&chip, 41));
+	EXPECT_EQ(-1, rv_irqchip_set_msi_inatomic(&chip, 42));
+	EXPECT_EQ(-1, rv_irqchip_set_msi_inatomic(&chip, 5000));
+	raw_spin_unlock(&chip.pic.lock);
+	spin_unlock(&chip.ioapic.lock);
+	EXPECT_EQ(0x61, rv_lapic_pending_vector(&vcpus[1].apic));
+	EXPECT_EQ(-1, rv_lapic_pending_vector(&vcpus[0].apic));
+	EXPECT_EQ(0, chip.ioapic.line) TH_LOG("the pin route was not driven");
+	EXPECT_EQ(1, vcpus[1].kicks);
+	teardown();
+}
+
 TEST(ipi_between_two_apics)
 {
 	setup(rv_routing_default());
