@@ -94,24 +94,13 @@ static int mp_state(struct rv_vm *vm, int i)
 	return mp.mp_state;
 }
 
-static int add_vcpu(struct rv_vm *vm, int i)
-{
-	vm->vcpu[i] = ioctl(vm->fd, RINGVM_CREATE_VCPU, i);
-	if (vm->vcpu[i] < 0)
-		return -errno;
-	vm->run[i] = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			  vm->vcpu[i], 0);
-	return vm->run[i] == MAP_FAILED ? -errno : 0;
-}
-
 TEST(init_sipi_ipi_nmi)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	uint64_t *pdpt, *pd;
 	struct rv_vm vm;
 	struct ap ap = { .vm = &vm };
 	pthread_t t;
-	int r, k;
+	int r;
 
 	ASSERT_EQ(0, rv_load_module("ringvm"));
 	r = rv_vm_init(&vm, 0);
@@ -120,8 +109,8 @@ TEST(init_sipi_ipi_nmi)
 	ASSERT_EQ(0, r);
 	EXPECT_EQ(1, ioctl(vm.sys, RINGVM_CHECK_EXTENSION, RINGVM_CAP_MP_STATE));
 	ASSERT_EQ(0, ioctl(vm.fd, RINGVM_CREATE_IRQCHIP, 0));
-	ASSERT_EQ(0, add_vcpu(&vm, 0));
-	ASSERT_EQ(0, add_vcpu(&vm, 1));
+	ASSERT_EQ(0, rv_add_vcpu(&vm, 0));
+	ASSERT_EQ(0, rv_add_vcpu(&vm, 1));
 	/* The AP turns x2APIC mode on: its CPUID must offer it (as on KVM). */
 	ASSERT_EQ(0, ioctl(vm.vcpu[1], RINGVM_SET_CPUID, &x2apic_cpuid));
 	EXPECT_EQ(RINGVM_MP_STATE_RUNNABLE, mp_state(&vm, 0));
@@ -134,11 +123,7 @@ TEST(init_sipi_ipi_nmi)
 	rv_idt_gate(&vm, 0x40, HANDLER_IPI);
 	rv_idt_gate(&vm, 2, HANDLER_NMI);
 	ASSERT_EQ(0, rv_long_mode_idt(&vm, 0, RV_CODE));
-	pdpt = (uint64_t *)(vm.mem + RV_PDPT);
-	pd = (uint64_t *)(vm.mem + 0x6000);
-	pdpt[3] = 0x6000 | 3;
-	for (k = 0; k < 512; k++)
-		pd[k] = (3ull << 30) + ((uint64_t)k << 21) + 0x9b;
+	rv_mem_map_apic(vm.mem);
 
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	ASSERT_EQ(0, sem_init(&ap.reported, 0, 0));
@@ -193,8 +178,8 @@ TEST(mp_state_ioctls)
 
 	ASSERT_EQ(0, rv_vm_init(&vm, 0));
 	ASSERT_EQ(0, ioctl(vm.fd, RINGVM_CREATE_IRQCHIP, 0));
-	ASSERT_EQ(0, add_vcpu(&vm, 0));
-	ASSERT_EQ(0, add_vcpu(&vm, 1));
+	ASSERT_EQ(0, rv_add_vcpu(&vm, 0));
+	ASSERT_EQ(0, rv_add_vcpu(&vm, 1));
 	mp.mp_state = 5;
 	EXPECT_EQ(-1, ioctl(vm.vcpu[1], RINGVM_SET_MP_STATE, &mp));
 	EXPECT_EQ(EINVAL, errno);

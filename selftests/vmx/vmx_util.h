@@ -107,6 +107,17 @@ static inline int rv_vm_init(struct rv_vm *vm, int nvcpus)
 	return 0;
 }
 
+/* vCPU @i added to a VM rv_vm_init() built (after RINGVM_CREATE_IRQCHIP, say): 0 or -errno. */
+static inline int rv_add_vcpu(struct rv_vm *vm, int i)
+{
+	vm->vcpu[i] = ioctl(vm->fd, RINGVM_CREATE_VCPU, i);
+	if (vm->vcpu[i] < 0)
+		return -errno;
+	vm->run[i] = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  vm->vcpu[i], 0);
+	return vm->run[i] == MAP_FAILED ? -errno : 0;
+}
+
 /*
  * Fixture setup shared by the suites: load ringvm.ko and build a VM.  On
  * failure the module is unloaded again, so later tests start clean.
@@ -255,15 +266,38 @@ static inline int rv_long_mode(struct rv_vm *vm, int i, uint64_t entry)
 	return rv_set_rip_rsp(vm, i, entry, RV_STACK);
 }
 
-/* A present, DPL 0, 64-bit interrupt gate for @vector to @handler (code selector 0x18). */
-static inline void rv_idt_gate(struct rv_vm *vm, int vector, uint64_t handler)
+/*
+ * A present, DPL 0, 64-bit interrupt gate for @vector to @handler (code
+ * selector 0x18) in the IDT at RV_IDT of guest memory @mem (any hypervisor's).
+ */
+static inline void rv_mem_idt_gate(uint8_t *mem, int vector, uint64_t handler)
 {
-	uint32_t *g = (uint32_t *)(vm->mem + RV_IDT + vector * 16);
+	uint32_t *g = (uint32_t *)(mem + RV_IDT + vector * 16);
 
 	g[0] = (handler & 0xffff) | (0x18 << 16);
 	g[1] = (handler & 0xffff0000) | 0x8e00;
 	g[2] = handler >> 32;
 	g[3] = 0;
+}
+
+static inline void rv_idt_gate(struct rv_vm *vm, int vector, uint64_t handler)
+{
+	rv_mem_idt_gate(vm->mem, vector, handler);
+}
+
+/*
+ * The xAPIC page at 0xfee00000 for a guest of rv_long_mode(): the fourth
+ * GiB mapped by uncached 2 MiB pages, their page directory at GPA 0x6000.
+ */
+static inline void rv_mem_map_apic(uint8_t *mem)
+{
+	uint64_t *pdpt = (uint64_t *)(mem + RV_PDPT);
+	uint64_t *pd = (uint64_t *)(mem + 0x6000);
+	int k;
+
+	pdpt[3] = 0x6000 | 3;
+	for (k = 0; k < 512; k++)
+		pd[k] = (3ull << 30) + ((uint64_t)k << 21) + 0x9b;
 }
 
 /* rv_long_mode() with a full 256-entry IDT at RV_IDT (gates set by rv_idt_gate). */
