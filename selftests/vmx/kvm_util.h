@@ -45,8 +45,11 @@ static inline int kt_set_cpuid(struct kt_vm *vm)
 	return r;
 }
 
-/* Returns 0, or -errno of the step named by vm->failed. */
-static inline int kt_vm_init(struct kt_vm *vm)
+/*
+ * Returns 0, or -errno of the step named by vm->failed.  With @irqchip,
+ * KVM_CREATE_IRQCHIP comes before the vCPU, which then has a local APIC.
+ */
+static inline int kt_vm_init_with(struct kt_vm *vm, bool irqchip)
 {
 	struct kvm_userspace_memory_region mr;
 	int r;
@@ -68,6 +71,8 @@ static inline int kt_vm_init(struct kt_vm *vm)
 		ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &mr));
 	vm->run_size = ioctl(vm->sys, KVM_GET_VCPU_MMAP_SIZE, 0);
 	RV_STEP(vm, "KVM_GET_VCPU_MMAP_SIZE", (long)vm->run_size <= 0);
+	if (irqchip)
+		RV_STEP(vm, "KVM_CREATE_IRQCHIP", ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
 	vm->vcpu = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
 	RV_STEP(vm, "KVM_CREATE_VCPU", vm->vcpu < 0);
 	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu, 0);
@@ -78,6 +83,11 @@ static inline int kt_vm_init(struct kt_vm *vm)
 		return r;
 	}
 	return 0;
+}
+
+static inline int kt_vm_init(struct kt_vm *vm)
+{
+	return kt_vm_init_with(vm, false);
 }
 
 /* Safe on a VM that kt_vm_init left half-built. */
