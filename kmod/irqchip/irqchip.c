@@ -172,9 +172,14 @@ static struct rv_lapic *lowest_priority(struct rv_irqchip *chip, unsigned int n,
 					const struct rv_apic_msg *msg,
 					const struct rv_lapic *source)
 {
-	u32 best = ~0u, ties = 0, pick;
+	u8 tied[RV_IRQCHIP_MAX_LAPICS];	/* indices: small on an IRQ stack */
+	u32 best = ~0u, ties = 0;
 	unsigned int i;
 
+	/*
+	 * One look at each PPR: a second pass could see a vCPU take or EOI a
+	 * vector in between, find fewer candidates, and drop the message.
+	 */
 	for (i = 0; i < n; i++) {
 		struct rv_lapic *a = chip->lapic[i];
 		u32 ppr;
@@ -187,19 +192,9 @@ static struct rv_lapic *lowest_priority(struct rv_irqchip *chip, unsigned int n,
 			ties = 0;
 		}
 		if (ppr == best)
-			ties++;
+			tied[ties++] = i;
 	}
-	if (!ties)
-		return NULL;
-	pick = msg->vector % ties;
-	for (i = 0; i < n; i++) {
-		struct rv_lapic *a = chip->lapic[i];
-
-		if (rv_lapic_match_dest(a, msg, source) && rv_lapic_sw_enabled(a) &&
-		    (rv_lapic_ppr(a) & 0xf0) == best && !pick--)
-			return a;
-	}
-	return NULL;
+	return ties ? chip->lapic[tied[msg->vector % ties]] : NULL;
 }
 
 /*
@@ -294,9 +289,12 @@ int rv_irqchip_set_irq(struct rv_irqchip *chip, u32 gsi, bool level)
 /*
  * An edge on GSI @gsi from any context, hard interrupts included: what an
  * irqfd's wakeup does when its GSI is MSI only.  Delivering a message takes
- * no lock (rv_irqchip_deliver()); a pin's controller does, and not an
- * IRQ-safe one, so a GSI with any irqchip route gets -EWOULDBLOCK and the
- * caller defers to process context.  Otherwise as rv_irqchip_set_irq().
+ * no controller lock (rv_irqchip_deliver(); the ops' kick takes only
+ * IRQ-safe locks, lapic.h); a pin's controller does, and not an IRQ-safe
+ * one, so a GSI with any irqchip route gets -EWOULDBLOCK and the caller
+ * defers to process context.  Otherwise as rv_irqchip_set_irq().  A
+ * broadcast or a lowest-priority message walks every APIC on the bus with
+ * interrupts off: at most RV_IRQCHIP_MAX_LAPICS, a bounded cost.
  */
 int rv_irqchip_set_msi_inatomic(struct rv_irqchip *chip, u32 gsi)
 {

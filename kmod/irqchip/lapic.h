@@ -36,9 +36,11 @@ struct rv_lapic_ops {
 	void (*kick)(void *ctx);
 	/*
 	 * NMI, INIT and SIPI for this vCPU.  Like kick, these may run under
-	 * the I/O APIC's lock or from another vCPU: they record the event and
-	 * kick, and must not sleep or touch the APIC's registers (an INIT is
-	 * applied with rv_lapic_init_reset() on the vCPU thread).
+	 * the I/O APIC's lock, from another vCPU, or in a hard interrupt under
+	 * an eventfd's lock (an irqfd's MSI): they record the event and kick,
+	 * take only IRQ-safe locks, and must not sleep, touch an hrtimer,
+	 * signal an eventfd or touch the APIC's registers (an INIT is applied
+	 * with rv_lapic_init_reset() on the vCPU thread).
 	 */
 	void (*nmi)(void *ctx);
 	void (*init)(void *ctx);

@@ -16,12 +16,15 @@
  *   the line up independently of RINGVM_IRQ_LINE and of other sources.
  * - The eventfd's wakeup can come from any context, hard interrupts
  *   included.  A GSI routed to MSIs only is delivered there and then:
- *   an MSI takes no lock, so the interrupt reaches the vCPU without a
- *   worker's wakeup in between (KVM's kvm_arch_set_irq_inatomic).  The
- *   pin controllers' locks are not IRQ-safe, so a GSI with a pin route,
- *   and every resampled irqfd, queues the injection on a workqueue.
- *   Module parameter irqfd_inatomic=0 sends everything that way (to
- *   compare the two, Documentation/irqchip.rst).
+ *   an MSI takes no controller lock (the APICs accept with atomic bitops;
+ *   the kick takes only the target's IRQ-safe wait-queue lock), so the
+ *   interrupt reaches the vCPU without a worker's wakeup in between
+ *   (KVM's kvm_arch_set_irq_inatomic).  The pin controllers' locks are
+ *   not IRQ-safe, so a GSI with a pin route, and every resampled irqfd,
+ *   queues the injection on a workqueue.  Module parameter
+ *   irqfd_inatomic=0 sends everything that way (to compare the two,
+ *   Documentation/irqchip.rst); the work sends an MSI-only GSI's message
+ *   the same way, once.
  * - The irqfd lives until DEASSIGN, until the eventfd is closed (POLLHUP)
  *   or until the VM goes away, whichever comes first; each of them queues
  *   the same shutdown, which unhooks it from the eventfd (serialised with
@@ -33,7 +36,9 @@
  * eventfd's wait-queue lock) guards the list; vm->irqfds.resampler_lock
  * (mutex, inside assign_lock, alone in the shutdown work) the resamplers,
  * which the EOI path walks under RCU.  Nobody flushes the workqueue while
- * holding a mutex the work takes.
+ * holding a mutex the work takes.  Under the eventfd's wait-queue lock the
+ * wakeup takes, for an MSI, each target vCPU's wait-queue lock (vlapic.c
+ * kick) and the scheduler's; nothing signals an eventfd holding those.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -89,7 +94,13 @@ static void irqfd_inject(struct work_struct *work)
 		ringvm_irq_set(vm, irqfd->resampler->source_id, irqfd->gsi, true);
 		return;
 	}
-	/* An edge: a pin sees it, an MSI route delivers on the rising half. */
+	/*
+	 * An MSI-only GSI gets its message once, as from the wakeup, whatever
+	 * levels other sources hold on it; otherwise an edge: a pin sees it,
+	 * an MSI route delivers on the rising half.
+	 */
+	if (ringvm_irq_set_msi_inatomic(vm, irqfd->gsi) != -EWOULDBLOCK)
+		return;
 	ringvm_irq_set(vm, vm->irqfds.source_id, irqfd->gsi, true);
 	ringvm_irq_set(vm, vm->irqfds.source_id, irqfd->gsi, false);
 }
