@@ -36,6 +36,13 @@ Msix::Msix(PciConfig &cfg, Existing at, unsigned vectors)
 	cfg_.set_writable(cap_ + 2, 2, kCtrlEnable | kCtrlFunctionMask);
 }
 
+void Msix::reset()
+{
+	cfg_.poke(cap_ + 2, 2, control() & ~(kCtrlEnable | kCtrlFunctionMask));
+	for (Entry &e : entries_)
+		e = Entry{};
+}
+
 bool Msix::enabled() const
 {
 	return control() & kCtrlEnable;

@@ -66,6 +66,9 @@ public:
 	// After any config-space write: a cleared function mask sends what is
 	// pending.
 	void config_written();
+	// A function reset: MSI-X off, the function unmasked, every entry
+	// zero and masked, nothing pending (PCI 3.0 6.8.2.9).
+	void reset();
 
 private:
 	struct Entry {

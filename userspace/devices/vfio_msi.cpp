@@ -162,6 +162,44 @@ void VfioMsi::config_written()
 		sync();
 }
 
+void VfioMsi::vectors_off()
+{
+	// The irqfds go first, then the broker's vectors, then the eventfds.
+	for (Vector &vec : vectors_)
+		if (vec.bound >= 0)
+			sink_->bind_irqfd(static_cast<uint32_t>(vec.bound), vec.fd.get(), false);
+	for (Vector &vec : vectors_)
+		vec.bound = -1;
+	int was = kind_;
+	kind_ = -1;
+	// EINVAL: nothing was on at the broker (a reset already turned it off).
+	int err = broker_.set_irqs(static_cast<unsigned>(was), {});
+	vectors_.clear();
+	if (err && err != EINVAL)
+		throw Error("cannot turn off the " + std::string(kind_name(was)) + " of " +
+			    broker_.bdf() + " (RINGVM_VFIO_SET_IRQS): " + std::strerror(err));
+}
+
+void VfioMsi::reset()
+{
+	if (kind_ >= 0)
+		vectors_off();
+	if (msi_.cap) {
+		// Disabled, one vector, nothing programmed, masked or pending.
+		cfg_.poke(msi_.cap + 2, 2, msi_control() & ~(kMsiEnable | kMsiMmeMask));
+		cfg_.poke(msi_.cap + 4, 4, 0);
+		if (msi_.is64)
+			cfg_.poke(msi_.cap + 8, 4, 0);
+		cfg_.poke(msi_.data_off(), 2, 0);
+		if (msi_.per_vector_mask) {
+			cfg_.poke(msi_.mask_off(), 4, 0);
+			cfg_.poke(msi_.pending_off(), 4, 0);
+		}
+	}
+	if (msix_)
+		msix_->reset();
+}
+
 void VfioMsi::config_reading(unsigned off, unsigned size)
 {
 	// The guest looks at MSI's pending bits: count what came while masked.
@@ -213,15 +251,7 @@ void VfioMsi::sync()
 void VfioMsi::switch_kind(int want, unsigned n)
 {
 	if (kind_ >= 0) {
-		for (Vector &vec : vectors_)
-			if (vec.bound >= 0)
-				sink_->bind_irqfd(static_cast<uint32_t>(vec.bound), vec.fd.get(), false);
-		int was = kind_;
-		kind_ = -1;
-		vectors_.clear();
-		if (int err = broker_.set_irqs(static_cast<unsigned>(was), {}))
-			throw Error("cannot turn off the " + std::string(kind_name(was)) + " of " +
-				    broker_.bdf() + " (RINGVM_VFIO_SET_IRQS): " + std::strerror(err));
+		vectors_off();
 		if (want < 0)
 			intx_(true);
 	} else if (want >= 0) {

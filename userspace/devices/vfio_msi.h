@@ -73,6 +73,11 @@ public:
 	// After a guest write to config space (any bytes: cheap when nothing
 	// of ours changed). Throws Error when the broker refuses the vectors.
 	void config_written();
+	// Before a function reset (the guest's Initiate-FLR): unbinds the
+	// irqfds, turns the broker's MSI or MSI-X off (the reset would anyway)
+	// and returns the guest's copies to their reset values. INTx is the
+	// caller's to turn back on after the reset.
+	void reset();
 	// Before a guest read of config space at [@off, @off + @size).
 	void config_reading(unsigned off, unsigned size);
 	// Whether a guest access to BAR @bar at [@off, @off + @len) is the
@@ -120,6 +125,7 @@ private:
 			const std::function<uint64_t(unsigned)> &bar_size);
 	void sync();
 	void switch_kind(int want, unsigned n);
+	void vectors_off();
 	void sync_vector(unsigned v);
 	void poll_unbound();
 	uint32_t msi_control() const;

@@ -21,7 +21,11 @@ namespace {
 
 constexpr unsigned kConfigSize = 256;
 constexpr unsigned kHeaderType = 0x0e, kRomBar = 0x30;
-constexpr uint8_t kCapMsi = 0x05, kCapMsix = 0x11;
+constexpr uint8_t kCapMsi = 0x05, kCapMsix = 0x11, kCapExp = 0x10;
+// Initiate Function Level Reset: bit 15 of PCI Express Device Control, at
+// 8 in the capability.
+constexpr unsigned kExpDevCtlHi = 0x09;
+constexpr uint8_t kExpFlrBit = 0x80;
 // Command bits the VMM keeps for the guest: I/O, memory, bus master and
 // INTx disable. The device keeps the broker's values (decoding on, bus
 // master on, DisINTx as the broker's INTx mask).
@@ -187,9 +191,17 @@ void VfioPci::read_capabilities()
 				msi = ptr;
 			if (id == kCapMsix && !msix)
 				msix = ptr;
+			if (id == kCapExp && !exp_cap_)
+				exp_cap_ = ptr;
 			ptr = device_config(ptr + 1, 1) & 0xfc;
 		}
 	}
+	// Initiate-FLR is the VMM's: it reads 0, a write of 1 is a reset the
+	// VMM brackets (config_write).
+	if (exp_cap_ && exp_cap_ + kExpDevCtlHi < kConfigSize)
+		virt_[exp_cap_ + kExpDevCtlHi] |= kExpFlrBit;
+	else
+		exp_cap_ = 0;
 	if (msi || msix)
 		msi_ = std::make_unique<VfioMsi>(
 			*broker_, cfg_,
@@ -291,15 +303,48 @@ void VfioPci::config_write(unsigned off, unsigned size, uint32_t v)
 			cfg_.write(b, 1, v >> (8 * i));
 		bars |= b >= kPciBar0 && b < kPciBar0 + 4 * kPciNumBars;
 	}
+	bool flr = initiates_flr(off, size, v);
+	if (flr)
+		pre_reset();
 	if (command)
 		write_command(off, size, v);
-	forward_config_write(off, size, v);
+	forward_config_write(off, size, v); // the broker resets on Initiate-FLR
+	if (flr)
+		post_reset();
 	if (bars || command)
 		sync_bars();
 	if (command)
 		update_intx();
 	if (msi_)
 		msi_->config_written();
+}
+
+bool VfioPci::initiates_flr(unsigned off, unsigned size, uint32_t v) const
+{
+	unsigned b = exp_cap_ + kExpDevCtlHi;
+	return exp_cap_ && off <= b && b < off + size && ((v >> (8 * (b - off))) & kExpFlrBit);
+}
+
+void VfioPci::pre_reset()
+{
+	// The broker's reset turns every interrupt off; so do we first, so
+	// that no irqfd stays bound to an eventfd the broker dropped and the
+	// guest's MSI and MSI-X copies read as after a reset.
+	if (msi_)
+		msi_->reset();
+	if (!intx_fd_ || intx_off_)
+		return;
+	if (intx_in_kernel_)
+		intx_vm_->deassign_irqfd(intx_line_, intx_fd_.get());
+	intx_off_ = true;
+	intx_pending_ = intx_unmask_deferred_ = false;
+	intx_.set(false);
+	broker_->set_irqs(kVfioIrqIntx, {}); // EINVAL: already off
+}
+
+void VfioPci::post_reset()
+{
+	set_intx(true);
 }
 
 void VfioPci::write_command(unsigned off, unsigned size, uint32_t v)

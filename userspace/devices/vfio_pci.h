@@ -27,6 +27,10 @@
 // has the broker unmask the device (a level-triggered line, as KVM's).
 // While the guest has MSI or MSI-X on, INTx is off at the broker and its
 // irqfd unbound.
+// A guest's function reset (Initiate-FLR in PCI Express Device Control) is
+// bracketed by the VMM, as QEMU's vfio_pci_pre_reset/post_reset: MSI and
+// MSI-X off and back to their reset values (VfioMsi::reset), INTx off, then
+// the broker's reset, then INTx on again with its irqfd. The bit reads 0.
 #pragma once
 
 #include <array>
@@ -122,6 +126,9 @@ private:
 	void setup_bars();
 	void setup_bar_slots();
 	void set_intx(bool on);
+	void pre_reset();
+	void post_reset();
+	bool initiates_flr(unsigned off, unsigned size, uint32_t v) const;
 	void setup_intx();
 	void setup_req();
 	void sync_bars();
@@ -140,6 +147,7 @@ private:
 	std::array<Bar, kPciNumBars> bars_;
 	std::vector<std::pair<unsigned, uint8_t>> caps_; // the device's chain: offset, ID
 	std::unique_ptr<VfioMsi> msi_;
+	unsigned exp_cap_ = 0; // the PCI Express capability; 0: none
 	Vm *vm_ = nullptr;
 	Vm *intx_vm_ = nullptr; // the VM whose irqfd INTx is
 	Fd intx_fd_;

@@ -121,8 +121,19 @@ public:
 		}
 		for (size_t i = 0; i < data.size(); i++)
 			config[off + i] = data[i];
+		// Initiate-FLR in the PCIe capability's Device Control (at 0x80
+		// in add_caps' chain): as the broker, a reset that turns every
+		// interrupt off first; the bit reads 0.
+		if (touches(kFlrByte, kFlrByte + 1) && (config[kFlrByte] & 0x80)) {
+			config[kFlrByte] &= 0x7f;
+			irq_kind = ~0u;
+			irq_fds.clear();
+			flrs++;
+		}
 		return 0;
 	}
+	static constexpr unsigned kFlrByte = 0x89;
+	int flrs = 0;
 
 	int map_dma(uint64_t iova, void *vaddr, uint64_t size, uint32_t flags) override
 	{

@@ -327,6 +327,68 @@ TEST_F(VfioMsiTest, OnlyTheMsixPagesOfTheBarTrap)
 	EXPECT_EQ(bar0 + 0x400000 + kPba + 0x1000, vm.slots[5].gpa);
 }
 
+// A guest's FLR (Linux's pci_reset_function): the broker drops every
+// interrupt; the VMM's copies follow, INTx comes back, and the guest's
+// restore (enable cleared, then set) works.
+TEST_F(VfioMsiTest, FunctionResetReturnsToIntxAndMsiCanComeBack)
+{
+	enable_msi(1);
+	g.set_cfg(kMsiMask, 0x2);
+	ASSERT_EQ(kVfioIrqMsi, fake->irq_kind);
+	g.set_cfg(0x88, 0x8000 | g.cfg(0x88, 2), 2); // Initiate-FLR
+	EXPECT_EQ(1, fake->flrs);
+	EXPECT_EQ(0u, g.cfg(0x88, 2) & 0x8000);
+	// Everything as after a reset: MSI off and unprogrammed, INTx on.
+	EXPECT_EQ(-1, msi().kind());
+	EXPECT_EQ(0u, msi().vectors_on());
+	EXPECT_TRUE(msgs.irqfds.empty());
+	EXPECT_EQ(0x0184u, g.cfg(kMsiCtrl, 2));
+	EXPECT_EQ(0u, g.cfg(kMsiAddr));
+	EXPECT_EQ(0u, g.cfg(kMsiMask));
+	EXPECT_EQ(0u, g.cfg(kMsiPending));
+	EXPECT_EQ(kVfioIrqIntx, fake->irq_kind);
+	EXPECT_EQ(g.dev->intx_fd(), fake->irq_fds[0]);
+	EXPECT_TRUE(g.dev->intx_on());
+	EXPECT_EQ(1u, intx_irqfds());
+	g.dev->intx_resampled();
+	EXPECT_EQ(1, fake->unmasks);
+	// Linux restores MSI: enable cleared, the message, then enable.
+	EXPECT_NO_THROW(g.set_cfg(kMsiCtrl, 0, 2));
+	enable_msi(1, 0x51);
+	ASSERT_EQ(kVfioIrqMsi, fake->irq_kind);
+	ASSERT_EQ(2u, fake->irq_fds.size());
+	EXPECT_EQ(2u, msgs.irqfds.size());
+	EXPECT_EQ(0u, intx_irqfds());
+}
+
+TEST_F(VfioMsiTest, FunctionResetMasksEveryMsixVector)
+{
+	g.set_cfg(kMsixCtrl, kMsixEnable, 2);
+	program_entry(0, 0x30, false);
+	program_entry(1, 0x31, true);
+	signal(fake->irq_fds[1]);
+	ASSERT_EQ(0x2u, g.mmio_read(bar0 + kPba, 8));
+	ASSERT_EQ(1u, msgs.irqfds.size());
+	g.set_cfg(0x88, 0x8000, 2);
+	EXPECT_EQ(1, fake->flrs);
+	EXPECT_EQ(3u, g.cfg(kMsixCtrl, 2)); // off, the function unmasked
+	for (unsigned v = 0; v < 4; v++) {
+		EXPECT_EQ(0u, g.mmio_read(bar0 + kTable + 16 * v + 8, 4)) << v;
+		EXPECT_EQ(1u, g.mmio_read(bar0 + kTable + 16 * v + 12, 4)) << v;
+	}
+	EXPECT_EQ(0u, g.mmio_read(bar0 + kPba, 8));
+	EXPECT_TRUE(msgs.irqfds.empty());
+	EXPECT_EQ(kVfioIrqIntx, fake->irq_kind);
+	EXPECT_EQ(1u, intx_irqfds());
+	// The guest's restore asks the broker again and binds what it unmasks.
+	g.set_cfg(kMsixCtrl, kMsixEnable | kMsixFunctionMask, 2);
+	program_entry(0, 0x30, false);
+	g.set_cfg(kMsixCtrl, kMsixEnable, 2);
+	ASSERT_EQ(kVfioIrqMsix, fake->irq_kind);
+	ASSERT_EQ(1u, msgs.irqfds.size());
+	EXPECT_EQ(1u, msgs.irqfds.count(fake->irq_fds[0]));
+}
+
 TEST_F(VfioMsiTest, BrokerRefusalSaysWhat)
 {
 	// The broker offers fewer vectors than at open (EINVAL).
