@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -184,6 +185,8 @@ void VfioMsi::reset()
 {
 	if (kind_ >= 0)
 		vectors_off();
+	asked_kind_ = -1;
+	asked_n_ = 0;
 	if (msi_.cap) {
 		// Disabled, one vector, nothing programmed, masked or pending.
 		cfg_.poke(msi_.cap + 2, 2, msi_control() & ~(kMsiEnable | kMsiMmeMask));
@@ -242,8 +245,13 @@ void VfioMsi::sync()
 		want = static_cast<int>(kVfioIrqMsi);
 		n = msi_vectors();
 	}
-	if (want != kind_ || n != vectors_.size())
+	// Once per guest request: a refused or shortened one is not asked
+	// again until the guest changes it.
+	if (want != asked_kind_ || n != asked_n_) {
+		asked_kind_ = want;
+		asked_n_ = n;
 		switch_kind(want, n);
+	}
 	for (unsigned v = 0; v < vectors_.size(); v++)
 		sync_vector(v);
 }
@@ -259,16 +267,49 @@ void VfioMsi::switch_kind(int want, unsigned n)
 	}
 	if (want < 0)
 		return;
-	std::vector<Vector> vecs(n);
-	std::vector<int> fds;
-	for (const Vector &vec : vecs)
-		fds.push_back(vec.fd.get());
-	if (int err = broker_.set_irqs(static_cast<unsigned>(want), fds))
-		throw Error("cannot give the guest the " + std::string(kind_name(want)) + " of " +
-			    broker_.bdf() + " (RINGVM_VFIO_SET_IRQS, " + std::to_string(n) +
-			    " vectors): " + std::strerror(err));
-	vectors_ = std::move(vecs);
-	kind_ = want;
+	// As QEMU's vfio_msi_enable: MSI takes fewer vectors if the broker
+	// offers fewer (the device then sends only those); a final refusal
+	// leaves the guest on INTx with its enable bit as written. Nothing
+	// here ends the VM: it is a guest's config or MMIO write.
+	std::string reason;
+	for (unsigned k = n;; k /= 2) {
+		std::vector<int> fds;
+		std::vector<Vector> vecs;
+		int err = 0;
+		try {
+			vecs = std::vector<Vector>(k);
+			for (const Vector &vec : vecs)
+				fds.push_back(vec.fd.get());
+			err = broker_.set_irqs(static_cast<unsigned>(want), fds);
+		} catch (const Error &e) {
+			err = -1;
+			reason = e.what();
+		}
+		if (!err) {
+			vectors_ = std::move(vecs);
+			kind_ = want;
+			if (k < n && !fewer_logged_) {
+				fewer_logged_ = true;
+				std::fprintf(stderr,
+					     "ringvm: %s: the broker gives the guest %u MSI vectors of the "
+					     "%u it enabled (RINGVM_VFIO_SET_IRQS)\n",
+					     broker_.bdf().c_str(), k, n);
+			}
+			return;
+		}
+		if (err > 0)
+			reason = std::strerror(err);
+		if (want != static_cast<int>(kVfioIrqMsi) || k <= 1)
+			break;
+	}
+	if (!refusal_logged_) {
+		refusal_logged_ = true;
+		std::fprintf(stderr,
+			     "ringvm: cannot give the guest the %s of %s (RINGVM_VFIO_SET_IRQS, %u "
+			     "vectors): %s; the device stays on INTx\n",
+			     kind_name(want), broker_.bdf().c_str(), n, reason.c_str());
+	}
+	intx_(true);
 }
 
 void VfioMsi::sync_vector(unsigned v)

@@ -71,7 +71,9 @@ public:
 	bool shown() const { return sink_ != nullptr; }
 
 	// After a guest write to config space (any bytes: cheap when nothing
-	// of ours changed). Throws Error when the broker refuses the vectors.
+	// of ours changed). A broker refusing the vectors does not throw: MSI
+	// retries with fewer vectors down to 1; otherwise the device stays on
+	// INTx, the guest's bits as written, and stderr says why (once).
 	void config_written();
 	// Before a function reset (the guest's Initiate-FLR): unbinds the
 	// irqfds, turns the broker's MSI or MSI-X off (the reset would anyway)
@@ -147,6 +149,11 @@ private:
 	MsiSink *sink_ = nullptr;
 	std::function<void(bool)> intx_;
 	int kind_ = -1;
+	// What the guest's bits last asked for (kind_ and vectors_ are what the
+	// broker gave: less, or nothing, when it refused).
+	int asked_kind_ = -1;
+	unsigned asked_n_ = 0;
+	bool fewer_logged_ = false, refusal_logged_ = false;
 	std::vector<Vector> vectors_;
 	std::vector<Route> routes_; // per vector index, kept across enables
 };
