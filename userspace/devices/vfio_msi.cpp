@@ -50,7 +50,55 @@ VfioMsi::VfioMsi(VfioBroker &broker, PciConfig &cfg, const ConfigReader &device,
 		setup_msix(device, msix_cap, bar_size);
 }
 
-VfioMsi::~VfioMsi() = default;
+IrqfdBinding::IrqfdBinding(MsiSink &sink, uint32_t gsi, int fd)
+{
+	sink.bind_irqfd(gsi, fd, true);
+	sink_ = &sink;
+	gsi_ = gsi;
+	fd_ = fd;
+}
+
+IrqfdBinding::~IrqfdBinding()
+{
+	try {
+		unbind();
+	} catch (const Error &) {
+		// The VM is going: its irqfds with it.
+	}
+}
+
+IrqfdBinding &IrqfdBinding::operator=(IrqfdBinding &&o) noexcept
+{
+	if (this != &o) {
+		try {
+			unbind();
+		} catch (const Error &) {
+		}
+		sink_ = std::exchange(o.sink_, nullptr);
+		gsi_ = o.gsi_;
+		fd_ = o.fd_;
+	}
+	return *this;
+}
+
+void IrqfdBinding::unbind()
+{
+	if (MsiSink *s = std::exchange(sink_, nullptr))
+		s->bind_irqfd(gsi_, fd_, false);
+}
+
+VfioMsi::~VfioMsi()
+{
+	// As when the guest turns it off: the irqfds, then the broker's
+	// vectors, then the eventfds.
+	if (kind_ < 0)
+		return;
+	try {
+		vectors_off();
+	} catch (const Error &) {
+		// The broker turns them off when the device is closed.
+	}
+}
 
 void VfioMsi::setup_msi(const ConfigReader &device, unsigned cap)
 {
@@ -167,10 +215,7 @@ void VfioMsi::vectors_off()
 {
 	// The irqfds go first, then the broker's vectors, then the eventfds.
 	for (Vector &vec : vectors_)
-		if (vec.bound >= 0)
-			sink_->bind_irqfd(static_cast<uint32_t>(vec.bound), vec.fd.get(), false);
-	for (Vector &vec : vectors_)
-		vec.bound = -1;
+		vec.irqfd.unbind();
 	int was = kind_;
 	kind_ = -1;
 	// EINVAL: nothing was on at the broker (a reset already turned it off).
@@ -334,18 +379,15 @@ void VfioMsi::sync_vector(unsigned v)
 		if (r.routed == msg)
 			want = static_cast<int>(*r.gsi);
 	}
-	if (want == vec.bound)
+	if (want == vec.irqfd.gsi())
 		return;
-	if (vec.bound >= 0)
-		sink_->bind_irqfd(static_cast<uint32_t>(vec.bound), vec.fd.get(), false);
-	vec.bound = -1;
+	vec.irqfd.unbind();
 	if (want < 0)
 		return;
 	// What fired while the vector was masked is sent once it can go; a
 	// signal between the read and the bind is the irqfd's at once.
 	bool fired = drain(v) != 0;
-	sink_->bind_irqfd(static_cast<uint32_t>(want), vec.fd.get(), true);
-	vec.bound = want;
+	vec.irqfd = IrqfdBinding(*sink_, static_cast<uint32_t>(want), vec.fd.get());
 	if (kind_ == static_cast<int>(kVfioIrqMsi) && msi_pending(v)) {
 		set_msi_pending(v, false);
 		fired = true;
@@ -357,7 +399,7 @@ void VfioMsi::sync_vector(unsigned v)
 void VfioMsi::poll_unbound()
 {
 	for (unsigned v = 0; v < vectors_.size(); v++) {
-		if (vectors_[v].bound >= 0 || !drain(v))
+		if (vectors_[v].irqfd.gsi() >= 0 || !drain(v))
 			continue;
 		if (kind_ == static_cast<int>(kVfioIrqMsix)) {
 			msix_->notify(static_cast<uint16_t>(v)); // masked: its pending bit

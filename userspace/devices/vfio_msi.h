@@ -36,6 +36,27 @@
 
 namespace ringvm {
 
+// An eventfd bound as an irqfd to a GSI, unbound when it goes (before the
+// eventfd it names is closed: declare it after the EventFd).
+class IrqfdBinding {
+public:
+	IrqfdBinding() = default;
+	// Binds @fd to @gsi in @sink; throws what bind_irqfd throws.
+	IrqfdBinding(MsiSink &sink, uint32_t gsi, int fd);
+	~IrqfdBinding();
+	IrqfdBinding(IrqfdBinding &&o) noexcept { *this = std::move(o); }
+	IrqfdBinding &operator=(IrqfdBinding &&o) noexcept;
+	// Unbinds now; throws what bind_irqfd throws (the destructor cannot).
+	void unbind();
+	// The GSI bound to, or -1.
+	int gsi() const { return sink_ ? static_cast<int>(gsi_) : -1; }
+
+private:
+	MsiSink *sink_ = nullptr;
+	uint32_t gsi_ = 0;
+	int fd_ = -1;
+};
+
 class VfioMsi {
 public:
 	// Reads the device's config space (@size bytes at @off).
@@ -93,7 +114,7 @@ public:
 	int kind() const { return kind_; }
 	size_t vectors_on() const { return vectors_.size(); }
 	int vector_fd(unsigned v) const { return v < vectors_.size() ? vectors_[v].fd.get() : -1; }
-	int vector_gsi(unsigned v) const { return v < vectors_.size() ? vectors_[v].bound : -1; }
+	int vector_gsi(unsigned v) const { return v < vectors_.size() ? vectors_[v].irqfd.gsi() : -1; }
 
 private:
 	using Message = Msix::Message;
@@ -115,7 +136,7 @@ private:
 	};
 	struct Vector {
 		EventFd fd;
-		int bound = -1; // the GSI its irqfd is on
+		IrqfdBinding irqfd; // goes before fd is closed
 	};
 	struct Route {
 		std::optional<uint32_t> gsi;

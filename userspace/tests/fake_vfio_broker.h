@@ -147,6 +147,8 @@ public:
 	{
 		if (set_irqs_error)
 			return set_irqs_error;
+		if (on_set_irqs)
+			on_set_irqs(kind, fds);
 		irq_sets.push_back({kind, fds.size()});
 		if (fds.empty()) {
 			if (irq_kind != kind)
@@ -163,6 +165,7 @@ public:
 		irq_fds.assign(fds.begin(), fds.end());
 		return 0;
 	}
+	std::function<void(unsigned kind, std::span<const int> fds)> on_set_irqs;
 	// Every SET_IRQS: kind, vector count (0: off).
 	std::vector<std::pair<unsigned, size_t>> irq_sets;
 	int unmask_intx() override

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <utility>
 #include <vector>
@@ -32,7 +33,10 @@ struct Messages final : MsiSink {
 			EXPECT_TRUE(irqfds.emplace(fd, gsi).second) << "binding what was bound";
 		else
 			EXPECT_EQ(1u, irqfds.erase(fd)) << "unbinding what was not bound";
+		if (!bind && on_unbind)
+			on_unbind(fd);
 	}
+	std::function<void(int fd)> on_unbind;
 	std::vector<std::pair<uint64_t, uint32_t>> sent;
 	uint32_t next_gsi = 24;
 	int route_writes = 0;

@@ -5,6 +5,7 @@
 #include "devices/vfio_msi.h"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -441,6 +442,56 @@ TEST_F(VfioMsiTest, BrokerRefusalSaysWhat)
 	EXPECT_EQ(kVfioIrqMsix, fake->irq_kind);
 	EXPECT_EQ(1u, msgs.irqfds.size());
 	EXPECT_EQ(0u, intx_irqfds());
+}
+
+// Vectors go as the broker would have them: the irqfd unbound, then the
+// broker's vectors off, then the eventfd closed; when the guest turns MSI
+// off and when the device goes with MSI on.
+TEST(VfioMsiTeardown, IrqfdsThenBrokerThenEventfds)
+{
+	Messages msgs;
+	FakeBroker *fake = nullptr;
+	auto dev = make(fake, {}, add_msi_caps);
+	dev->route_msi(msgs);
+	auto enable = [&] {
+		dev->config_write(kMsiAddr, 4, 0xfee00000);
+		dev->config_write(kMsiData, 2, 0x41);
+		dev->config_write(kMsiCtrl, 2, 1 | 1 << 4);
+		ASSERT_EQ(kVfioIrqMsi, fake->irq_kind);
+		ASSERT_EQ(2u, msgs.irqfds.size());
+	};
+	auto open = [](int fd) { return ::fcntl(fd, F_GETFD) != -1; };
+	std::vector<int> fds;
+	int unbinds = 0, offs = 0;
+	msgs.on_unbind = [&](int fd) {
+		EXPECT_TRUE(open(fd)) << "unbound after its eventfd was closed";
+		EXPECT_EQ(kVfioIrqMsi, fake->irq_kind) << "unbound after SET_IRQS off";
+		unbinds++;
+	};
+	fake->on_set_irqs = [&](unsigned kind, std::span<const int> f) {
+		if (kind != kVfioIrqMsi || !f.empty())
+			return;
+		EXPECT_TRUE(msgs.irqfds.empty()) << "SET_IRQS off with irqfds bound";
+		for (int fd : fds)
+			EXPECT_TRUE(open(fd)) << "SET_IRQS off after its eventfds were closed";
+		offs++;
+	};
+	enable();
+	fds = fake->irq_fds;
+	dev->config_write(kMsiCtrl, 2, 0);
+	EXPECT_EQ(2, unbinds);
+	EXPECT_EQ(1, offs);
+	for (int fd : fds)
+		EXPECT_FALSE(open(fd));
+
+	enable();
+	fds = fake->irq_fds;
+	dev.reset();
+	EXPECT_EQ(4, unbinds);
+	EXPECT_EQ(2, offs);
+	EXPECT_TRUE(msgs.irqfds.empty());
+	for (int fd : fds)
+		EXPECT_FALSE(open(fd));
 }
 
 namespace {
