@@ -175,6 +175,9 @@ private:
 		Vm *vm = nullptr;
 		std::vector<GsiRoute> routes;
 		uint32_t next_gsi = 24;
+		// ringvm.ko's RINGVM_MAX_IRQ_ROUTES: GSIs 0..1023 (KVM's 4096 is more).
+		static constexpr uint32_t kMaxGsi = 1024;
+		bool refusal_logged = false;
 		void signal_msi(uint64_t address, uint32_t data) override;
 		uint32_t add_msi_route() override { return next_gsi++; }
 		void set_msi_route(uint32_t gsi, uint64_t address, uint32_t data) override;

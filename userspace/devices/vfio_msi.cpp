@@ -136,12 +136,15 @@ void VfioMsi::setup_msi(const ConfigReader &device, unsigned cap)
 void VfioMsi::setup_msix(const ConfigReader &device, unsigned cap,
 			 const std::function<uint64_t(unsigned)> &bar_size)
 {
-	unsigned n = (device(cap + 2, 2) & 0x7ff) + 1;
+	// The device's table, all of which traps; the guest is shown at most
+	// kMaxGuestMsixVectors of it (vfio_msi.h).
+	unsigned dev_n = (device(cap + 2, 2) & 0x7ff) + 1;
+	unsigned n = std::min(dev_n, kMaxGuestMsixVectors);
 	uint32_t table = device(cap + 4, 4), pba = device(cap + 8, 4);
 	if (cap < 0x40 || cap + 12 > 256 || broker_.irq_count(kVfioIrqMsix) < n)
 		return;
-	table_ = {table & kMsixBirMask, table & ~kMsixBirMask, uint64_t{Msix::kEntrySize} * n};
-	pba_ = {pba & kMsixBirMask, pba & ~kMsixBirMask, (n + 63) / 64 * 8};
+	table_ = {table & kMsixBirMask, table & ~kMsixBirMask, uint64_t{Msix::kEntrySize} * dev_n};
+	pba_ = {pba & kMsixBirMask, pba & ~kMsixBirMask, (dev_n + 63) / 64 * 8};
 	// Both must lie in memory BARs the guest has, or it could not reach
 	// them; such a device is shown without MSI-X.
 	for (const MsixLoc *l : {&table_, &pba_}) {
@@ -263,8 +266,18 @@ bool VfioMsi::msix_covers(unsigned bar, uint64_t off, size_t len) const
 
 void VfioMsi::msix_read(unsigned bar, uint64_t off, std::span<uint8_t> data)
 {
+	// Past the entries the guest is shown (a capped table): reads 0.
+	uint64_t shown_table = uint64_t{Msix::kEntrySize} * msix_->vectors();
+	uint64_t shown_pba = (msix_->vectors() + 63) / 64 * 8;
 	if (table_.holds(bar, off, data.size())) {
-		msix_->read(off - table_.off, data);
+		if (off - table_.off + data.size() <= shown_table)
+			msix_->read(off - table_.off, data);
+		else
+			std::fill(data.begin(), data.end(), 0);
+		return;
+	}
+	if (off - pba_.off + data.size() > shown_pba) {
+		std::fill(data.begin(), data.end(), 0);
 		return;
 	}
 	poll_unbound(); // the PBA: what came while masked
@@ -273,8 +286,10 @@ void VfioMsi::msix_read(unsigned bar, uint64_t off, std::span<uint8_t> data)
 
 void VfioMsi::msix_write(unsigned bar, uint64_t off, std::span<const uint8_t> data)
 {
-	// The PBA is read-only: only the table takes writes (then sync()).
-	if (table_.holds(bar, off, data.size()))
+	// The PBA is read-only: only the table takes writes (then sync()),
+	// and only the entries the guest is shown.
+	if (table_.holds(bar, off, data.size()) &&
+	    off - table_.off + data.size() <= uint64_t{Msix::kEntrySize} * msix_->vectors())
 		msix_->write(off - table_.off, data);
 }
 

@@ -59,6 +59,15 @@ private:
 
 class VfioMsi {
 public:
+	// The most MSI-X vectors a guest is shown of a device's table (its
+	// Table Size is capped; the rest of the table still traps, reads 0
+	// and drops writes). ringvm.ko routes GSIs below 1024 only
+	// (RINGVM_MAX_IRQ_ROUTES), 1000 of them for MSI, shared by every
+	// device; each vector the guest unmasks takes one, and each vector of
+	// the table an eventfd at enable. 256 lets a few large devices coexist
+	// and covers a queue per vCPU of any guest ringvm runs.
+	static constexpr unsigned kMaxGuestMsixVectors = 256;
+
 	// Reads the device's config space (@size bytes at @off).
 	using ConfigReader = std::function<uint32_t(unsigned off, unsigned size)>;
 	// The device's MSI capability at @msi_cap and MSI-X capability at

@@ -553,3 +553,64 @@ TEST(VfioMsiMachine, InKernelIrqchipOffersMsiAndRoutesIt)
 		EXPECT_EQ(-1, irqfds[0].resample_fd);
 	}
 }
+
+// The machine's routes stop where ringvm.ko's do (GSI 1024): a route past
+// it is refused, said once, instead of taken and never delivered.
+TEST(VfioMsiMachine, RoutesPastTheHypervisorsGsisAreRefused)
+{
+	Machine m(machine_config());
+	FakeBackend be([](FakeVcpu &v) {
+		v.script.push_back(FakeVcpu::out(AcpiPm::kPm1aCnt,
+						 (AcpiPm::kSlpTypS5 << 10) | AcpiPm::kSlpEn, 2));
+	});
+	be.irqchip = true;
+	m.run(be);
+	MsiSink *sink = m.msi_sink();
+	ASSERT_NE(nullptr, sink);
+	uint32_t gsi = 0;
+	::testing::internal::CaptureStderr();
+	while ((gsi = sink->add_msi_route()) < 1024)
+		EXPECT_NO_THROW(sink->set_msi_route(gsi, 0xfee00000, 0x41));
+	EXPECT_EQ("", ::testing::internal::GetCapturedStderr());
+	::testing::internal::CaptureStderr();
+	EXPECT_THROW(sink->set_msi_route(gsi, 0xfee00000, 0x41), Error);
+	EXPECT_THROW(sink->set_msi_route(sink->add_msi_route(), 0xfee00000, 0x42), Error);
+	std::string err = ::testing::internal::GetCapturedStderr();
+	EXPECT_EQ(1, std::count(err.begin(), err.end(), '\n')) << err;
+	EXPECT_NE(std::string::npos, err.find("no GSI left for an MSI route")) << err;
+	const auto &routes = be.last_vm->routes;
+	EXPECT_TRUE(std::none_of(routes.begin(), routes.end(),
+				 [](const GsiRoute &r) { return r.gsi >= 1024; }));
+}
+
+// A 2048-entry MSI-X table is shown as 256 entries; the whole of the
+// device's table still traps and its entries past 256 read 0.
+TEST(VfioMsiCap, LargeMsixTableIsCappedForTheGuest)
+{
+	Messages msgs;
+	FakeBroker *fake = nullptr;
+	auto dev = make(fake, {}, [](FakeBroker &b) {
+		add_msi_caps(b);
+		b.put(kMsixCtrl, 2, 0x7ff); // 2048 entries: 32 KiB from 0x2000
+		b.put(kMsixCap + 8, 4, 0xa000);
+		b.msix_count = 2048;
+	});
+	dev->route_msi(msgs);
+	EXPECT_EQ(255u, dev->config_read(kMsixCtrl, 2));
+	const VfioMsi &msi = *dev->msi();
+	EXPECT_EQ((std::vector<std::pair<uint64_t, uint64_t>>{{0x2000, 0xb000}}),
+		  msi.trapped_pages(0));
+	uint8_t d[4];
+	le_store(d, 0x1234);
+	dev->bar_write(0, 0x2000 + 16 * 300 + 8, d); // past what is shown: dropped
+	EXPECT_EQ(0u, fake->bar_maps[0][0x2000 + 16 * 300 + 8]);
+	dev->bar_read(0, 0x2000 + 16 * 300 + 12, d);
+	EXPECT_EQ(0u, le_value(d));
+	dev->bar_read(0, 0x2000 + 16 * 255 + 12, d);
+	EXPECT_EQ(1u, le_value(d)); // the last shown entry, masked
+	dev->bar_read(0, 0xa000 + 0x80, d);
+	EXPECT_EQ(0u, le_value(d));
+	dev->config_write(kMsixCtrl, 2, kMsixEnable);
+	EXPECT_EQ(std::make_pair(kVfioIrqMsix, size_t{256}), fake->irq_sets.back());
+	EXPECT_EQ(256u, msi.vectors_on());
+}
