@@ -141,8 +141,6 @@ void VfioMsi::setup_msix(const ConfigReader &device, unsigned cap,
 	unsigned dev_n = (device(cap + 2, 2) & 0x7ff) + 1;
 	unsigned n = std::min(dev_n, kMaxGuestMsixVectors);
 	uint32_t table = device(cap + 4, 4), pba = device(cap + 8, 4);
-	if (cap < 0x40 || cap + 12 > 256 || broker_.irq_count(kVfioIrqMsix) < n)
-		return;
 	table_ = {table & kMsixBirMask, table & ~kMsixBirMask, uint64_t{Msix::kEntrySize} * dev_n};
 	pba_ = {pba & kMsixBirMask, pba & ~kMsixBirMask, (dev_n + 63) / 64 * 8};
 	// Both must lie in memory BARs the guest has, or it could not reach
@@ -153,6 +151,10 @@ void VfioMsi::setup_msix(const ConfigReader &device, unsigned cap,
 			return;
 		}
 	}
+	// Not offered (the broker gives fewer vectors): the table and PBA
+	// still trap, and read 0.
+	if (cap < 0x40 || cap + 12 > 256 || broker_.irq_count(kVfioIrqMsix) < n)
+		return;
 	msix_ = std::make_unique<Msix>(cfg_, Msix::Existing{cap}, n);
 	msix_cap_ = cap;
 	cfg_.poke(cap, 1, kCapMsix);
@@ -173,10 +175,8 @@ std::vector<std::pair<unsigned, unsigned>> VfioMsi::config_ranges() const
 std::vector<std::pair<uint64_t, uint64_t>> VfioMsi::trapped_pages(unsigned bar) const
 {
 	std::vector<std::pair<uint64_t, uint64_t>> r;
-	if (!msix_)
-		return r;
 	for (const MsixLoc *l : {&table_, &pba_}) {
-		if (l->bar != bar)
+		if (!l->len || l->bar != bar)
 			continue;
 		uint64_t first = l->off & ~(kPage - 1);
 		uint64_t end = (l->off + l->len + kPage - 1) & ~(kPage - 1);
@@ -261,14 +261,16 @@ void VfioMsi::config_reading(unsigned off, unsigned size)
 
 bool VfioMsi::msix_covers(unsigned bar, uint64_t off, size_t len) const
 {
-	return sink_ && msix_ && (table_.holds(bar, off, len) || pba_.holds(bar, off, len));
+	return table_.holds(bar, off, len) || pba_.holds(bar, off, len);
 }
 
 void VfioMsi::msix_read(unsigned bar, uint64_t off, std::span<uint8_t> data)
 {
-	// Past the entries the guest is shown (a capped table): reads 0.
-	uint64_t shown_table = uint64_t{Msix::kEntrySize} * msix_->vectors();
-	uint64_t shown_pba = (msix_->vectors() + 63) / 64 * 8;
+	// Past the entries the guest is shown (a capped table), or MSI-X not
+	// offered: reads 0.
+	unsigned shown = msix_ ? msix_->vectors() : 0;
+	uint64_t shown_table = uint64_t{Msix::kEntrySize} * shown;
+	uint64_t shown_pba = (shown + 63) / 64 * 8;
 	if (table_.holds(bar, off, data.size())) {
 		if (off - table_.off + data.size() <= shown_table)
 			msix_->read(off - table_.off, data);
@@ -288,7 +290,7 @@ void VfioMsi::msix_write(unsigned bar, uint64_t off, std::span<const uint8_t> da
 {
 	// The PBA is read-only: only the table takes writes (then sync()),
 	// and only the entries the guest is shown.
-	if (table_.holds(bar, off, data.size()) &&
+	if (msix_ && table_.holds(bar, off, data.size()) &&
 	    off - table_.off + data.size() <= uint64_t{Msix::kEntrySize} * msix_->vectors())
 		msix_->write(off - table_.off, data);
 }

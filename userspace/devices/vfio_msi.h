@@ -90,8 +90,8 @@ public:
 	// capabilities' registers after their ID and next pointer.
 	std::vector<std::pair<unsigned, unsigned>> config_ranges() const;
 	// Ranges [first, end) of BAR @bar that must trap: the MSI-X table and
-	// PBA rounded out to whole pages, whether or not MSI-X is shown (a
-	// guest must never reach the device's own table).
+	// PBA rounded out to whole pages, whether or not MSI-X is shown or
+	// offered (a guest must never reach the device's own table).
 	std::vector<std::pair<uint64_t, uint64_t>> trapped_pages(unsigned bar) const;
 
 	// The in-kernel irqchip exists: the capabilities become the guest's.
@@ -113,7 +113,10 @@ public:
 	// Before a guest read of config space at [@off, @off + @size).
 	void config_reading(unsigned off, unsigned size);
 	// Whether a guest access to BAR @bar at [@off, @off + @len) is the
-	// MSI-X table's or PBA's (only once shown); then msix_read/msix_write.
+	// MSI-X table's or PBA's, shown or not (--irqchip user, before show(),
+	// MSI-X not offered); then msix_read/msix_write: the VMM's copy, never
+	// the device's table (not shown: no message is ever sent; not
+	// offered: reads 0, writes dropped).
 	bool msix_covers(unsigned bar, uint64_t off, size_t len) const;
 	void msix_read(unsigned bar, uint64_t off, std::span<uint8_t> data);
 	void msix_write(unsigned bar, uint64_t off, std::span<const uint8_t> data);

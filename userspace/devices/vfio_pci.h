@@ -16,7 +16,8 @@
 // Memory BARs the broker can mmap are memory slots of the VM at the BAR's
 // guest address (when the options allow it), followed as the guest moves
 // them or turns decoding off; the pages holding the MSI-X table and PBA are
-// left out, so those trap to the VMM's copy. The others trap and go through
+// left out whenever the device has MSI-X (shown or not), so those trap to
+// the VMM's copy, never the device's table. The others trap and go through
 // the broker.
 // INTx arrives on an eventfd, already masked by the broker. With the
 // userspace PICs the VMM raises the line, which stays up until the guest

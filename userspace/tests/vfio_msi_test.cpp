@@ -614,3 +614,39 @@ TEST(VfioMsiCap, LargeMsixTableIsCappedForTheGuest)
 	EXPECT_EQ(std::make_pair(kVfioIrqMsix, size_t{256}), fake->irq_sets.back());
 	EXPECT_EQ(256u, msi.vectors_on());
 }
+
+// On --irqchip user (MSI-X never shown) and with MSI-X not offered, the
+// table and PBA pages still trap and never reach the device's own table.
+TEST(VfioMsiHidden, MsixTableNeverReachesTheDevice)
+{
+	for (uint32_t msix_count : {4u, 2u}) {
+		SCOPED_TRACE(msix_count == 4 ? "not shown" : "not offered");
+		FakeVm vm{{}};
+		Guest g;
+		FakeBroker *fake = nullptr;
+		VfioPciOptions o;
+		uint32_t slot = 9;
+		o.alloc_mem_slot = [&slot] { return slot++; };
+		g.add(make(fake, std::move(o), [msix_count](FakeBroker &b) {
+			add_msi_caps(b);
+			b.msix_count = msix_count;
+		}));
+		g.dev->attach_vm(vm);
+		g.set_cfg(0x04, kPciCommandMemory, 2);
+		uint64_t bar0 = g.cfg(0x10);
+		EXPECT_EQ((std::vector<std::pair<uint64_t, uint64_t>>{{0, kTable},
+								      {kPba + 0x1000, 0x100000}}),
+			  g.dev->bar_pieces(0));
+		fake->bar_maps[0][kTable + 12] = 0x5a;
+		fake->bar_maps[0][kPba] = 0x5a;
+		g.mmio_write(bar0 + kTable + 8, 0x1234, 4);
+		g.mmio_write(bar0 + kTable + 12, 0, 4);
+		EXPECT_EQ(0u, fake->bar_maps[0][kTable + 8]);
+		EXPECT_EQ(0x5au, fake->bar_maps[0][kTable + 12]);
+		EXPECT_NE(0x5au, g.mmio_read(bar0 + kTable + 12, 4));
+		EXPECT_EQ(0u, g.mmio_read(bar0 + kPba, 8));
+		// The rest of those pages is the device's.
+		g.mmio_write(bar0 + kTable + 0x800, 0xabcd, 2);
+		EXPECT_EQ(0xcdu, fake->bar_maps[0][kTable + 0x800]);
+	}
+}
