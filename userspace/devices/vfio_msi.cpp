@@ -208,6 +208,14 @@ void VfioMsi::config_written()
 {
 	if (!sink_)
 		return;
+	// Multiple Message Enable past Multiple Message Capable is undefined
+	// (PCI 3.0 6.8.1.3): the register keeps what the function can.
+	if (msi_.cap) {
+		uint32_t c = msi_control();
+		unsigned mmc = log2_floor(msi_.max_vectors);
+		if (((c & kMsiMmeMask) >> kMsiMmeShift) > mmc)
+			cfg_.poke(msi_.cap + 2, 2, (c & ~kMsiMmeMask) | (mmc << kMsiMmeShift));
+	}
 	if (msix_)
 		msix_->config_written(); // sends what a cleared function mask let go, then sync()
 	else

@@ -131,9 +131,13 @@ TEST_F(VfioMsiTest, CapabilitiesAreShownAsTheDeviceHasThem)
 		  chain([this](unsigned o, unsigned s) { return g.cfg(o, s); }));
 	// MSI: 4 vectors capable, 64-bit, per-vector masking; off.
 	EXPECT_EQ(0x0184u, g.cfg(kMsiCtrl, 2));
-	// Of the rest, only Multiple Message Enable takes writes.
+	// Of the rest, only Multiple Message Enable takes writes, up to
+	// Multiple Message Capable.
 	g.set_cfg(kMsiCtrl, 0xfffe, 2);
-	EXPECT_EQ(0x01f4u, g.cfg(kMsiCtrl, 2));
+	EXPECT_EQ(0x01a4u, g.cfg(kMsiCtrl, 2));
+	g.set_cfg(kMsiCtrl, 0x0010, 2);
+	EXPECT_EQ(0x0194u, g.cfg(kMsiCtrl, 2));
+	g.set_cfg(kMsiCtrl, 0, 2);
 	g.set_cfg(kMsiAddr, 0xfee00003);
 	EXPECT_EQ(0xfee00000u, g.cfg(kMsiAddr)); // dword aligned
 	g.set_cfg(kMsiMask, 0xffffffff);
