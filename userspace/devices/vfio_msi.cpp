@@ -196,7 +196,7 @@ void VfioMsi::show(MsiSink &sink, std::function<void(bool on)> intx)
 	if (!msi_.cap && !msix_)
 		return;
 	sink_ = &sink;
-	intx_ = std::move(intx);
+	set_intx_ = std::move(intx);
 	routes_.resize(std::max(msi_.max_vectors, msix_ ? msix_->vectors() : 0u));
 	if (msix_) {
 		msix_->set_sink(&sink);
@@ -331,9 +331,9 @@ void VfioMsi::switch_kind(int want, unsigned n)
 	if (kind_ >= 0) {
 		vectors_off();
 		if (want < 0)
-			intx_(true);
+			set_intx_(true);
 	} else if (want >= 0) {
-		intx_(false);
+		set_intx_(false);
 	}
 	if (want < 0)
 		return;
@@ -379,7 +379,7 @@ void VfioMsi::switch_kind(int want, unsigned n)
 			     "vectors): %s; the device stays on INTx\n",
 			     kind_name(want), broker_.bdf().c_str(), n, reason.c_str());
 	}
-	intx_(true);
+	set_intx_(true);
 }
 
 void VfioMsi::sync_vector(unsigned v)

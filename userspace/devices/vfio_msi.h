@@ -180,7 +180,7 @@ private:
 	unsigned msix_cap_ = 0;
 	MsixLoc table_, pba_;
 	MsiSink *sink_ = nullptr;
-	std::function<void(bool)> intx_;
+	std::function<void(bool)> set_intx_; // turns the device's INTx on or off
 	int kind_ = -1;
 	// What the guest's bits last asked for (kind_ and vectors_ are what the
 	// broker gave: less, or nothing, when it refused).
