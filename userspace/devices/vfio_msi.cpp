@@ -15,7 +15,6 @@ namespace ringvm {
 
 namespace {
 
-constexpr uint8_t kCapMsi = 0x05, kCapMsix = 0x11;
 // MSI message control (PCI 3.0 6.8.1.3).
 constexpr uint16_t kMsiEnable = 1u << 0, kMsiMmeMask = 7u << 4, kMsi64 = 1u << 7,
 		   kMsiPerVectorMask = 1u << 8;
@@ -119,7 +118,6 @@ void VfioMsi::setup_msi(const ConfigReader &device, unsigned cap)
 	msi_ = m;
 	// The guest's copy starts as after a reset: disabled, one vector,
 	// nothing programmed, nothing masked.
-	cfg_.poke(cap, 1, kCapMsi);
 	cfg_.poke(cap + 2, 2,
 		  (ctrl & (kMsi64 | kMsiPerVectorMask)) |
 			  (log2_floor(m.max_vectors) << kMsiMmcShift));
@@ -157,7 +155,6 @@ void VfioMsi::setup_msix(const ConfigReader &device, unsigned cap,
 		return;
 	msix_ = std::make_unique<Msix>(cfg_, Msix::Existing{cap}, n);
 	msix_cap_ = cap;
-	cfg_.poke(cap, 1, kCapMsix);
 	cfg_.poke(cap + 4, 4, table);
 	cfg_.poke(cap + 8, 4, pba);
 }
