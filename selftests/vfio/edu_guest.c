@@ -7,8 +7,9 @@
  *
  * Each step prints "EDU-GUEST <step> ok|FAIL ..." on COM1; the last line
  * is "EDU-GUEST DONE <failures>", and the failure count goes to the debug
- * exit port (status (n << 1) | 1) -- unless the command line is "hold":
- * then the guest idles with interrupts on until the VMM ends it.  Steps:
+ * exit port (status (n << 1) | 1) -- unless the command line has "hold":
+ * then the guest idles with interrupts on until the VMM ends it.  "user" on
+ * the command line says the VMM runs the userspace irqchip.  Steps:
  *   find    edu (1234:11e8) on bus 0, BAR0 placed by the VMM
  *   id      BAR0 register 0 reads edu's id: the BAR reaches the device
  *   live    the liveness register inverts what the guest wrote
@@ -18,6 +19,15 @@
  *           (the host test checks the IOMMU logged the fault)
  *   intx    edu's interrupt raises the PIC line the VMM routed it to
  *   intx_again  and raises it again once the guest has serviced it (EOI)
+ * On the VMM's in-kernel irqchip (local APICs):
+ *   msi     edu's MSI capability is on the chain; programmed for APIC 0,
+ *           vector 0x41 and enabled, edu's interrupts reach the handler,
+ *           twice, and its INTx line stays down meanwhile
+ *   intx_after_msi  with MSI off again, edu interrupts through INTx
+ * On --irqchip user ("user"):
+ *   msi_hidden  the VMM does not offer MSI (no local APIC to deliver it;
+ *           KVM's CPUID says there is one all the same, so the command line
+ *           says which it is)
  */
 #include <stdint.h>
 
@@ -29,6 +39,12 @@
 #define SRC_GPA		0x400000ull	/* guest RAM, clear of the image and its tables */
 #define DST_GPA		0x500000ull
 #define FAR_GPA		0x7000000ull	/* 112 MiB: past the guest's 64 MiB, under edu's mask */
+#define LAPIC		0xfee00000ul
+#define LAPIC_TPR	0x80
+#define LAPIC_EOI	0xb0
+#define LAPIC_SVR	0xf0
+#define MSI_VECTOR	0x41
+#define SPURIOUS_VECTOR	0xff
 
 static int failures;
 
@@ -43,6 +59,11 @@ static inline uint8_t inb(uint16_t port)
 
 	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
+}
+
+static inline void outw(uint16_t port, uint16_t v)
+{
+	asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
 }
 
 static inline void outl(uint16_t port, uint32_t v)
@@ -107,6 +128,12 @@ static void cfg_write(unsigned int dev, unsigned int off, uint32_t v)
 {
 	outl(0xcf8, cfg_addr(dev, off));
 	outl(0xcfc, v);
+}
+
+static void cfg_write16(unsigned int dev, unsigned int off, uint16_t v)
+{
+	outl(0xcf8, cfg_addr(dev, off));
+	outw(0xcfc + (off & 2), v);
 }
 
 static volatile uint8_t *bar;
@@ -218,6 +245,25 @@ static uint8_t pic_poll(uint16_t port)
 	return inb(port);
 }
 
+/* Takes the interrupt on @line (OCW3 poll) and EOIs it, with the PICs masked. */
+static uint8_t pic_service(unsigned int line)
+{
+	uint16_t port = line < 8 ? 0x20 : 0xa0;
+	uint8_t got;
+
+	outb(0x21, line < 8 ? 0xff & ~(1u << line) : 0xfb);
+	outb(0xa1, line < 8 ? 0xff : 0xff & ~(1u << (line & 7)));
+	if (line >= 8)
+		pic_poll(0x20);		/* the cascade, IRQ 2 */
+	got = pic_poll(port);
+	outb(port, 0x60 | (line & 7));	/* specific EOI */
+	if (line >= 8)
+		outb(0x20, 0x62);
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+	return got;
+}
+
 /*
  * The first interrupt only shows in IRR (every line masked, IF clear).
  * The second comes only if the device was let interrupt again after the
@@ -229,7 +275,6 @@ static uint8_t pic_poll(uint16_t port)
 static void test_intx(unsigned int dev)
 {
 	unsigned int line = cfg_read(dev, 0x3c) & 0xff;
-	uint16_t port = line < 8 ? 0x20 : 0xa0;
 	uint8_t got;
 	int raised, stale;
 
@@ -245,16 +290,7 @@ static void test_intx(unsigned int dev)
 		return;
 
 	wr32(EDU_IRQ_ACK, 0x1);
-	outb(0x21, line < 8 ? 0xff & ~(1u << line) : 0xfb);
-	outb(0xa1, line < 8 ? 0xff : 0xff & ~(1u << (line & 7)));
-	if (line >= 8)
-		pic_poll(0x20);		/* the cascade, IRQ 2 */
-	got = pic_poll(port);
-	outb(port, 0x60 | (line & 7));	/* specific EOI */
-	if (line >= 8)
-		outb(0x20, 0x62);
-	outb(0x21, 0xff);
-	outb(0xa1, 0xff);
+	got = pic_service(line);
 	stale = pic_irr(line);
 
 	wr32(EDU_IRQ_RAISE, 0x1);
@@ -262,12 +298,156 @@ static void test_intx(unsigned int dev)
 	step("intx_again", (got & 7) == (line & 7) && !stale && raised,
 	     "poll, stale IRR, IRR ", (uint64_t)got << 8 | stale << 4 | raised);
 	wr32(EDU_IRQ_ACK, 0x1);
+	if (raised)
+		pic_service(line);
 }
 
-static int is_hold(const char *cmdline)
+/* One 64-bit interrupt gate per vector: handlers for the MSI and the spurious vector. */
+struct idt_gate {
+	uint16_t off_lo, sel;
+	uint8_t ist, type;
+	uint16_t off_mid;
+	uint32_t off_hi, zero;
+} __attribute__((packed));
+
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+static volatile unsigned int msi_count;
+
+void msi_entry(void);
+void spurious_entry(void);
+
+void msi_handler(void)
 {
-	return cmdline[0] == 'h' && cmdline[1] == 'o' && cmdline[2] == 'l' &&
-	       cmdline[3] == 'd' && !cmdline[4];
+	msi_count++;
+	*(volatile uint32_t *)(LAPIC + LAPIC_EOI) = 0;
+}
+
+static void set_gate(unsigned int vector, void (*fn)(void))
+{
+	uint64_t off = (uintptr_t)fn;
+	uint16_t cs;
+
+	asm volatile("mov %%cs, %0" : "=r"(cs));
+	idt[vector] = (struct idt_gate){ (uint16_t)off, cs, 0, 0x8e, (uint16_t)(off >> 16),
+					 (uint32_t)(off >> 32), 0 };
+}
+
+static void apic_init(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uintptr_t)idt };
+
+	set_gate(MSI_VECTOR, msi_entry);
+	set_gate(SPURIOUS_VECTOR, spurious_entry);
+	asm volatile("lidt %0" : : "m"(idtr));
+	*(volatile uint32_t *)(LAPIC + LAPIC_TPR) = 0;
+	*(volatile uint32_t *)(LAPIC + LAPIC_SVR) = 0x100 | SPURIOUS_VECTOR;
+}
+
+static unsigned int find_cap(unsigned int dev, uint8_t id)
+{
+	unsigned int p, n;
+
+	if (!(cfg_read(dev, 0x04) >> 16 & 0x10))
+		return 0;
+	p = cfg_read(dev, 0x34) & 0xfc;
+	for (n = 0; p >= 0x40 && n < 48; n++) {
+		uint32_t hdr = cfg_read(dev, p);
+
+		if ((hdr & 0xff) == id)
+			return p;
+		p = hdr >> 8 & 0xfc;
+	}
+	return 0;
+}
+
+/* Interrupts on until @want MSIs came, or a bound. */
+static int wait_msi(unsigned int want)
+{
+	unsigned long n;
+
+	asm volatile("sti");
+	for (n = 0; n < 200000000ul && msi_count < want; n++)
+		asm volatile("pause");
+	asm volatile("cli");
+	return msi_count >= want;
+}
+
+/*
+ * MSI as a driver sets it up: address (APIC 0, physical), data (fixed,
+ * edge, vector 0x41), enable.  Two raises, two handler runs: the second
+ * shows the vector stays bound after the first.  INTx must stay down
+ * while MSI is on (PCI 3.0 6.8.1.3), and come back once it is off.
+ */
+static void test_msi(unsigned int dev, int user_irqchip)
+{
+	unsigned int cap = find_cap(dev, 0x05), line = cfg_read(dev, 0x3c) & 0xff;
+	unsigned int data_off;
+	uint16_t ctrl;
+	int irr, raised;
+
+	if (user_irqchip) {
+		step("msi_hidden", !cap, "no local APIC, MSI capability at ", cap);
+		return;
+	}
+	if (!cap) {
+		step("msi", 0, "no MSI capability on the chain", 0);
+		return;
+	}
+	ctrl = cfg_read(dev, cap) >> 16;
+	data_off = cap + (ctrl & 0x80 ? 0xc : 0x8);
+	apic_init();
+	cfg_write(dev, cap + 4, 0xfee00000);
+	if (ctrl & 0x80)
+		cfg_write(dev, cap + 8, 0);
+	cfg_write16(dev, data_off, MSI_VECTOR);
+	cfg_write16(dev, cap + 2, (ctrl & ~0x70) | 1);
+	if (cfg_read(dev, cap + 4) != 0xfee00000 ||
+	    (cfg_read(dev, data_off & ~3) >> 8 * (data_off & 2) & 0xffff) != MSI_VECTOR) {
+		step("msi", 0, "address/data did not stick, address ", cfg_read(dev, cap + 4));
+		return;
+	}
+	wr32(EDU_IRQ_RAISE, 0x1);
+	raised = wait_msi(1);
+	wr32(EDU_IRQ_ACK, 0x1);
+	wr32(EDU_IRQ_RAISE, 0x1);
+	raised &= wait_msi(2);
+	wr32(EDU_IRQ_ACK, 0x1);
+	irr = line < 16 && pic_irr(line);
+	step("msi", raised && !irr, "handler runs, INTx IRR ", (uint64_t)msi_count << 8 | irr);
+
+	cfg_write16(dev, cap + 2, ctrl & ~1);
+	if (line >= 16) {
+		step("intx_after_msi", 0, "no interrupt line, reads ", line);
+		return;
+	}
+	wr32(EDU_IRQ_RAISE, 0x1);
+	raised = wait_irr(line);
+	wr32(EDU_IRQ_ACK, 0x1);
+	if (raised)
+		pic_service(line);
+	step("intx_after_msi", raised && msi_count == 2, "IRR, MSIs ",
+	     (uint64_t)raised << 8 | msi_count);
+}
+
+/* Whether @word is one of the space-separated words of @cmdline. */
+static int has_word(const char *cmdline, const char *word)
+{
+	const char *p = cmdline, *w;
+
+	while (*p) {
+		for (w = word; *w && *p == *w; w++, p++)
+			;
+		if (!*w && (*p == ' ' || !*p))
+			return 1;
+		while (*p && *p != ' ')
+			p++;
+		while (*p == ' ')
+			p++;
+	}
+	return 0;
 }
 
 void guest_main(const char *cmdline)
@@ -291,11 +471,12 @@ void guest_main(const char *cmdline)
 		test_dma();
 		test_fault();
 		test_intx(dev);
+		test_msi(dev, has_word(cmdline, "user"));
 	}
 	puts_serial("EDU-GUEST DONE ");
 	puthex(failures);
 	puts_serial("\n");
-	if (!is_hold(cmdline))
+	if (!has_word(cmdline, "hold"))
 		outb(DEBUG_EXIT, failures);
 	for (;;)
 		asm volatile("sti; hlt");
@@ -309,4 +490,22 @@ asm(".pushsection .text.entry, \"ax\"\n"
     "	call guest_main\n"
     "1:	hlt\n"
     "	jmp 1b\n"
+    ".popsection\n");
+
+/*
+ * Interrupt entries: the CPU left RSP 16-aligned minus its 40-byte frame;
+ * nine saved registers make the call see the ABI's alignment.
+ */
+asm(".pushsection .text\n"
+    ".globl msi_entry\n"
+    "msi_entry:\n"
+    "	push %rax\n push %rcx\n push %rdx\n push %rsi\n push %rdi\n"
+    "	push %r8\n push %r9\n push %r10\n push %r11\n"
+    "	call msi_handler\n"
+    "	pop %r11\n pop %r10\n pop %r9\n pop %r8\n"
+    "	pop %rdi\n pop %rsi\n pop %rdx\n pop %rcx\n pop %rax\n"
+    "	iretq\n"
+    ".globl spurious_entry\n"
+    "spurious_entry:\n"
+    "	iretq\n"
     ".popsection\n");

@@ -119,7 +119,13 @@ unsigned add_passthrough(Machine &m, std::unique_ptr<VfioBroker> broker)
 		m.stop(kStatusDeviceReclaimed,
 		       "the host asked for " + d->bdf() + " back (its driver is being unbound)");
 	});
-	m.on_vm_created([d](Vm &vm) { d->attach_vm(vm); });
+	m.on_vm_created([&m, d](Vm &vm) {
+		d->attach_vm(vm);
+		// MSI and MSI-X go to the in-kernel irqchip's local APICs; on the
+		// userspace PICs the guest is not offered them and keeps INTx.
+		if (MsiSink *sink = m.msi_sink())
+			d->route_msi(*sink);
+	});
 	return slot;
 }
 

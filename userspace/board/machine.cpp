@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <sstream>
 
@@ -425,6 +426,21 @@ void Machine::KernelMsi::signal_msi(uint64_t address, uint32_t data)
 
 void Machine::KernelMsi::set_msi_route(uint32_t gsi, uint64_t address, uint32_t data)
 {
+	// ringvm.ko would take the route and never deliver it: refused here,
+	// so the device keeps the vector with the VMM (virtio) or unbound
+	// (passthrough), and the user is told once.
+	if (gsi >= kMaxGsi) {
+		if (!refusal_logged) {
+			refusal_logged = true;
+			std::fprintf(stderr,
+				     "ringvm: no GSI left for an MSI route (the hypervisor routes GSIs "
+				     "below %u): vectors beyond it do not reach the guest through the "
+				     "in-kernel irqchip\n",
+				     kMaxGsi);
+		}
+		throw Error("no GSI left for an MSI route (GSI " + std::to_string(gsi) + ", the limit " +
+			    std::to_string(kMaxGsi) + ")");
+	}
 	// The table changes only once the hypervisor took it: a message it
 	// refuses (ringvm.ko checks MSI routes) must not stay in, or every
 	// later change would be refused too.

@@ -168,6 +168,21 @@ private:
 	std::condition_variable wake_; // vCPUs halted, waiting for INTR or stop
 	IoBus pio_{"port I/O"};
 	IoBus mmio_{"MMIO"};
+	// The in-kernel irqchip's routing table: its pins, then the MSI routes
+	// devices add (GSIs from 24 up), pushed whole on each change. Before the
+	// devices (pc_), which unbind their irqfds from it when they go.
+	struct KernelMsi final : MsiSink {
+		Vm *vm = nullptr;
+		std::vector<GsiRoute> routes;
+		uint32_t next_gsi = 24;
+		// ringvm.ko's RINGVM_MAX_IRQ_ROUTES: GSIs 0..1023 (KVM's 4096 is more).
+		static constexpr uint32_t kMaxGsi = 1024;
+		bool refusal_logged = false;
+		void signal_msi(uint64_t address, uint32_t data) override;
+		uint32_t add_msi_route() override { return next_gsi++; }
+		void set_msi_route(uint32_t gsi, uint64_t address, uint32_t data) override;
+		void bind_irqfd(uint32_t gsi, int fd, bool bind) override;
+	} kernel_msi_;
 	PcPlatform pc_;
 	std::vector<TimedDevice *> timed_;
 
@@ -181,17 +196,6 @@ private:
 	BootState boot_;
 	bool loaded_ = false;
 	bool kernel_irqchip_ = false;
-	// The in-kernel irqchip's routing table: its pins, then the MSI routes
-	// devices add (GSIs from 24 up), pushed whole on each change.
-	struct KernelMsi final : MsiSink {
-		Vm *vm = nullptr;
-		std::vector<GsiRoute> routes;
-		uint32_t next_gsi = 24;
-		void signal_msi(uint64_t address, uint32_t data) override;
-		uint32_t add_msi_route() override { return next_gsi++; }
-		void set_msi_route(uint32_t gsi, uint64_t address, uint32_t data) override;
-		void bind_irqfd(uint32_t gsi, int fd, bool bind) override;
-	} kernel_msi_;
 	std::atomic<bool> acpi_live_{false}; // the guest has ACPI tables and PM
 	std::vector<pthread_t> threads_;
 	std::vector<std::atomic<bool>> running_;

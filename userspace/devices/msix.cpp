@@ -26,6 +26,23 @@ Msix::Msix(PciConfig &cfg, unsigned vectors, unsigned bar, uint32_t table_off,
 	cfg_.set_writable(cap_ + 2, 2, kCtrlEnable | kCtrlFunctionMask);
 }
 
+Msix::Msix(PciConfig &cfg, Existing at, unsigned vectors)
+	: cfg_(cfg), cap_(at.cap), table_off_(0), pba_off_(kEntrySize * vectors),
+	  entries_(vectors)
+{
+	if (!vectors || vectors > 2048 || at.cap < 0x40 || at.cap + 12 > 256)
+		throw Error("bad MSI-X capability");
+	cfg_.poke(cap_ + 2, 2, vectors - 1);
+	cfg_.set_writable(cap_ + 2, 2, kCtrlEnable | kCtrlFunctionMask);
+}
+
+void Msix::reset()
+{
+	cfg_.poke(cap_ + 2, 2, control() & ~(kCtrlEnable | kCtrlFunctionMask));
+	for (Entry &e : entries_)
+		e = Entry{};
+}
+
 bool Msix::enabled() const
 {
 	return control() & kCtrlEnable;

@@ -32,6 +32,15 @@ public:
 	// at @table_off and the PBA at @pba_off in BAR @bar (both 8-aligned).
 	Msix(PciConfig &cfg, unsigned vectors, unsigned bar, uint32_t table_off,
 	     uint32_t pba_off);
+	// The capability a passed-through function already has at @cap: the
+	// caller shows its table and PBA registers (the device's, which may
+	// name two BARs), so the model keeps its own offsets: the table at 0,
+	// the PBA at pba_offset(), and the caller translates BAR offsets.
+	struct Existing {
+		unsigned cap;
+	};
+	Msix(PciConfig &cfg, Existing at, unsigned vectors);
+	uint32_t pba_offset() const { return pba_off_; }
 	void set_sink(MsiSink *sink) { sink_ = sink; }
 	MsiSink *sink() const { return sink_; }
 	// Called after every guest write that may change what a vector sends
@@ -57,6 +66,9 @@ public:
 	// After any config-space write: a cleared function mask sends what is
 	// pending.
 	void config_written();
+	// A function reset: MSI-X off, the function unmasked, every entry
+	// zero and masked, nothing pending (PCI 3.0 6.8.2.9).
+	void reset();
 
 private:
 	struct Entry {

@@ -2,6 +2,7 @@
 #include "devices/vfio_pci.h"
 
 #include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -20,7 +21,11 @@ namespace {
 
 constexpr unsigned kConfigSize = 256;
 constexpr unsigned kHeaderType = 0x0e, kRomBar = 0x30;
-constexpr uint8_t kCapMsi = 0x05, kCapMsix = 0x11;
+constexpr uint8_t kCapMsi = 0x05, kCapMsix = 0x11, kCapExp = 0x10;
+// Initiate Function Level Reset: bit 15 of PCI Express Device Control, at
+// 8 in the capability.
+constexpr unsigned kExpDevCtlHi = 0x09;
+constexpr uint8_t kExpFlrBit = 0x80;
 // Command bits the VMM keeps for the guest: I/O, memory, bus master and
 // INTx disable. The device keeps the broker's values (decoding on, bus
 // master on, DisINTx as the broker's INTx mask).
@@ -78,6 +83,7 @@ VfioPci::VfioPci(std::unique_ptr<VfioBroker> broker, GuestMemory &mem, VfioPciOp
 
 	setup_bars();
 	read_capabilities();
+	setup_bar_slots();
 	setup_intx();
 	setup_req();
 }
@@ -86,12 +92,14 @@ VfioPci::~VfioPci()
 {
 	// The VM's slots go before the mappings they point at.
 	for (auto &b : bars_) {
-		if (!vm_ || !b.mapped_gpa)
-			continue;
-		try {
-			vm_->map_memory(*b.slot, *b.mapped_gpa, 0, b.map.data());
-		} catch (const Error &) {
-			// The VM is ending anyway; the mapping goes with it.
+		for (auto &p : b.pieces) {
+			if (!vm_ || !p.mapped_gpa)
+				continue;
+			try {
+				vm_->map_memory(p.slot, *p.mapped_gpa, 0, b.map.data() + p.off);
+			} catch (const Error &) {
+				// The VM is ending anyway; the mapping goes with it.
+			}
 		}
 	}
 }
@@ -143,27 +151,75 @@ void VfioPci::setup_bars()
 		try {
 			b.map = broker_->map_region(i, b.region.size);
 		} catch (const Error &) {
-			continue; // trapped through pread/pwrite instead
+			// Trapped through pread/pwrite instead.
 		}
-		if (opts_.alloc_mem_slot)
-			b.slot = opts_.alloc_mem_slot();
+	}
+}
+
+void VfioPci::setup_bar_slots()
+{
+	if (!opts_.alloc_mem_slot)
+		return;
+	for (unsigned i = 0; i < kPciNumBars; i++) {
+		Bar &b = bars_[i];
+		if (!b.map)
+			continue;
+		std::vector<std::pair<uint64_t, uint64_t>> holes;
+		if (msi_)
+			holes = msi_->trapped_pages(i);
+		holes.push_back({b.region.size, b.region.size});
+		uint64_t at = 0;
+		for (auto [first, end] : holes) {
+			first = std::min(first, b.region.size);
+			if (first > at)
+				b.pieces.push_back({at, first - at, opts_.alloc_mem_slot(), {}});
+			at = std::max(at, end);
+		}
 	}
 }
 
 void VfioPci::read_capabilities()
 {
-	std::vector<unsigned> shown;
+	unsigned msi = 0, msix = 0;
 	if (device_config(kPciStatus, 2) & kPciStatusCapList) {
 		unsigned ptr = device_config(kPciCapList, 1) & 0xfc;
 		// At most 48 capabilities fit: a longer chain loops.
 		for (int n = 0; ptr >= 0x40 && n < 48; n++) {
 			uint8_t id = static_cast<uint8_t>(device_config(ptr, 1));
-			// MSI and MSI-X need a local APIC, which this platform lacks:
-			// unlinked, so the guest's driver falls back to INTx.
-			if (id != kCapMsi && id != kCapMsix)
-				shown.push_back(ptr);
+			caps_.push_back({ptr, id});
+			if (id == kCapMsi && !msi)
+				msi = ptr;
+			if (id == kCapMsix && !msix)
+				msix = ptr;
+			if (id == kCapExp && !exp_cap_)
+				exp_cap_ = ptr;
 			ptr = device_config(ptr + 1, 1) & 0xfc;
 		}
+	}
+	// Initiate-FLR is the VMM's: it reads 0, a write of 1 is a reset the
+	// VMM brackets (config_write).
+	if (exp_cap_ && exp_cap_ + kExpDevCtlHi < kConfigSize)
+		virt_[exp_cap_ + kExpDevCtlHi] |= kExpFlrBit;
+	else
+		exp_cap_ = 0;
+	if (msi || msix)
+		msi_ = std::make_unique<VfioMsi>(
+			*broker_, cfg_,
+			[this](unsigned off, unsigned size) { return device_config(off, size); }, msi,
+			msix, [this](unsigned bar) -> uint64_t { return cfg_.bar_size(bar); });
+	link_capabilities(false);
+}
+
+void VfioPci::link_capabilities(bool with_msi)
+{
+	std::vector<unsigned> shown;
+	for (auto [ptr, id] : caps_) {
+		// MSI and MSI-X need a local APIC: until route_msi() they are
+		// unlinked, so the guest's driver uses INTx.
+		bool msi_cap = with_msi && msi_ && (ptr == msi_->msi_cap() || ptr == msi_->msix_cap());
+		if ((id == kCapMsi || id == kCapMsix) && !msi_cap)
+			continue;
+		shown.push_back(ptr);
 	}
 	cfg_.poke(kPciCapList, 1, shown.empty() ? 0 : shown.front());
 	for (size_t k = 0; k < shown.size(); k++) {
@@ -222,6 +278,8 @@ uint32_t VfioPci::config_read(unsigned off, unsigned size)
 {
 	if (size > 4 || off + size > kConfigSize)
 		return ~0u;
+	if (msi_)
+		msi_->config_reading(off, size);
 	uint32_t mask = 0;
 	bool all_virtual = true;
 	for (unsigned i = 0; i < size; i++) {
@@ -245,13 +303,48 @@ void VfioPci::config_write(unsigned off, unsigned size, uint32_t v)
 			cfg_.write(b, 1, v >> (8 * i));
 		bars |= b >= kPciBar0 && b < kPciBar0 + 4 * kPciNumBars;
 	}
+	bool flr = initiates_flr(off, size, v);
+	if (flr)
+		pre_reset();
 	if (command)
 		write_command(off, size, v);
-	forward_config_write(off, size, v);
+	forward_config_write(off, size, v); // the broker resets on Initiate-FLR
+	if (flr)
+		post_reset();
 	if (bars || command)
 		sync_bars();
 	if (command)
 		update_intx();
+	if (msi_)
+		msi_->config_written();
+}
+
+bool VfioPci::initiates_flr(unsigned off, unsigned size, uint32_t v) const
+{
+	unsigned b = exp_cap_ + kExpDevCtlHi;
+	return exp_cap_ && off <= b && b < off + size && ((v >> (8 * (b - off))) & kExpFlrBit);
+}
+
+void VfioPci::pre_reset()
+{
+	// The broker's reset turns every interrupt off; so do we first, so
+	// that no irqfd stays bound to an eventfd the broker dropped and the
+	// guest's MSI and MSI-X copies read as after a reset.
+	if (msi_)
+		msi_->reset();
+	if (!intx_fd_ || intx_off_)
+		return;
+	if (intx_in_kernel_)
+		intx_vm_->deassign_irqfd(intx_line_, intx_fd_.get());
+	intx_off_ = true;
+	intx_pending_ = intx_unmask_deferred_ = false;
+	intx_.set(false);
+	broker_->set_irqs(kVfioIrqIntx, {}); // EINVAL: already off
+}
+
+void VfioPci::post_reset()
+{
+	set_intx(true);
 }
 
 void VfioPci::write_command(unsigned off, unsigned size, uint32_t v)
@@ -320,6 +413,10 @@ void VfioPci::bar_read(unsigned bar, uint64_t off, std::span<uint8_t> data)
 		le_store(data, ~0ull);
 		return;
 	}
+	if (msi_ && msi_->msix_covers(bar, off, data.size())) {
+		msi_->msix_read(bar, off, data);
+		return;
+	}
 	Bar &b = bars_[bar];
 	if (direct_access(b, off, data.size())) {
 		// One access of the guest's width: device registers care.
@@ -355,6 +452,10 @@ void VfioPci::bar_write(unsigned bar, uint64_t off, std::span<const uint8_t> dat
 {
 	if (bar >= kPciNumBars)
 		return;
+	if (msi_ && msi_->msix_covers(bar, off, data.size())) {
+		msi_->msix_write(bar, off, data);
+		return;
+	}
 	Bar &b = bars_[bar];
 	if (direct_access(b, off, data.size())) {
 		uint8_t *p = b.map.data() + off;
@@ -399,27 +500,47 @@ void VfioPci::sync_bars()
 	// Remove stale slots first, so that BARs trading places both map.
 	for (unsigned i = 0; i < kPciNumBars; i++) {
 		Bar &b = bars_[i];
-		if (!b.slot)
-			continue;
 		if (cfg_.memory_enabled())
 			want[i] = cfg_.bar_address(i);
-		if (b.mapped_gpa && b.mapped_gpa != want[i]) {
-			vm_->map_memory(*b.slot, *b.mapped_gpa, 0, b.map.data()); // size 0 deletes
-			b.mapped_gpa.reset();
+		for (auto &p : b.pieces) {
+			if (p.mapped_gpa && (!want[i] || *p.mapped_gpa != *want[i] + p.off)) {
+				// Size 0 deletes.
+				vm_->map_memory(p.slot, *p.mapped_gpa, 0, b.map.data() + p.off);
+				p.mapped_gpa.reset();
+			}
 		}
 	}
 	for (unsigned i = 0; i < kPciNumBars; i++) {
 		Bar &b = bars_[i];
-		if (!want[i] || b.mapped_gpa)
-			continue;
-		try {
-			vm_->map_memory(*b.slot, *want[i], b.region.size, b.map.data());
-			b.mapped_gpa = want[i];
-		} catch (const Error &) {
-			// Overlapping RAM or another slot (a guest mid-way through
-			// moving BARs): the BAR traps until the next change.
+		for (auto &p : b.pieces) {
+			if (!want[i] || p.mapped_gpa)
+				continue;
+			try {
+				vm_->map_memory(p.slot, *want[i] + p.off, p.size, b.map.data() + p.off);
+				p.mapped_gpa = *want[i] + p.off;
+			} catch (const Error &) {
+				// Overlapping RAM or another slot (a guest mid-way
+				// through moving BARs): the BAR traps until the next
+				// change.
+			}
 		}
 	}
+}
+
+std::optional<uint64_t> VfioPci::bar_slot_gpa(unsigned bar) const
+{
+	for (const auto &p : bars_.at(bar).pieces)
+		if (p.mapped_gpa)
+			return *p.mapped_gpa - p.off;
+	return std::nullopt;
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> VfioPci::bar_pieces(unsigned bar) const
+{
+	std::vector<std::pair<uint64_t, uint64_t>> r;
+	for (const auto &p : bars_.at(bar).pieces)
+		r.push_back({p.off, p.off + p.size});
+	return r;
 }
 
 void VfioPci::connect_intx(IrqLine line)
@@ -445,7 +566,8 @@ void VfioPci::update_intx()
 
 void VfioPci::intx_fired()
 {
-	if (!intx_fd_ || intx_in_kernel_)
+	// Off: a signal from before MSI went on, for a line now lowered.
+	if (!intx_fd_ || intx_in_kernel_ || intx_off_)
 		return;
 	intx_pending_ = true;
 	update_intx();
@@ -476,6 +598,7 @@ void VfioPci::intx_through_kernel(Vm &vm)
 			    e.what());
 	}
 	intx_in_kernel_ = true;
+	intx_vm_ = &vm;
 	intx_pending_ = false;
 }
 
@@ -486,7 +609,10 @@ void VfioPci::intx_resampled()
 	// driver that masks at the device, as uio_pci_generic does: unmasking
 	// a device still asserting would raise the line at once, again and
 	// again). If it still asserts INTx the broker signals the irqfd at once
-	// and the line rises again.
+	// and the line rises again. With MSI on, INTx is off at the broker: an
+	// EOI of a line raised before that has nothing to unmask.
+	if (intx_off_)
+		return;
 	if (cfg_.read(kPciCommand, 2) & kPciCommandIntxDisable) {
 		intx_unmask_deferred_ = true;
 		return;
@@ -499,6 +625,49 @@ void VfioPci::unmask_intx()
 	if (int err = broker_->unmask_intx())
 		throw Error("cannot unmask the INTx of " + bdf() + " (RINGVM_VFIO_UNMASK_INTX): " +
 			    std::strerror(err));
+}
+
+void VfioPci::route_msi(MsiSink &sink)
+{
+	if (!msi_ || (!msi_->msi_cap() && !msi_->msix_cap()))
+		return;
+	msi_->show(sink, [this](bool on) { set_intx(on); });
+	for (auto [first, end] : msi_->config_ranges())
+		for (unsigned b = first; b < end; b++)
+			virt_[b] = 0xff;
+	link_capabilities(true);
+}
+
+void VfioPci::set_intx(bool on)
+{
+	if (!intx_fd_ || intx_off_ != on)
+		return;
+	if (!on) {
+		// Unbound first: the kernel lowers a line it holds up for the
+		// resample, which nothing would ever EOI now.
+		if (intx_in_kernel_)
+			intx_vm_->deassign_irqfd(intx_line_, intx_fd_.get());
+		intx_off_ = true;
+		intx_pending_ = intx_unmask_deferred_ = false;
+		intx_.set(false);
+		if (int err = broker_->set_irqs(kVfioIrqIntx, {}))
+			throw Error("cannot turn off the INTx of " + bdf() +
+				    " for its MSI (RINGVM_VFIO_SET_IRQS): " + std::strerror(err));
+		return;
+	}
+	int fds[1] = {intx_fd_.get()};
+	if (int err = broker_->set_irqs(kVfioIrqIntx, fds))
+		throw Error("cannot turn the INTx of " + bdf() +
+			    " back on after its MSI (RINGVM_VFIO_SET_IRQS): " + std::strerror(err));
+	intx_off_ = false;
+	if (intx_in_kernel_) {
+		// A signal left from before MSI went on would raise the line for
+		// nothing. (The userspace PIC's watch copes: intx_fired() ignored
+		// it while off.)
+		uint64_t stale;
+		[[maybe_unused]] ssize_t n = ::read(intx_fd_.get(), &stale, sizeof(stale));
+		intx_vm_->assign_irqfd(intx_line_, intx_fd_.get(), intx_resample_.get());
+	}
 }
 
 } // namespace ringvm

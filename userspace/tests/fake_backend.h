@@ -3,6 +3,7 @@
 // the run loop did to them (interrupts injected, window requests, state set).
 #pragma once
 
+#include <algorithm>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -143,6 +144,15 @@ public:
 	{
 		irqfds.push_back({gsi, fd, resample_fd});
 	}
+	void deassign_irqfd(uint32_t gsi, int fd) override
+	{
+		auto it = std::find_if(irqfds.begin(), irqfds.end(),
+				       [&](const Irqfd &i) { return i.gsi == gsi && i.fd == fd; });
+		ASSERT_NE(irqfds.end(), it) << "deassigning an irqfd that was not assigned";
+		irqfds.erase(it);
+	}
+	void signal_msi(uint64_t address, uint32_t data) override { msis.push_back({address, data}); }
+	std::vector<std::pair<uint64_t, uint32_t>> msis;
 	std::vector<Irqfd> irqfds;
 	bool irqchip = false, irqchip_created = false;
 	std::vector<GsiRoute> routes;

@@ -13,6 +13,7 @@
 
 #include "devices/virtio_rng.h"
 #include "vmm/error.h"
+#include "tests/msi_recorder.h"
 #include "tests/virtio_driver.h"
 
 using namespace ringvm;
@@ -24,29 +25,7 @@ constexpr uint16_t kQ = 8, kWrite = 2;
 constexpr uint64_t kV1 = 1ull << kVirtioFVersion1;
 constexpr unsigned kMsixConfigReg = 0x10, kQueueSelectReg = 0x16, kQueueVectorReg = 0x1a;
 
-// What a device asked of the in-kernel irqchip.
-struct Messages final : MsiSink {
-	void signal_msi(uint64_t address, uint32_t data) override { sent.push_back({address, data}); }
-	uint32_t add_msi_route() override { return next_gsi++; }
-	void set_msi_route(uint32_t gsi, uint64_t address, uint32_t data) override
-	{
-		// As ringvm.ko: only a message to the local APICs' window routes.
-		if ((address >> 20) != 0xfee)
-			throw Error("the hypervisor refused the route");
-		routes[gsi] = {address, data};
-	}
-	void bind_irqfd(uint32_t gsi, int fd, bool bind) override
-	{
-		if (bind)
-			irqfds[fd] = gsi;
-		else
-			EXPECT_EQ(1u, irqfds.erase(fd)) << "unbinding what was not bound";
-	}
-	std::vector<std::pair<uint64_t, uint32_t>> sent;
-	uint32_t next_gsi = 24;
-	std::map<uint32_t, std::pair<uint64_t, uint32_t>> routes; // gsi -> message
-	std::map<int, uint32_t> irqfds;				   // fd -> gsi
-};
+using test::Messages;
 
 class MsixTest : public ::testing::Test {
 protected:
