@@ -25,6 +25,7 @@
 #include <sys/syscall.h>
 #include <x86intrin.h>
 
+#include "bench_tap.h"
 #include "kvm_util.h"
 
 #define NR		200
@@ -66,14 +67,6 @@ struct hv {
 	struct rv_vm rv;
 	struct kt_vm kt;
 };
-
-static int tests_run;
-
-static void tap(bool ok, const char *what, const char *hv)
-{
-	printf("%s %d %s_%s\n", ok ? "ok" : "not ok", ++tests_run, hv, what);
-	fflush(stdout);
-}
 
 /* The guest and its IDT, in either hypervisor's memory. */
 static void load_guest(uint8_t *mem)

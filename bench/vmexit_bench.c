@@ -28,6 +28,7 @@
  */
 #include <x86intrin.h>
 
+#include "bench_tap.h"
 #include "kvm_util.h"
 
 #define NR		10000
@@ -62,14 +63,6 @@ struct hv {
 	struct rv_vm rv;
 	struct kt_vm kt;
 };
-
-static int tests_run;
-
-static void tap(bool ok, const char *what, const char *hv)
-{
-	printf("%s %d %s_%s\n", ok ? "ok" : "not ok", ++tests_run, hv, what);
-	fflush(stdout);
-}
 
 /* ---- ringvm.ko ---- */
 
