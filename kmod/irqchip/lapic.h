@@ -7,9 +7,9 @@
  * laid out as the hardware's, so it can serve as a virtual-APIC page.
  *
  * Concurrency: IRR and TMR bits and ESR errors are set with atomic bitops
- * from any context (rv_lapic_accept); everything else belongs to the vCPU
- * thread,
- * and the timer's expiry runs only while armed, cancelled (and waited
+ * from any context, a hard interrupt included (rv_lapic_accept, from an
+ * irqfd's wakeup); everything else belongs to the vCPU thread, and the
+ * timer's expiry runs only while armed, cancelled (and waited
  * for) by the glue before the vCPU thread changes the timer.
  */
 #ifndef RINGVM_LAPIC_H
@@ -32,15 +32,19 @@
 #define RV_LAPIC_MIN_PERIOD_NS	200000ULL
 
 struct rv_lapic_ops {
-	/* An interrupt or event is pending for this vCPU: wake or IPI it. */
+	/*
+	 * An interrupt or event is pending for this vCPU: wake or IPI it.  It
+	 * may run under the I/O APIC's lock, from another vCPU, or in a hard
+	 * interrupt under an eventfd's lock (an irqfd's MSI): it takes only
+	 * IRQ-safe locks and must not sleep, touch an hrtimer or signal an
+	 * eventfd.
+	 */
 	void (*kick)(void *ctx);
 	/*
-	 * NMI, INIT and SIPI for this vCPU.  Like kick, these may run under
-	 * the I/O APIC's lock, from another vCPU, or in a hard interrupt under
-	 * an eventfd's lock (an irqfd's MSI): they record the event and kick,
-	 * take only IRQ-safe locks, and must not sleep, touch an hrtimer,
-	 * signal an eventfd or touch the APIC's registers (an INIT is applied
-	 * with rv_lapic_init_reset() on the vCPU thread).
+	 * NMI, INIT and SIPI for this vCPU, in the same contexts as kick and
+	 * under the same rules: they record the event and kick, and do not
+	 * touch the APIC's registers (an INIT is applied with
+	 * rv_lapic_init_reset() on the vCPU thread).
 	 */
 	void (*nmi)(void *ctx);
 	void (*init)(void *ctx);

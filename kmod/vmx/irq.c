@@ -232,13 +232,14 @@ int ringvm_irq_set(struct ringvm_vm *vm, int source_id, u32 gsi, bool level)
  * An edge on @gsi from atomic context (an irqfd's wakeup), for a GSI whose
  * routes are all MSI: no source level and no controller lock is involved.
  * -EWOULDBLOCK when that is not so (a pin route, or no irqchip yet): the
- * caller goes through ringvm_irq_set() from process context instead.
+ * caller goes through ringvm_irq_set() from process context instead.  A
+ * GSI past the routing table routes nowhere (rv_irqchip_set_msi_inatomic).
  */
 int ringvm_irq_set_msi_inatomic(struct ringvm_vm *vm, u32 gsi)
 {
 	struct rv_irqchip *chip = ringvm_vm_irqchip(vm);
 
-	if (!chip || gsi >= RV_IRQCHIP_MAX_GSI)
+	if (!chip)
 		return -EWOULDBLOCK;
 	return rv_irqchip_set_msi_inatomic(chip, gsi);
 }
