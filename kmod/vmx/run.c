@@ -12,6 +12,7 @@
 
 #include <linux/kernel.h>
 #include <linux/preempt.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <asm/trapnr.h>
 #include <asm/debugreg.h>
@@ -335,6 +336,16 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
 
+	/*
+	 * The guest holds no RCU reference of the host's, so entering it is
+	 * a quiescent state, as returning to user mode is (KVM's
+	 * guest_context_enter_irqoff without context tracking).  Without
+	 * this a vCPU that stays in the guest delays every grace period,
+	 * each synchronize_rcu() of a route change with it, until RCU
+	 * forces a reschedule: this section has preemption off, and the
+	 * ticks that end a guest's stay arrive inside it.
+	 */
+	rcu_note_context_switch(false);
 	trace_entry(vcpu->id);
 	ringvm_spec_before_entry();
 	fail = __ringvm_vmenter(vcpu->regs, vcpu->launched);
