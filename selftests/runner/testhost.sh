@@ -156,6 +156,9 @@ else
 	cmdline="$cmdline mitigations=off"
 fi
 [ -n "$inject" ] && cmdline="$cmdline ringvm.inject=$inject"
+# For diagnosing a host that does not boot: e.g. RINGVM_HOST_APPEND=loglevel=8
+# shows every boot message on the console log.
+[ -n "${RINGVM_HOST_APPEND:-}" ] && cmdline="$cmdline $RINGVM_HOST_APPEND"
 
 # ---- boot ----
 start=$(date +%s)
