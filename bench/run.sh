@@ -32,9 +32,9 @@ mkdir -p "$extra/tests/bench"
 cp "$tests/bench/tsc_run" "$tests/bench/lib.sh" "$extra/tests/bench/"
 
 echo "== bench: Bochs host, kernel $KABI_61 (boot ~2 min, the exit loops, a Linux guest boot"
-echo "   on each hypervisor, then four virtio-blk reads on ringvm.ko: 12-20 min in all)"
+echo "   on each hypervisor, then ten virtio-blk reads on five paths: 20-35 min in all)"
 bash "$top/selftests/runner/testhost.sh" --host bochs --abi "$KABI_61" \
-	--plan "$top/bench/bochs-bench.plan" --name "$name" --extra "$extra" --timeout 3600
+	--plan "$top/bench/bochs-bench.plan" --name "$name" --extra "$extra" --timeout 7200
 out=$build/testhost/$name
 echo
 awk -f "$top/bench/table.awk" "$out/tests.log" || exit 1

@@ -2,11 +2,11 @@
 #   awk -f bench/table.awk build/testhost/bench/tests.log
 # One row per "# bench: <row> <ringvm> <kvm-intel>" line, in order; '_' in
 # <row> stands for a space and '__' for a '_' (boot_exits:_EPT__VIOLATION
-# prints "boot exits: EPT_VIOLATION").  Rows whose two columns are something
-# else follow a "# bench-header: <title> <column 1> <column 2>" line (same
-# encoding), which starts a new section: a blank line, then the title and the
-# column names in place of "ringvm kvm-intel".  Exits 1 when there is no row
-# at all.
+# prints "boot exits: EPT_VIOLATION").  Rows whose columns are something
+# else follow a "# bench-header: <title> <column>..." line (same encoding),
+# which starts a new section: a blank line, then the title and the column
+# names in place of "ringvm kvm-intel"; a section has as many columns as its
+# header.  Exits 1 when there is no row at all.
 function decode(s) {
 	gsub(/__/, "\001", s)
 	gsub(/_/, " ", s)
@@ -16,10 +16,18 @@ function decode(s) {
 
 { sub(/\r$/, "") }
 
+# The row's name, then fields from..NF, each decoded when names are.
+function line(from, names,   s, i) {
+	s = sprintf("%-34s", decode($(from - 1)))
+	for (i = from; i <= NF; i++)
+		s = s sprintf(" %12s", names ? decode($i) : $i)
+	return s
+}
+
 $1 == "#" && $2 == "bench-header:" && NF >= 5 {
 	if (m > 0)
 		lines[m++] = ""
-	lines[m++] = sprintf("%-34s %12s %12s", decode($3), decode($4), decode($5))
+	lines[m++] = line(4, 1)
 	next
 }
 
@@ -27,7 +35,7 @@ $1 == "#" && $2 == "bench:" && NF >= 5 {
 	# Rows before any section header are ringvm beside kvm-intel.
 	if (m == 0)
 		lines[m++] = sprintf("%-34s %12s %12s", "", "ringvm", "kvm-intel")
-	lines[m++] = sprintf("%-34s %12s %12s", decode($3), $4, $5)
+	lines[m++] = line(4, 0)
 	n++
 }
 
