@@ -2,11 +2,14 @@
 #   awk -f bench/table.awk build/testhost/bench/tests.log
 # One row per "# bench: <row> <ringvm> <kvm-intel>" line, in order; '_' in
 # <row> stands for a space and '__' for a '_' (boot_exits:_EPT__VIOLATION
-# prints "boot exits: EPT_VIOLATION").  Rows whose two columns are something
-# else follow a "# bench-header: <title> <column 1> <column 2>" line (same
-# encoding), which starts a new section: a blank line, then the title and the
-# column names in place of "ringvm kvm-intel".  Exits 1 when there is no row
-# at all.
+# prints "boot exits: EPT_VIOLATION").  Rows whose columns are something
+# else follow a "# bench-header: <title> <column>..." line (same encoding;
+# one or more columns), which starts a new section: a blank line, then the
+# title and the column names in place of "ringvm kvm-intel"; its rows have
+# as many cells.  "# bench-ratio: <label> <row> <column> <row> <column>"
+# (rows and columns as written in the section's lines) prints <label> and
+# the first cell divided by the second, or n/a when either is not a number
+# or the second is 0.  Exits 1 when there is no row at all.
 function decode(s) {
 	gsub(/__/, "\001", s)
 	gsub(/_/, " ", s)
@@ -14,21 +17,44 @@ function decode(s) {
 	return s
 }
 
+function numeric(s) {
+	return s ~ /^-?[0-9]+(\.[0-9]+)?$/
+}
+
 { sub(/\r$/, "") }
 
-$1 == "#" && $2 == "bench-header:" && NF >= 5 {
+$1 == "#" && $2 == "bench-header:" && NF >= 4 {
 	if (m > 0)
 		lines[m++] = ""
-	lines[m++] = sprintf("%-34s %12s %12s", decode($3), decode($4), decode($5))
+	sect++
+	s = sprintf("%-34s", decode($3))
+	for (i = 4; i <= NF; i++) {
+		s = s sprintf(" %12s", decode($i))
+		col[sect, $i] = i - 2
+	}
+	lines[m++] = s
 	next
 }
 
-$1 == "#" && $2 == "bench:" && NF >= 5 {
+$1 == "#" && $2 == "bench:" && NF >= 4 {
 	# Rows before any section header are ringvm beside kvm-intel.
 	if (m == 0)
 		lines[m++] = sprintf("%-34s %12s %12s", "", "ringvm", "kvm-intel")
-	lines[m++] = sprintf("%-34s %12s %12s", decode($3), $4, $5)
+	s = sprintf("%-34s", decode($3))
+	for (i = 4; i <= NF; i++) {
+		s = s sprintf(" %12s", $i)
+		cell[sect, $3, i - 2] = $i
+	}
+	lines[m++] = s
 	n++
+	next
+}
+
+$1 == "#" && $2 == "bench-ratio:" && NF == 7 {
+	a = cell[sect, $4, col[sect, $5]]
+	b = cell[sect, $6, col[sect, $7]]
+	r = numeric(a) && numeric(b) && b + 0 != 0 ? sprintf("%.2f", a / b) : "n/a"
+	lines[m++] = sprintf("%-52s %12s", "ratio " decode($3), r)
 }
 
 END {

@@ -101,12 +101,8 @@ read_one() { # on|off MiB
 	else
 		tap fail "${name}_guest_reads_disk" "exit status $rc"
 	fi
-	for h in $hists; do
-		if ! parse_hist "$work/$tag.${h%:*}.hist" "$work/$tag.${h%:*}" "${h#*:}"; then
-			sed "s/^/# hist[$tag ${h%:*}]: /" "$work/$tag.${h%:*}.hist"
-			good=bad
-		fi
-	done
+	# shellcheck disable=SC2086
+	parse_hists "$tag" $hists || good=bad
 	if [ $good = bad ]; then
 		tap fail "${name}_histograms"
 	else
