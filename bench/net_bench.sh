@@ -96,7 +96,7 @@ stream() { # file kind
 # Waits (bounded: 20 s) for the host's netstream ends to finish; ends
 # those still waiting for a guest that never came.
 reap() { # pid...
-	for i in $(seq 1 20); do
+	for _ in $(seq 1 20); do
 		alive=
 		for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=yes; done
 		[ -z "$alive" ] && break
@@ -197,7 +197,7 @@ run_one() { # rung MiB
 }
 
 touch "$work/all"
-ringvm_rungs= kvm_rungs=
+ringvm_rungs='' kvm_rungs=''
 for r in $rungs; do
 	case $r in kvm_*) kvm_rungs="$kvm_rungs $r" ;; *) ringvm_rungs="$ringvm_rungs $r" ;; esac
 done
