@@ -9,7 +9,7 @@
 # as many cells.  "# bench-ratio: <label> <row> <column> <row> <column>"
 # (rows and columns as written in the section's lines) prints <label> and
 # the first cell divided by the second, or n/a when either is not a number
-# or the second is 0.  Exits 1 when there is no row at all.
+# above 0 (a per-MiB difference at or below 0 is noise).  Exits 1 when there is no row at all.
 function decode(s) {
 	gsub(/__/, "\001", s)
 	gsub(/_/, " ", s)
@@ -53,7 +53,8 @@ $1 == "#" && $2 == "bench:" && NF >= 4 {
 $1 == "#" && $2 == "bench-ratio:" && NF == 7 {
 	a = cell[sect, $4, col[sect, $5]]
 	b = cell[sect, $6, col[sect, $7]]
-	r = numeric(a) && numeric(b) && b + 0 != 0 ? sprintf("%.2f", a / b) : "n/a"
+	# A cell at or below 0 is a difference lost in the noise: no ratio.
+	r = numeric(a) && numeric(b) && a + 0 > 0 && b + 0 > 0 ? sprintf("%.2f", a / b) : "n/a"
 	lines[m++] = sprintf("%-52s %12s", "ratio " decode($3), r)
 }
 
