@@ -76,6 +76,23 @@ parse_hist() { # hist-file out-file [key]
 		}' "$1"
 }
 
+# Parses each histogram of run TAG, for "event:key" items (an event may be
+# written system/event), from $work/TAG.<event>.hist into $work/TAG.<event>;
+# prints those it could not parse and returns 1 then.
+parse_hists() { # tag event:key...
+	ph_tag=$1 ph_rc=0
+	shift
+	for h in "$@"; do
+		e=${h%:*}
+		e=${e##*/}
+		if ! parse_hist "$work/$ph_tag.$e.hist" "$work/$ph_tag.$e" "${h#*:}"; then
+			sed "s/^/# hist[$ph_tag $e]: /" "$work/$ph_tag.$e.hist"
+			ph_rc=1
+		fi
+	done
+	return $ph_rc
+}
+
 # VMX basic exit reasons, named as `ringvm stat` prints them
 # (userspace/vmm/vm_stats.cpp).
 reason_names='0 EXCEPTION_NMI 1 EXTERNAL_INTERRUPT 2 TRIPLE_FAULT 3 INIT_SIGNAL 4 SIPI_SIGNAL

@@ -8,6 +8,9 @@
 # RINGVM_BENCH_CLI       the ringvm binary the guest boots use
 #                        (build/userspace/ringvm)
 # RINGVM_SELFTEST_DIR, RINGVM_KMOD_ROOT   a private build, as for the runner
+# RINGVM_BENCH_PLAN      another plan (one section: a few of its lines)
+# RINGVM_BENCH_NET_CONF  a net_bench.conf for the NIC ladder: rungs=, small=,
+#                        large=, udp= (e.g. rungs=vhost-net small=1 large=1)
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,11 +33,14 @@ bash "$top/selftests/e2e/make-extra.sh" "$extra" "$cli" \
 	"$build/kernels/$KABI_61/boot/vmlinuz-$KABI_61" || exit 1
 mkdir -p "$extra/tests/bench"
 cp "$tests/bench/tsc_run" "$tests/bench/lib.sh" "$extra/tests/bench/"
+[ -z "${RINGVM_BENCH_NET_CONF:-}" ] || cp "$RINGVM_BENCH_NET_CONF" "$extra/tests/bench/net_bench.conf"
+plan=${RINGVM_BENCH_PLAN:-$top/bench/bochs-bench.plan}
 
 echo "== bench: Bochs host, kernel $KABI_61 (boot ~2 min, the exit loops, a Linux guest boot"
-echo "   on each hypervisor, then ten virtio-blk reads on five paths: 20-35 min in all)"
+echo "   on each hypervisor, ten virtio-blk reads on five paths, then the NIC ladder's"
+echo "   twelve boots: 1.5 to 2.5 hours in all)"
 bash "$top/selftests/runner/testhost.sh" --host bochs --abi "$KABI_61" \
-	--plan "$top/bench/bochs-bench.plan" --name "$name" --extra "$extra" --timeout 7200
+	--plan "$plan" --name "$name" --extra "$extra" --timeout 20000
 out=$build/testhost/$name
 echo
 awk -f "$top/bench/table.awk" "$out/tests.log" || exit 1

@@ -3,10 +3,13 @@
 # One row per "# bench: <row> <ringvm> <kvm-intel>" line, in order; '_' in
 # <row> stands for a space and '__' for a '_' (boot_exits:_EPT__VIOLATION
 # prints "boot exits: EPT_VIOLATION").  Rows whose columns are something
-# else follow a "# bench-header: <title> <column>..." line (same encoding),
-# which starts a new section: a blank line, then the title and the column
-# names in place of "ringvm kvm-intel"; a section has as many columns as its
-# header.  Exits 1 when there is no row at all.
+# else follow a "# bench-header: <title> <column>..." line (same encoding;
+# one or more columns), which starts a new section: a blank line, then the
+# title and the column names in place of "ringvm kvm-intel"; its rows have
+# as many cells.  "# bench-ratio: <label> <row> <column> <row> <column>"
+# (rows and columns as written in the section's lines) prints <label> and
+# the first cell divided by the second, or n/a when either is not a number
+# above 0 (a per-MiB difference at or below 0 is noise).  Exits 1 when there is no row at all.
 function decode(s) {
 	gsub(/__/, "\001", s)
 	gsub(/_/, " ", s)
@@ -14,29 +17,45 @@ function decode(s) {
 	return s
 }
 
-{ sub(/\r$/, "") }
-
-# The row's name, then fields from..NF, each decoded when names are.
-function line(from, names,   s, i) {
-	s = sprintf("%-34s", decode($(from - 1)))
-	for (i = from; i <= NF; i++)
-		s = s sprintf(" %12s", names ? decode($i) : $i)
-	return s
+function numeric(s) {
+	return s ~ /^-?[0-9]+(\.[0-9]+)?$/
 }
 
-$1 == "#" && $2 == "bench-header:" && NF >= 5 {
+{ sub(/\r$/, "") }
+
+$1 == "#" && $2 == "bench-header:" && NF >= 4 {
 	if (m > 0)
 		lines[m++] = ""
-	lines[m++] = line(4, 1)
+	sect++
+	s = sprintf("%-34s", decode($3))
+	for (i = 4; i <= NF; i++) {
+		s = s sprintf(" %12s", decode($i))
+		col[sect, $i] = i - 2
+	}
+	lines[m++] = s
 	next
 }
 
-$1 == "#" && $2 == "bench:" && NF >= 5 {
+$1 == "#" && $2 == "bench:" && NF >= 4 {
 	# Rows before any section header are ringvm beside kvm-intel.
 	if (m == 0)
 		lines[m++] = sprintf("%-34s %12s %12s", "", "ringvm", "kvm-intel")
-	lines[m++] = line(4, 0)
+	s = sprintf("%-34s", decode($3))
+	for (i = 4; i <= NF; i++) {
+		s = s sprintf(" %12s", $i)
+		cell[sect, $3, i - 2] = $i
+	}
+	lines[m++] = s
 	n++
+	next
+}
+
+$1 == "#" && $2 == "bench-ratio:" && NF == 7 {
+	a = cell[sect, $4, col[sect, $5]]
+	b = cell[sect, $6, col[sect, $7]]
+	# A cell at or below 0 is a difference lost in the noise: no ratio.
+	r = numeric(a) && numeric(b) && a + 0 > 0 && b + 0 > 0 ? sprintf("%.2f", a / b) : "n/a"
+	lines[m++] = sprintf("%-52s %12s", "ratio " decode($3), r)
 }
 
 END {

@@ -46,7 +46,10 @@ fi
 # A NIC given with --net tap=...,host_ip=10.0.3.1/24,model=e1000: the
 # interface the e1000 driver bound, pinged through once its link is up (the
 # driver reports carrier from its watchdog, after the first LSC interrupt).
+# (make bench's NIC rows give one NIC, which is eth0 whatever its model.)
+netbench=$(sed -n 's/.*ringvm\.netbench=\([0-9]*\).*/\1/p' /proc/cmdline)
 for i in /sys/class/net/eth*; do
+	[ -z "$netbench" ] || break
 	[ "$(basename "$(readlink "$i/device/driver")")" = e1000 ] || continue
 	n=$(basename "$i")
 	ip link set "$n" up
@@ -59,6 +62,22 @@ for i in /sys/class/net/eth*; do
 	echo "RINGVM-E2E-E1000 $n $(cat "$i/address") carrier=$(cat "$i/carrier" 2>/dev/null)"
 	echo "RINGVM-E2E-E1000-PING $(ping -c 3 -W 5 10.0.3.1 | grep -o '[0-9]* packets received')"
 done
+# ringvm.netbench=MIB (bench/net_bench.sh): with eth0 on the host's
+# 10.0.2.1, a MIB MiB TCP stream to the host, one of MIB MiB from it, then
+# ringvm.netudp=N (default 2000) 64-byte UDP datagrams to it; the host
+# listens on 5001, 5002 and 5003 before the guest starts. Each netstream
+# line is printed with the prefix RINGVM-E2E-.
+if [ -n "$netbench" ] && [ -e /sys/class/net/eth0 ]; then
+	t=0
+	while [ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" != 1 ] && [ $t -lt 100 ]; do
+		sleep 0.1
+		t=$((t + 1))
+	done
+	udp=$(sed -n 's/.*ringvm\.netudp=\([0-9]*\).*/\1/p' /proc/cmdline)
+	echo "RINGVM-E2E-$(netstream send 10.0.2.1 5001 "$netbench")"
+	echo "RINGVM-E2E-$(netstream fetch 10.0.2.1 5002)"
+	echo "RINGVM-E2E-$(netstream send-udp 10.0.2.1 5003 "${udp:-2000}" 64)"
+fi
 # How each virtio interrupt reached the guest: an MSI-X vector ("PCI-MSI"
 # in 6.1's /proc/interrupts) on the in-kernel irqchip, an I/O APIC or XT-PIC
 # line otherwise.

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the tree the e2e suite needs inside the test host (pass it to
 # testhost.sh with --extra DIR): the ringvm CLI, Debian's own vmlinuz (the
-# test host's kernel, unmodified) and a tiny busybox initramfs for the guest.
+# test host's kernel, unmodified) and a tiny busybox initramfs for the guest,
+# with bench/netstream (static) in both: make bench's NIC rows stream
+# between the guest and the host.
 #
 # With OLD_BZIMAGE, the protocol-2.02 bzImage of e2e/boot_old_bzimage.sh too.
 #
@@ -22,6 +24,9 @@ trap 'rm -rf "$guest"' EXIT
 mkdir -p "$guest"/{bin,proc,sys,dev}
 cp /bin/busybox "$guest/bin/busybox"
 cp "$here/guest-init.sh" "$guest/init"
+gcc -O2 -static -Wall -Wextra -Werror -D_GNU_SOURCE -o "$out/usr/bin/netstream" \
+	"$here/../../bench/netstream.c"
+cp "$out/usr/bin/netstream" "$guest/bin/netstream"
 # The guest's virtio, e1000, evdev and ACPI button drivers are modules in
 # Debian's kernel: take them from the same package the vmlinuz came from.
 abi=$(basename "$vmlinuz" | sed 's/^vmlinuz-//')

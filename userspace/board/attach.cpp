@@ -11,6 +11,7 @@
 #include "devices/virtio_net.h"
 #include "devices/virtio_rng.h"
 #include "vmm/passthrough.h"
+#include "vmm/vhost_net.h"
 
 namespace ringvm {
 
@@ -82,9 +83,11 @@ void add_net(Machine &m, Tap &tap, const NetConfig &cfg, uint64_t mac)
 		m.add_pci(std::move(dev));
 		return;
 	}
-	std::unique_ptr<VhostDevice> vhost;
-	if (cfg.vhost)
+	std::unique_ptr<VhostWorker> vhost;
+	if (cfg.vhost == VhostKind::Ringvm)
 		vhost = std::make_unique<VhostDevice>(RINGVM_VHOST_DEV_NET);
+	else if (cfg.vhost == VhostKind::Linux)
+		vhost = std::make_unique<LinuxVhostNet>();
 	auto dev = std::make_unique<VirtioNet>(m.memory(), tap.fd(), mac, std::move(vhost));
 	VirtioNet *net = dev.get(); // owned by the machine's PCI bus from here on
 	if (net->vhost())

@@ -6,12 +6,14 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "board/machine.h"
 #include "vmm/error.h"
 #include "vmm/control.h"
+#include "vmm/vhost.h"
 
 namespace ringvm::cli {
 
@@ -50,5 +52,19 @@ uint64_t parse_size(const std::string &s); // "256M", "1.5G" -> bytes; throws Us
 uint16_t parse_port(const std::string &s); // "0xf4" -> 0xf4; throws UsageError
 // The name a VM gets without --name: the kernel's file name and the PID.
 std::string default_vm_name(const std::string &kernel, int pid);
+
+// Which kernel worker serves the virtio queues, per device type.
+struct VhostChoice {
+	bool blk_ringvm = false;	   // virtio-blk: ringvm_vhost, or the VMM
+	VhostKind net = VhostKind::Off; // virtio-net: ringvm_vhost, vhost-net or the VMM
+};
+// `--vhost MODE` for a VM with disks (@has_disks) and virtio NICs
+// (@has_nets). Linux has no vhost-blk: under `linux` the disks go to
+// ringvm_vhost when @ringvm_unavailable() is empty (it says why
+// /dev/ringvm-vhost cannot be opened), to the VMM otherwise; `auto` asks
+// the same for every queue. @notice hears what was decided and why.
+VhostChoice choose_vhost(const std::string &mode, bool has_disks, bool has_nets,
+			 const std::function<std::string()> &ringvm_unavailable,
+			 const std::function<void(const std::string &)> &notice);
 
 } // namespace ringvm::cli

@@ -95,32 +95,22 @@ private:
 	Fd ready_;
 };
 
-// --vhost auto: the in-kernel worker where it can be opened.
-bool choose_vhost(const std::string &mode, bool has_queues,
-		  const std::function<void(const std::string &)> &notice)
-{
-	if (mode == "on" || mode == "ringvm")
-		return true;
-	if (mode == "off" || !has_queues)
-		return false;
-	std::string why = vhost_unavailable_reason();
-	notice(why.empty() ? "virtio queues served in the kernel by ringvm_vhost (--vhost auto)"
-			   : "virtio queues served by the VMM (--vhost auto): " + why);
-	return why.empty();
-}
-
 // What `info` lists as the VM's devices.
 nlohmann::json device_list(const RunOptions &o, const std::vector<NetConfig> &nets,
-			   bool vhost)
+			   const VhostChoice &vhost)
 {
 	auto list = nlohmann::json::array();
 	for (const auto &d : o.disks)
-		list.push_back({{"type", "virtio-blk"}, {"disk", d}, {"vhost", vhost}});
+		list.push_back({{"type", "virtio-blk"}, {"disk", d}, {"vhost", vhost.blk_ringvm}});
 	for (size_t i = 0; i < nets.size(); i++) {
 		bool e1000 = nets[i].model == NicModel::E1000;
+		VhostKind k = e1000 ? VhostKind::Off : vhost.net;
 		list.push_back({{"type", e1000 ? "e1000" : "virtio-net"},
 				{"net", o.nets[i]},
-				{"vhost", vhost && !e1000}});
+				{"vhost", k != VhostKind::Off},
+				{"vhost_worker", k == VhostKind::Linux	  ? "vhost-net"
+						 : k == VhostKind::Ringvm ? "ringvm_vhost"
+									  : "none"}});
 	}
 	for (const auto &p : o.passthrough)
 		list.push_back({{"type", "passthrough"}, {"address", p}});
@@ -208,19 +198,22 @@ int run_vm(const RunOptions &o)
 	std::vector<std::unique_ptr<Tap>> taps;
 	Machine m(std::move(cfg));
 	m.load();
-	bool has_queues = !disks.empty();
+	bool has_virtio_nets = false;
 	for (const auto &n : nets)
-		has_queues |= n.model == NicModel::Virtio;
-	bool vhost = choose_vhost(o.vhost, has_queues, notice);
+		has_virtio_nets |= n.model == NicModel::Virtio;
+	VhostChoice vhost =
+		choose_vhost(o.vhost, !disks.empty(), has_virtio_nets, vhost_unavailable_reason, notice);
 	for (const auto &bdf : o.passthrough)
 		add_passthrough(m, bdf);
 	for (auto &d : disks)
-		add_disk(m, std::move(d), vhost);
+		add_disk(m, std::move(d), vhost.blk_ringvm);
 	for (size_t i = 0; i < nets.size(); i++) {
 		// QEMU's locally administered prefix, one address per NIC.
 		uint64_t mac = nets[i].mac.value_or(0x525400123456ull + i);
-		nets[i].vhost = vhost;
-		taps.push_back(std::make_unique<Tap>(nets[i].tap));
+		nets[i].vhost = vhost.net;
+		// vhost-net moves whole frames with their virtio-net header.
+		bool vnet_hdr = nets[i].model == NicModel::Virtio && vhost.net == VhostKind::Linux;
+		taps.push_back(std::make_unique<Tap>(nets[i].tap, vnet_hdr));
 		add_net(m, *taps.back(), nets[i], mac);
 	}
 	if (o.rng)
@@ -260,6 +253,34 @@ int run_vm(const RunOptions &o)
 }
 
 } // namespace
+
+VhostChoice choose_vhost(const std::string &mode, bool has_disks, bool has_nets,
+			 const std::function<std::string()> &ringvm_unavailable,
+			 const std::function<void(const std::string &)> &notice)
+{
+	if (mode == "on" || mode == "ringvm")
+		return {true, VhostKind::Ringvm};
+	if (mode == "off" || (!has_disks && !has_nets))
+		return {};
+	if (mode == "linux") {
+		VhostChoice c{false, VhostKind::Linux};
+		if (!has_disks)
+			return c;
+		std::string why = ringvm_unavailable();
+		c.blk_ringvm = why.empty();
+		notice(why.empty() ? "virtio-blk queues served by ringvm_vhost (--vhost linux: Linux "
+				     "has no vhost-blk)"
+				   : "virtio-blk queues served by the VMM (--vhost linux: Linux has "
+				     "no vhost-blk, and " + why + ")");
+		return c;
+	}
+	std::string why = ringvm_unavailable();
+	notice(why.empty() ? "virtio queues served in the kernel by ringvm_vhost (--vhost auto)"
+			   : "virtio queues served by the VMM (--vhost auto): " + why);
+	if (!why.empty())
+		return {};
+	return {true, VhostKind::Ringvm};
+}
 
 std::string default_vm_name(const std::string &kernel, int pid)
 {
@@ -362,10 +383,12 @@ void register_run(CLI::App &app)
 			"a NIC on a tap: tap=NAME[,bridge=BR][,host_ip=A.B.C.D/N][,mac=M]"
 			"[,model=virtio|e1000] (repeatable)");
 	cmd->add_option("--vhost", o->vhost,
-			"serve virtio queues in ringvm_vhost (on), in the VMM (off), or in "
-			"ringvm_vhost when it can be opened (auto)")
+			"serve virtio queues in ringvm_vhost (ringvm, or on), in the VMM (off), "
+			"in ringvm_vhost when it can be opened (auto), or virtio-net's in "
+			"Linux's /dev/vhost-net (linux; Linux has no vhost-blk: disks then go "
+			"to ringvm_vhost when it can be opened, to the VMM otherwise)")
 		->capture_default_str()
-		->check(CLI::IsMember({"auto", "on", "off", "ringvm"}));
+		->check(CLI::IsMember({"auto", "on", "off", "ringvm", "linux"}));
 	cmd->add_flag("--rng", o->rng, "a virtio-rng device fed from the host's getrandom()");
 	cmd->add_flag("--detach", o->detach,
 		      "run in the background once the guest starts (needs --console FILE)");
@@ -391,7 +414,7 @@ void register_run(CLI::App &app)
 			};
 			member("irqchip", o->irqchip, {"kernel", "user", "auto"});
 			member("accel", o->accel, {"ringvm", "kvm"});
-			member("vhost", o->vhost, {"auto", "on", "off", "ringvm"});
+			member("vhost", o->vhost, {"auto", "on", "off", "ringvm", "linux"});
 			for (const auto &p : o->passthrough)
 				if (auto why = passthrough::address_error(p); !why.empty())
 					throw Error(why);

@@ -16,7 +16,8 @@ struct RunOptions {
 	std::vector<std::string> passthrough; // PCI addresses bound to ringvm-vfio
 	std::vector<std::string> disks;	      // PATH[,ro][,serial=S]
 	std::vector<std::string> nets;	      // tap=NAME[,...]
-	// auto: ringvm_vhost when it can be opened, the VMM otherwise.
+	// auto: ringvm_vhost when it can be opened, the VMM otherwise; linux:
+	// virtio-net in /dev/vhost-net (cli/commands.h choose_vhost).
 	std::string vhost = "auto";
 	// user until a guest has been seen to boot on the kernel path in make
 	// check (Documentation/acpi.rst); auto: kernel where the accelerator has it.

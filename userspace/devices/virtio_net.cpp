@@ -21,11 +21,13 @@ constexpr size_t kFrameMax = 65536;
 
 } // namespace
 
-// What the worker must implement too, when it serves the queues.
-constexpr uint64_t kWorkerBits = (1ull << kVirtioFIndirectDesc) | (1ull << kVirtioFEventIdx);
+// What the worker must implement too, when it serves the queues: the ring
+// formats, and VERSION_1, which sets the header size both ends of the tap use.
+constexpr uint64_t kWorkerBits = (1ull << kVirtioFIndirectDesc) | (1ull << kVirtioFEventIdx) |
+				 (1ull << kVirtioFVersion1);
 
 VirtioNet::VirtioNet(GuestMemory &mem, int tap_fd, uint64_t mac,
-		     std::unique_ptr<VhostDevice> vhost)
+		     std::unique_ptr<VhostWorker> vhost)
 	: VirtioPci(VIRTIO_ID_NET, kClassEthernet, 2, kVirtioNetQueueSize,
 		    kWorkerBits | (1ull << kVirtioNetFMac)),
 	  mem_(mem), tap_(tap_fd), mac_(mac)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 // virtio-net on the modern PCI transport, backed by a tap interface. As for
-// virtio-blk, its two queues (0 receive, 1 transmit) are served by
-// ringvm_vhost, or with `--vhost off` by the VMM: transmit in the vCPU
+// virtio-blk, its two queues (0 receive, 1 transmit) are served by an
+// in-kernel worker (ringvm_vhost, or Linux's vhost-net with `--vhost
+// linux`), or with `--vhost off` by the VMM: transmit in the vCPU
 // thread that took the doorbell exit, receive in the event thread when the
 // tap has a frame.
 #pragma once
@@ -35,7 +36,7 @@ static_assert(kVirtioNetHdrLen == 12);
 class VirtioNet final : public VirtioPci {
 public:
 	// Frames go through @tap_fd (not owned; the Tap outlives the device).
-	VirtioNet(GuestMemory &mem, int tap_fd, uint64_t mac, std::unique_ptr<VhostDevice> vhost);
+	VirtioNet(GuestMemory &mem, int tap_fd, uint64_t mac, std::unique_ptr<VhostWorker> vhost);
 
 	// The tap has frames (--vhost off): move them into posted buffers.
 	void on_tap_readable();

@@ -89,11 +89,11 @@ VirtioPci::VirtioPci(uint16_t virtio_id, uint32_t pci_class, unsigned num_queues
 	reset_transport();
 }
 
-void VirtioPci::use_vhost(std::unique_ptr<VhostDevice> dev, GuestMemory &mem, int backend_fd,
+void VirtioPci::use_vhost(std::unique_ptr<VhostWorker> dev, GuestMemory &mem, int backend_fd,
 			  uint64_t worker_bits)
 {
 	vhost_ = std::make_unique<VhostQueues>(std::move(dev), mem, num_queues(), backend_fd);
-	device_features_ &= ~worker_bits | vhost_->features();
+	device_features_ = offer_with_worker(device_features_, worker_bits, vhost_->features());
 }
 
 void VirtioPci::start_vhost()

@@ -10,7 +10,7 @@
 //
 // A device type derives from VirtioPci and supplies its ID, features,
 // configuration and what happens on queue notify, driver OK and reset, or
-// hands its queues to ringvm_vhost through use_vhost().
+// hands its queues to an in-kernel worker through use_vhost().
 #pragma once
 
 #include <cstdint>
@@ -92,7 +92,7 @@ public:
 	// Queues whose doorbell currently signals an eventfd in the hypervisor.
 	size_t doorbells_in_kernel() const { return bound_.size(); }
 
-	// Whether ringvm_vhost serves the queues (use_vhost), and its eventfds:
+	// Whether an in-kernel worker serves the queues (use_vhost), and its eventfds:
 	// whoever runs the event loop turns a call into interrupt_queue() and
 	// an error into vhost_failed().
 	VhostQueues *vhost() { return vhost_.get(); }
@@ -120,11 +120,11 @@ protected:
 	// Status 0 was written: stop using every queue; the transport state is
 	// reset after this returns.
 	virtual void device_reset() = 0;
-	// From the constructor: ringvm_vhost serves every queue from
+	// From the constructor: an in-kernel worker serves every queue from
 	// @backend_fd, and queue_notify, driver_ok and device_reset are no
 	// longer called. Of the offered features, @worker_bits are kept only
 	// where the worker implements them.
-	void use_vhost(std::unique_ptr<VhostDevice> dev, GuestMemory &mem, int backend_fd,
+	void use_vhost(std::unique_ptr<VhostWorker> dev, GuestMemory &mem, int backend_fd,
 		       uint64_t worker_bits);
 	// From now until reset, queue @q's doorbell signals @fd (its kick
 	// eventfd) inside the hypervisor, at the doorbell's current address.

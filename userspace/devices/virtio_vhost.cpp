@@ -5,7 +5,12 @@
 
 namespace ringvm {
 
-VhostQueues::VhostQueues(std::unique_ptr<VhostDevice> dev, GuestMemory &mem,
+uint64_t offer_with_worker(uint64_t device_bits, uint64_t worker_bits, uint64_t worker_features)
+{
+	return device_bits & (~worker_bits | worker_features);
+}
+
+VhostQueues::VhostQueues(std::unique_ptr<VhostWorker> dev, GuestMemory &mem,
 			 unsigned num_queues, int backend_fd)
 	: dev_(std::move(dev)), features_(dev_->features()), backend_fd_(backend_fd),
 	  fds_(num_queues)
@@ -38,8 +43,7 @@ void VhostQueues::stop()
 
 std::string VhostQueues::why_stopped(unsigned q)
 {
-	return "ringvm_vhost stopped queue " + std::to_string(q) + " (error " +
-	       std::to_string(dev_->queue_error(q)) + ")";
+	return dev_->why_stopped(q);
 }
 
 } // namespace ringvm

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-// The hand-off of a virtio device's queues to ringvm_vhost, for any device
+// The hand-off of a virtio device's queues to an in-kernel worker
+// (ringvm_vhost, or Linux's vhost-net for virtio-net), for any device
 // on the virtio-pci transport (which owns it, VirtioPci::use_vhost): the
 // worker's memory table, one kick, call and error eventfd per queue, the
 // queues and backend fd at DRIVER_OK, and the backend detached at reset.
@@ -19,11 +20,17 @@ namespace ringvm {
 
 struct VirtqState;
 
+// The features a device offers the guest when a worker serves its queues:
+// of @device_bits, those in @worker_bits (what the data path must
+// implement) only where the worker's @worker_features have them too; the
+// rest (configuration space, VMM-side bits) stay as they are.
+uint64_t offer_with_worker(uint64_t device_bits, uint64_t worker_bits, uint64_t worker_features);
+
 class VhostQueues {
 public:
 	// Gives @dev the guest's RAM; the worker will serve @num_queues queues
 	// from @backend_fd (a disk or a tap; not owned). Throws Error.
-	VhostQueues(std::unique_ptr<VhostDevice> dev, GuestMemory &mem, unsigned num_queues,
+	VhostQueues(std::unique_ptr<VhostWorker> dev, GuestMemory &mem, unsigned num_queues,
 		    int backend_fd);
 
 	// The feature bits the worker implements.
@@ -44,7 +51,7 @@ public:
 	std::string why_stopped(unsigned q);
 
 private:
-	std::unique_ptr<VhostDevice> dev_;
+	std::unique_ptr<VhostWorker> dev_;
 	uint64_t features_;
 	int backend_fd_;
 	std::vector<VhostQueueFds> fds_;

@@ -114,7 +114,7 @@ NetConfig parse_net_option(const std::string &spec)
 	return cfg;
 }
 
-Tap::Tap(const std::string &name) : name_(name)
+Tap::Tap(const std::string &name, bool vnet_hdr) : name_(name)
 {
 	int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
@@ -123,7 +123,7 @@ Tap::Tap(const std::string &name) : name_(name)
 				errno);
 	fd_ = Fd(fd);
 	ifreq ifr{};
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = static_cast<short>(IFF_TAP | IFF_NO_PI | (vnet_hdr ? IFF_VNET_HDR : 0));
 	std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
 	if (::ioctl(fd, TUNSETIFF, &ifr) < 0)
 		throw sys_error("attach to tap " + name +

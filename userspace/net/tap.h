@@ -9,6 +9,7 @@
 #include <string>
 
 #include "vmm/fd.h"
+#include "vmm/vhost.h"
 
 namespace ringvm {
 
@@ -21,7 +22,7 @@ struct NetConfig {
 	std::string host_ip;	     // "ADDR/PREFIX" given to the tap, if set
 	std::optional<uint64_t> mac; // the guest's MAC (48 bits)
 	NicModel model = NicModel::Virtio;
-	bool vhost = true; // virtio only
+	VhostKind vhost = VhostKind::Ringvm; // virtio only
 };
 
 // Parses "tap=NAME[,bridge=BR][,host_ip=A.B.C.D/N][,mac=xx:xx:xx:xx:xx:xx]
@@ -31,9 +32,11 @@ NetConfig parse_net_option(const std::string &spec);
 
 class Tap {
 public:
-	// Opens (creating if needed) tap @name: IFF_TAP | IFF_NO_PI, no vnet
-	// header, non-blocking. Throws Error with the reason and the fix.
-	explicit Tap(const std::string &name);
+	// Opens (creating if needed) tap @name: IFF_TAP | IFF_NO_PI,
+	// non-blocking, and with @vnet_hdr a virtio-net header before each frame
+	// (IFF_VNET_HDR, for Linux's vhost-net). Throws Error with the reason
+	// and the fix.
+	explicit Tap(const std::string &name, bool vnet_hdr = false);
 	int fd() const { return fd_.get(); }
 	const std::string &name() const { return name_; }
 	// Link up; then the address and the bridge, if asked.

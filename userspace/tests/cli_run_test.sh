@@ -65,12 +65,14 @@ run 2 'invalid VM name' --kernel "$tmp/big" --name ../x
 run 2 "invalid --net host_ip '10.0.0.1/99999'" --kernel "$tmp/big" --net tap=a,host_ip=10.0.0.1/99999
 run 2 "invalid --disk 'd.img,rw': unknown option 'rw'" --kernel "$tmp/big" --disk d.img,rw
 run 2 '--detach needs --console FILE' --kernel "$tmp/big" --detach
-run 2 'vhost: auto not in|vhost.*is not in|not in \{auto,on,off,ringvm\}' --kernel "$tmp/big" --vhost maybe
+run 2 'not in \{auto,on,off,ringvm,linux\}' --kernel "$tmp/big" --vhost maybe
 
 # Order: every image is checked before a device, the hypervisor or the host's
 # network is touched. A bad kernel with a disk and a NIC reports the kernel,
 # not a missing vhost module or tap privilege, and creates no interface.
 run 4 'not a bzImage' --kernel "$tmp/zeros" --disk "$tmp/zeros" --vhost on \
+	--net tap=rvtest0,host_ip=10.9.9.1/24
+run 4 'not a bzImage' --kernel "$tmp/zeros" --disk "$tmp/zeros" --vhost linux \
 	--net tap=rvtest0,host_ip=10.9.9.1/24
 run 4 "open the disk image $tmp/nodisk" --kernel "$tmp/big" --mem 128M --disk "$tmp/nodisk" \
 	--vhost on --net tap=rvtest0,host_ip=10.9.9.1/24

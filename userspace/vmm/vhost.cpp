@@ -66,20 +66,8 @@ void VhostDevice::set_features(uint64_t f)
 
 void VhostDevice::set_mem_table(GuestMemory &mem)
 {
-	const auto &regions = mem.regions();
-	size_t bytes = sizeof(ringvm_vhost_memory) + regions.size() * sizeof(ringvm_vhost_mem_region);
-	// A flexible array member: a byte buffer of the right size, aligned.
-	std::vector<uint64_t> buf((bytes + 7) / 8);
-	auto *table = reinterpret_cast<ringvm_vhost_memory *>(buf.data());
-	table->nregions = static_cast<uint32_t>(regions.size());
-	for (size_t i = 0; i < regions.size(); i++) {
-		auto &r = table->regions[i];
-		r.guest_phys_addr = regions[i].gpa;
-		r.memory_size = regions[i].size;
-		r.userspace_addr = reinterpret_cast<uintptr_t>(mem.span(regions[i].gpa, 1).data());
-		r.flags = 0;
-	}
-	ioctl_or_throw(RINGVM_VHOST_SET_MEM_TABLE, table, "set the vhost memory table");
+	auto table = vhost_mem_table<ringvm_vhost_memory, ringvm_vhost_mem_region>(mem);
+	ioctl_or_throw(RINGVM_VHOST_SET_MEM_TABLE, table.data(), "set the vhost memory table");
 }
 
 void VhostDevice::set_backend(int fd)
@@ -118,6 +106,12 @@ void VhostDevice::start_queue(unsigned q, uint16_t num, uint64_t desc, uint64_t 
 	ioctl_or_throw(RINGVM_VHOST_SET_VRING_ERR, &f, "set the vring error eventfd");
 	f = {q, kick};
 	ioctl_or_throw(RINGVM_VHOST_SET_VRING_KICK, &f, "set the vring kick eventfd");
+}
+
+std::string VhostDevice::why_stopped(unsigned q)
+{
+	return "ringvm_vhost stopped queue " + std::to_string(q) + " (error " +
+	       std::to_string(queue_error(q)) + ")";
 }
 
 uint32_t VhostDevice::queue_error(unsigned q)
