@@ -449,7 +449,7 @@ static int write_file(const char *path, const char *s)
  */
 static int read_hist(const char *event, uint64_t *count)
 {
-	char path[256], line[512], *p;
+	char path[256], line[512], *p, *t;
 	uint64_t sum = 0, hits = UINT64_MAX, dropped = UINT64_MAX;
 	FILE *f;
 
@@ -460,6 +460,7 @@ static int read_hist(const char *event, uint64_t *count)
 	while (fgets(line, sizeof(line), f)) {
 		printf("# hist[%s]: %s", event, line);
 		p = strstr(line, "exit_reason:");
+		t = line + strspn(line, " \t");
 		if (p) {
 			unsigned long r = strtoul(p + 12, NULL, 0) % 65536;
 			char *c = strstr(line, "hitcount:");
@@ -467,10 +468,10 @@ static int read_hist(const char *event, uint64_t *count)
 
 			count[r < NR_REASONS ? r : NR_REASONS - 1] += n;
 			sum += n;
-		} else if (!strncmp(line, "Hits:", 5)) {
-			hits = strtoull(line + 5, NULL, 10);
-		} else if (!strncmp(line, "Dropped:", 8)) {
-			dropped = strtoull(line + 8, NULL, 10);
+		} else if (!strncmp(t, "Hits:", 5)) {
+			hits = strtoull(t + 5, NULL, 10);
+		} else if (!strncmp(t, "Dropped:", 8)) {
+			dropped = strtoull(t + 8, NULL, 10);
 		}
 	}
 	fclose(f);

@@ -115,7 +115,7 @@ if insmod "$RINGVM_MODDIR/ringvm.ko" && [ -c /dev/ringvm ]; then
 	boot_all ringvm yes "$tracing/events/ringvm/exit" "$tracing/events/ringvm/userspace_exit"
 else
 	tap fail ringvm_load
-	boot_all ringvm no
+	boot_all ringvm no "" ""
 fi
 if rmmod ringvm; then tap ok ringvm_unload; else tap fail ringvm_unload; fi
 
@@ -129,7 +129,7 @@ if [ $loaded = yes ] && [ -c /dev/kvm ]; then
 	boot_all kvm yes "$tracing/events/kvm/kvm_exit" "$tracing/events/kvm/kvm_userspace_exit"
 else
 	tap fail kvm_load
-	boot_all kvm no
+	boot_all kvm no "" ""
 fi
 if rmmod kvm-intel kvm irqbypass; then tap ok kvm_unload; else tap fail kvm_unload; fi
 
