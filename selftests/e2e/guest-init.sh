@@ -121,6 +121,11 @@ case " $(cat /proc/cmdline) " in
 		t=$((t + 1))
 	done
 	echo "RINGVM-E2E-NVME-DEV $(ls /dev | grep nvme | tr '\n' ' ')"
+	for b in /sys/block/nvme*; do
+		# nvmeXcYnZ: a multipath head's hidden path, not a disk of its own.
+		case ${b##*/} in nvme*c*) continue ;; esac
+		[ -f "$b/nsid" ] && echo "RINGVM-E2E-NVME-NS ${b##*/} nsid $(cat "$b/nsid")"
+	done
 	if [ -b /dev/nvme0n1 ]; then
 		mkdir -p /tmp
 		dd if=/dev/urandom of=/tmp/blk bs=4096 count=1 2>/dev/null
@@ -138,9 +143,11 @@ case " $(cat /proc/cmdline) " in
 	for f in /sys/bus/pci/drivers/nvme/*/msi_irqs/*; do
 		[ -f "$f" ] && echo "RINGVM-E2E-NVME-MSI ${f##*/} $(cat "$f")"
 	done
-	# Where the VMM placed BAR 0: the suite counts the exits there.
+	# What the VF is to the guest, and where the VMM placed BAR 0 (the
+	# suite counts the exits there).
 	for d in /sys/bus/pci/drivers/nvme/0000:*; do
-		echo "RINGVM-E2E-NVME-BAR0 $(head -n 1 "$d/resource" | cut -d' ' -f1)"
+		echo "RINGVM-E2E-NVME-BAR0 $(head -n 1 "$d/resource" | cut -d' ' -f1)" \
+			"$(cat "$d/vendor") $(cat "$d/device")"
 	done ;;
 esac
 # ringvm.e2e=shell (console_test): an interactive shell on the console,

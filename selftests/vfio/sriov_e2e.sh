@@ -11,7 +11,7 @@
 # VF are in IOMMU groups of their own. The guest is the e2e guest
 # (selftests/e2e/make-extra.sh, guest-init.sh's ringvm.e2e=nvme), put in the
 # host with the CLI by the runner's --extra. Prints TAP.
-echo "1..17"
+echo "1..21"
 n=0
 pass() { n=$((n + 1)); echo "ok $n $1"; }
 fail() { n=$((n + 1)); echo "not ok $n $1"; }
@@ -66,6 +66,10 @@ check vfs_online '[ $ok = yes ] && [ "$online" = 2 ]'
 ok=yes
 nvme attach-ns "$ctrl" -n 2 -c 1 >/tmp/attach 2>&1 || ok=no
 nvme attach-ns "$ctrl" -n 3 -c 2 >>/tmp/attach 2>&1 || ok=no
+# QEMU attaches the PF's shared namespace to every controller of the
+# subsystem: the VFs' is taken away, so that each sees its own alone.
+nvme detach-ns "$ctrl" -n 1 -c 1 >>/tmp/attach 2>&1 || ok=no
+nvme detach-ns "$ctrl" -n 1 -c 2 >>/tmp/attach 2>&1 || ok=no
 sed 's/^/#   /' /tmp/attach
 check private_namespaces_attached '[ $ok = yes ]'
 
@@ -117,6 +121,27 @@ rm -f /tmp/guest-done
 ) &
 io=$!
 
+# Where VF1's MSI-X table and PBA are in its BAR 0 (beside the doorbells):
+# the capability's offsets, read from the host's view of its config space.
+cfg=/sys/bus/pci/devices/$vf1/config
+cfg_at() { od -An -tu"$2" -j"$1" -N"$2" "$cfg" | tr -d ' '; }
+table='' pba=''
+p=$(cfg_at 52 1)
+k=0
+while [ "${p:-0}" -ge 64 ] && [ $k -lt 48 ]; do
+	if [ "$(cfg_at "$p" 1)" = 17 ]; then
+		table=$(cfg_at $((p + 4)) 4) pba=$(cfg_at $((p + 8)) 4)
+		break
+	fi
+	p=$(cfg_at $((p + 1)) 1)
+	k=$((k + 1))
+done
+echo "# VF1 MSI-X table ${table:-?} PBA ${pba:-?} (offset | BIR)"
+
+# KVM's own tracepoint tells whether a guest access to the BAR exited.
+t=/sys/kernel/tracing
+echo >$t/trace
+echo 1 >$t/events/kvm/kvm_mmio/enable
 start=$(date +%s)
 timeout 2000 ringvm run --accel kvm --kernel /e2e/vmlinuz --initrd /e2e/guest.gz --mem 256M \
 	--passthrough "$vf1" --console /tmp/nvme-guest.log \
@@ -126,10 +151,16 @@ rc=$?
 touch /tmp/guest-done
 echo "# guest ran $(($(date +%s) - start)) s, ringvm exited $rc"
 wait $io
-sed 's/^/#   /' /tmp/nvme-guest.log /tmp/nvme-run.out | grep -v '^#   $'
-log=/tmp/nvme-guest.log
+echo 0 >$t/events/kvm/kvm_mmio/enable
+# The serial console's lines end in CR LF.
+log=/tmp/nvme-guest.txt
+tr -d '\r' </tmp/nvme-guest.log >$log
+sed 's/^/#   /' $log /tmp/nvme-run.out | grep -v '^#   $'
 check guest_powered_off '[ $rc = 0 ] && grep -q "^RINGVM-E2E-POWEROFF" $log'
 check guest_nvme_driver_found_vf 'grep -q "^RINGVM-E2E-NVME-DEV .*nvme0n1" $log'
+# Its private namespace, and nothing else of the controller's.
+check guest_sees_its_namespace_alone '[ "$(grep "^RINGVM-E2E-NVME-NS " $log)" = \
+	"RINGVM-E2E-NVME-NS nvme0n1 nsid 2" ]'
 sums=$(sed -n 's/^RINGVM-E2E-NVME-IO \([0-9a-f]*\) \([0-9a-f]*\).*/\1 \2/p' $log)
 check guest_block_read_back '[ -n "$sums" ] && [ "${sums% *}" = "${sums#* }" ] &&
 	[ "${#sums}" = 129 ]'
@@ -140,10 +171,46 @@ echo "# guest: $msix MSI-X vectors, $irqs NVMe interrupts"
 check guest_nvme_uses_msix '[ "$msix" -ge 1 ] && ! grep -q "^RINGVM-E2E-NVME-MSI [0-9]* msi$" $log &&
 	[ "$irqs" -gt 0 ]'
 
+# The guest saw the VF as itself: the IDs ringvm_vfio virtualizes (a VF's
+# read 0xffff) and its BAR 0, which the VMM maps but for the pages of the
+# MSI-X table and PBA. Only those trap: accesses to the registers and
+# doorbells below them never exit, the guest's writes to the table do.
+ids=$(sed -n 's/^RINGVM-E2E-NVME-BAR0 0x[0-9a-f]* \(0x[0-9a-f]* 0x[0-9a-f]*\)$/\1/p' $log)
+bar=$(sed -n 's/^RINGVM-E2E-NVME-BAR0 \(0x[0-9a-f]*\) .*/\1/p' $log)
+check guest_sees_vf_ids '[ "$ids" = "0x1b36 0x0010" ]'
+low=0 trapped=0
+if [ -n "$bar" ] && [ -n "$table" ] && [ -n "$pba" ]; then
+	first=$(( ((table & ~7) < (pba & ~7) ? (table & ~7) : (pba & ~7)) & ~0xfff ))
+	for g in $(grep kvm_mmio: $t/trace | sed -n 's/.* gpa \(0x[0-9a-f]*\).*/\1/p'); do
+		off=$((g - bar))
+		[ $off -ge 0 ] && [ $off -lt "$first" ] && low=$((low + 1))
+		[ $off -ge "$first" ] && [ $off -lt $((first + 0x2000)) ] && trapped=$((trapped + 1))
+	done
+fi
+echo "# BAR 0 at ${bar:-?}: $low exits below the MSI-X pages, $trapped at them"
+check only_msix_pages_trap '[ -n "$bar" ] && [ -n "$table" ] && [ $((table & 7)) = 0 ] &&
+	[ "$low" = 0 ] && [ "$trapped" -gt 0 ]'
+
 read -r good bad </tmp/vf2-count
 echo "# VF2 during the guest: $good blocks good, $bad bad"
 check vf2_io_during_guest '[ "$good" -gt 0 ] && [ "$bad" = 0 ]'
 check vf2_io_after_guest 'vf2_io 5'
+
+# The guest's block is on the device: namespace 2, moved from VF1 to the
+# PF now (a private namespace has one controller at a time), reads back
+# what the guest wrote.
+blocks >/tmp/blk-before
+nvme detach-ns "$ctrl" -n 2 -c 1 >/tmp/attach-pf 2>&1
+nvme attach-ns "$ctrl" -n 2 -c 0 >>/tmp/attach-pf 2>&1
+nvme ns-rescan "$ctrl" >>/tmp/attach-pf 2>&1
+sed 's/^/#   /' /tmp/attach-pf
+wait_for '[ -n "$(blocks | grep -vxF -f /tmp/blk-before)" ]' 300
+ns2=$(blocks | grep -vxF -f /tmp/blk-before | head -n 1)
+sum=
+[ -n "$ns2" ] && [ "$(cat "/sys/block/$ns2/nsid")" = 2 ] &&
+	sum=$(dd if="/dev/$ns2" bs=4096 count=1 skip=7 2>/dev/null | sha256sum | cut -d' ' -f1)
+echo "# namespace 2 on the PF: /dev/${ns2:-none}, block 7 ${sum:-unread}"
+check guest_block_on_the_device '[ -n "$sum" ] && [ "$sum" = "${sums% *}" ]'
 
 out=$(ringvm passthrough unbind "$vf1" 2>&1); rc=$?
 echo "$out" | sed 's/^/#   /'
