@@ -77,6 +77,8 @@ cp "$kmods"/*/*.ko "$root/lib/modules/ringvm/"
 # or "bin: <host path> <path in the host>" (a program such as perf, with its libraries),
 # or "kmod: <path in the Debian kernel package>" (e.g. kernel/drivers/net/tun.ko):
 # a stock module copied, uncompressed, to /lib/modules/host/ for tests to load,
+# or "kmod-opt: <path>": the same where that kernel's package has it (a module
+# another kernel builds in or does without; the suite loads what is there),
 # or "modparam: <module> [name=value ...]": parameters for the suites after it.
 hostmods=$build/kernels/$abi/lib/modules/$abi
 bins=()
@@ -92,12 +94,13 @@ while read -r t rest; do
 		bins+=("$root$dst")
 		continue
 	fi
-	if [ "$t" = kmod: ]; then
+	if [ "$t" = kmod: ] || [ "$t" = kmod-opt: ]; then
 		mkdir -p "$root/lib/modules/host"
 		dst=$root/lib/modules/host/$(basename "$rest")
 		if [ -f "$hostmods/$rest" ]; then cp "$hostmods/$rest" "$dst"
 		elif [ -f "$hostmods/$rest.xz" ]; then xz -dc "$hostmods/$rest.xz" >"$dst"
 		elif [ -f "$hostmods/$rest.zst" ]; then zstd -qdc "$hostmods/$rest.zst" >"$dst"
+		elif [ "$t" = kmod-opt: ]; then :
 		else die "plan names kmod $rest, which $abi's package does not have"
 		fi
 		continue

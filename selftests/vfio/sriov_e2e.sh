@@ -25,8 +25,13 @@ wait_for() {
 	done
 }
 
+# In dependency order; the CRCs, t10-pi and nvme-auth are only there on the
+# kernels that have them as modules (the plan's kmod-opt lines).
 for m in crc64 crc64_rocksoft_generic crct10dif_common crct10dif_generic crc-t10dif \
-	crc64-rocksoft t10-pi nvme-core nvme ccp irqbypass kvm kvm-amd; do
+	crc64-rocksoft t10-pi nvme-auth nvme-core nvme ccp irqbypass kvm kvm-amd; do
+	case $m in nvme-core | nvme | ccp | irqbypass | kvm | kvm-amd) ;;
+	*) [ -f "$RINGVM_HOST_MODDIR/$m.ko" ] || continue ;;
+	esac
 	insmod "$RINGVM_HOST_MODDIR/$m.ko" || echo "# insmod $m failed"
 done
 check kvm_available '[ -c /dev/kvm ]'
