@@ -1,7 +1,7 @@
 #!/bin/sh
 # SR-IOV end to end in the QEMU host started with `testhost.sh --devices
 # sriov-nvme` (QEMU 7.2's NVMe controller with SR-IOV behind a PCIe root
-# port; /work/shared/testhost-notes.md): the host's nvme driver makes two
+# port; shared/testhost-notes.md): the host's nvme driver makes two
 # VFs, gives them queues and interrupts and brings them online (nvme-cli's
 # virt-mgmt), and attaches a private namespace to each. VF1 goes to
 # ringvm_vfio and a Linux guest on Debian's kvm-amd (`ringvm run
@@ -148,7 +148,7 @@ t=/sys/kernel/tracing
 echo >$t/trace
 echo 1 >$t/events/kvm/kvm_mmio/enable
 start=$(date +%s)
-timeout 2000 ringvm run --accel kvm --kernel /e2e/vmlinuz --initrd /e2e/guest.gz --mem 256M \
+timeout 600 ringvm run --accel kvm --kernel /e2e/vmlinuz --initrd /e2e/guest.gz --mem 256M \
 	--passthrough "$vf1" --console /tmp/nvme-guest.log \
 	--cmdline "console=ttyS0 quiet panic=-1 mitigations=off nokaslr ringvm.e2e=nvme" \
 	>/tmp/nvme-run.out 2>&1
