@@ -3,7 +3,8 @@
 #   check.sh all|unit|qemu|bochs|debug
 #
 # unit : ctest (GoogleTest cases, checkpatch per kernel file, runner self-tests)
-# qemu : the QEMU/TCG host, once per Debian kernel (6.1 and 6.12)
+# qemu : the QEMU/TCG host, once per Debian kernel (6.1 and 6.12), and
+#        again with SR-IOV NVMe VFs (qemu-sriov.plan)
 # bochs: the Bochs hosts (VMX + EPT), 6.1: one CPU, and two CPUs beside it
 # debug: both hosts on the debug kernel of scripts/debug-kernel.sh (KASAN,
 #        lockdep, ...); not part of "all" (see check_debug.sh)
@@ -90,6 +91,17 @@ run_qemu() {
 		testhost "qemu-$abi" qemu "$abi" qemu.plan --extra "$extra" \
 			--cpus "${RINGVM_QEMU_CPUS:-1}" --timeout 900
 		collect "qemu-$abi"
+	done
+	# SR-IOV: the QEMU host with an NVMe controller's VFs, one passed to a
+	# Linux guest (the e2e guest, Debian's 6.1 vmlinuz). About a minute each.
+	extra=$build/testhost-extra/e2e-sriov
+	bash "$top/selftests/e2e/make-extra.sh" "$extra" "$build/userspace/ringvm" \
+		"$build/kernels/$KABI_61/boot/vmlinuz-$KABI_61"
+	for abi in "$KABI_61" "$KABI_612"; do
+		echo "== QEMU/TCG host with SR-IOV NVMe, kernel $abi"
+		testhost "qemu-sriov-$abi" qemu "$abi" qemu-sriov.plan --devices sriov-nvme \
+			--extra "$extra" --timeout 900
+		collect "qemu-sriov-$abi"
 	done
 }
 

@@ -75,6 +75,7 @@ packages() {
 	bochs-term
 	vgabios
 	qemu-system-x86
+	nvme-cli
 	busybox-static
 	isolinux
 	syslinux-common

@@ -5,7 +5,8 @@
  * list, in the manner of vfio-pci's per-capability tables.
  *
  * Each byte has bits written to the device (wmask), bits kept in a
- * virtual copy that reads return instead of the device's (vmask), and
+ * virtual copy that reads return instead of the device's (vmask; a write
+ * changes them, unless the byte is fixed: a VF's IDs and pin), and
  * read-only bits, which a write leaves as they are, as hardware does.
  * Bytes the broker programs itself (BARs, ROM BAR, MSI, MSI-X) refuse
  * writes with EPERM.  Known capabilities get their own table; unknown
@@ -116,6 +117,41 @@ static int rvfio_cap_offsets(struct pci_dev *pdev, u8 *pos)
 	return n;
 }
 
+/*
+ * An SR-IOV virtual function's vendor and device IDs read as 0xffff (the
+ * PF's SR-IOV capability holds them; the PCI core read them from there),
+ * and it has no INTx, whatever its interrupt pin says (QEMU 7.2's NVMe VFs
+ * report pin A): the IDs are virtual, the pin reads 0.
+ *
+ * Its Command.Memory Space is not implemented either (the PF's VF Memory
+ * Space Enable decodes all the VFs' BARs): the bit is virtual, set as
+ * pci_enable_device() sets it on any other function, and the BARs decode
+ * by it (rvfio_bars_update), so that userspace turning it off still cuts
+ * every access and mapping.
+ */
+static void rvfio_config_init_vf(struct rvfio_dev *rdev)
+{
+	struct pci_dev *pdev = rdev->pdev;
+
+	rvfio_perm(rdev, PCI_VENDOR_ID, 0, 0xffff);
+	rvfio_perm(rdev, PCI_DEVICE_ID, 0, 0xffff);
+	rdev->cfg_virt[PCI_VENDOR_ID] = pdev->vendor & 0xff;
+	rdev->cfg_virt[PCI_VENDOR_ID + 1] = pdev->vendor >> 8;
+	rdev->cfg_virt[PCI_DEVICE_ID] = pdev->device & 0xff;
+	rdev->cfg_virt[PCI_DEVICE_ID + 1] = pdev->device >> 8;
+	bitmap_set(rdev->cfg_fixed, PCI_VENDOR_ID, 4);
+	rdev->cfg_wmask[PCI_INTERRUPT_PIN] = 0;
+	rdev->cfg_vmask[PCI_INTERRUPT_PIN] = 0xff;
+	rdev->cfg_virt[PCI_INTERRUPT_PIN] = 0;
+	set_bit(PCI_INTERRUPT_PIN, rdev->cfg_fixed);
+
+	if (!pdev->no_command_memory)
+		return;
+	rdev->cfg_wmask[PCI_COMMAND] &= ~PCI_COMMAND_MEMORY;
+	rdev->cfg_vmask[PCI_COMMAND] |= PCI_COMMAND_MEMORY;
+	rdev->cfg_virt[PCI_COMMAND] |= PCI_COMMAND_MEMORY;
+}
+
 /* Builds the permission table and the virtual copy; at open, after reset. */
 void rvfio_config_init(struct rvfio_dev *rdev)
 {
@@ -128,6 +164,7 @@ void rvfio_config_init(struct rvfio_dev *rdev)
 	memset(rdev->cfg_wmask, 0, sizeof(rdev->cfg_wmask));
 	memset(rdev->cfg_vmask, 0, sizeof(rdev->cfg_vmask));
 	bitmap_zero(rdev->cfg_owned, PCI_CFG_SPACE_SIZE);
+	bitmap_zero(rdev->cfg_fixed, PCI_CFG_SPACE_SIZE);
 	rdev->exp_cap = 0;
 
 	/* Header: bus master and INTx disable are the broker's (see rvfio_config_write). */
@@ -194,6 +231,8 @@ void rvfio_config_init(struct rvfio_dev *rdev)
 	if (rdev->exp_cap)
 		rdev->cfg_virt[rdev->exp_cap + PCI_EXP_DEVCTL + 1] &=
 			~(PCI_EXP_DEVCTL_BCR_FLR >> 8);
+	if (pdev->is_virtfn)
+		rvfio_config_init_vf(rdev);
 }
 
 static u32 rvfio_mask(const u8 *m, unsigned int pos, unsigned int len)
@@ -283,7 +322,7 @@ int rvfio_config_write(struct rvfio_dev *rdev, unsigned int pos,
 
 	wmask = rvfio_mask(rdev->cfg_wmask, pos, len);
 	for (i = 0; i < len; i++) {
-		u8 vm = rdev->cfg_vmask[pos + i];
+		u8 vm = test_bit(pos + i, rdev->cfg_fixed) ? 0 : rdev->cfg_vmask[pos + i];
 
 		rdev->cfg_virt[pos + i] = (rdev->cfg_virt[pos + i] & ~vm) |
 					  ((val >> (8 * i)) & vm);

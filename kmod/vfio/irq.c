@@ -21,7 +21,8 @@ static unsigned int rvfio_irq_count(struct pci_dev *pdev, u32 index)
 
 	switch (index) {
 	case RINGVM_VFIO_IRQ_INTX:
-		return pdev->pin && pdev->irq ? 1 : 0;
+		/* A VF has no INTx, whatever its pin says (config.c). */
+		return pdev->pin && pdev->irq && !pdev->is_virtfn ? 1 : 0;
 	case RINGVM_VFIO_IRQ_MSI:
 		n = pci_msi_vec_count(pdev);
 		return n > 0 ? n : 0;

@@ -223,7 +223,11 @@ void rvfio_bars_update(struct rvfio_dev *rdev)
 	struct pci_dev *pdev = rdev->pdev;
 	u16 cmd = 0;
 
-	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	/* A VF's bit is virtual (rvfio_config_init_vf). */
+	if (pdev->no_command_memory)
+		cmd = rdev->cfg_virt[PCI_COMMAND];
+	else
+		pci_read_config_word(pdev, PCI_COMMAND, &cmd);
 	rdev->bars_enabled = (cmd & PCI_COMMAND_MEMORY) &&
 			     pdev->current_state == PCI_D0;
 	if (!rdev->bars_enabled && rdev->mapping)

@@ -97,6 +97,7 @@ struct rvfio_dev {
 	u8 cfg_vmask[PCI_CFG_SPACE_SIZE];
 	u8 cfg_virt[PCI_CFG_SPACE_SIZE];
 	DECLARE_BITMAP(cfg_owned, PCI_CFG_SPACE_SIZE);
+	DECLARE_BITMAP(cfg_fixed, PCI_CFG_SPACE_SIZE);	/* virtual, read-only */
 	u8 exp_cap;		/* PCI Express capability offset, or 0 */
 
 	/* Interrupts: one kind at a time. */

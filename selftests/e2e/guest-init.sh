@@ -122,6 +122,53 @@ case " $(cat /proc/cmdline) " in
 		 poweroff -f) &
 	fi ;;
 esac
+# ringvm.e2e=nvme (vfio/sriov_e2e.sh): the guest's own NVMe driver on a
+# passed-through SR-IOV VF. Its namespace's block device, a block written
+# and read back around the page cache (checksums of both), and how the
+# controller interrupts: its /proc/interrupts lines and the MSI mode sysfs
+# gives each vector ("msix" or "msi").
+case " $(cat /proc/cmdline) " in
+*" ringvm.e2e=nvme "*)
+	for m in crc64 crc64_rocksoft_generic crct10dif_common crct10dif_generic crc-t10dif \
+		crc64-rocksoft t10-pi nvme-core nvme; do
+		insmod /lib/modules/$m.ko || echo "RINGVM-E2E-INSMOD-FAILED $m"
+	done
+	# The driver probes the controller and scans namespaces asynchronously.
+	t=0
+	until [ -b /dev/nvme0n1 ] || [ $t -ge 600 ]; do
+		sleep 0.1
+		t=$((t + 1))
+	done
+	echo "RINGVM-E2E-NVME-DEV $(ls /dev | grep nvme | tr '\n' ' ')"
+	for b in /sys/block/nvme*; do
+		# nvmeXcYnZ: a multipath head's hidden path, not a disk of its own.
+		case ${b##*/} in nvme*c*) continue ;; esac
+		[ -f "$b/nsid" ] && echo "RINGVM-E2E-NVME-NS ${b##*/} nsid $(cat "$b/nsid")"
+	done
+	if [ -b /dev/nvme0n1 ]; then
+		mkdir -p /tmp
+		dd if=/dev/urandom of=/tmp/blk bs=4096 count=1 2>/dev/null
+		dd if=/tmp/blk of=/dev/nvme0n1 bs=4096 count=1 seek=7 conv=fsync 2>/dev/null
+		# The read-back comes from the device: BLKFLSBUF drops the block
+		# device's cached pages, clean after the fsync.
+		blockdev --flushbufs /dev/nvme0n1
+		dd if=/dev/nvme0n1 of=/tmp/back bs=4096 count=1 skip=7 2>/dev/null
+		echo "RINGVM-E2E-NVME-IO $(sha256sum </tmp/blk | cut -d' ' -f1)" \
+			"$(sha256sum </tmp/back | cut -d' ' -f1)"
+	fi
+	grep nvme /proc/interrupts | tr -s ' ' | while read -r l; do
+		echo "RINGVM-E2E-NVME-IRQ $l"
+	done
+	for f in /sys/bus/pci/drivers/nvme/*/msi_irqs/*; do
+		[ -f "$f" ] && echo "RINGVM-E2E-NVME-MSI ${f##*/} $(cat "$f")"
+	done
+	# What the VF is to the guest, and where the VMM placed BAR 0 (the
+	# suite counts the exits there).
+	for d in /sys/bus/pci/drivers/nvme/0000:*; do
+		echo "RINGVM-E2E-NVME-BAR0 $(head -n 1 "$d/resource" | cut -d' ' -f1)" \
+			"$(cat "$d/vendor") $(cat "$d/device")"
+	done ;;
+esac
 # ringvm.e2e=shell (console_test): an interactive shell on the console,
 # which is its controlling terminal, so Ctrl-C typed on the host's terminal
 # interrupts its foreground job.

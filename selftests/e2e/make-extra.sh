@@ -27,7 +27,7 @@ cp "$here/guest-init.sh" "$guest/init"
 gcc -O2 -static -Wall -Wextra -Werror -D_GNU_SOURCE -o "$out/usr/bin/netstream" \
 	"$here/../../bench/netstream.c"
 cp "$out/usr/bin/netstream" "$guest/bin/netstream"
-# The guest's virtio, e1000, evdev and ACPI button drivers are modules in
+# The guest's virtio, e1000, NVMe (and its CRCs), evdev and ACPI button drivers are modules in
 # Debian's kernel: take them from the same package the vmlinuz came from.
 abi=$(basename "$vmlinuz" | sed 's/^vmlinuz-//')
 kmods=$(dirname "$vmlinuz")/../lib/modules/$abi/kernel
@@ -35,7 +35,10 @@ mkdir -p "$guest/lib/modules"
 for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev \
 	drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci drivers/block/virtio_blk \
 	net/core/failover drivers/net/net_failover drivers/net/virtio_net \
-	drivers/net/ethernet/intel/e1000/e1000 drivers/input/evdev drivers/acpi/button; do
+	drivers/net/ethernet/intel/e1000/e1000 drivers/input/evdev drivers/acpi/button \
+	lib/crc64 crypto/crc64_rocksoft_generic crypto/crct10dif_common crypto/crct10dif_generic \
+	lib/crc-t10dif lib/crc64-rocksoft block/t10-pi drivers/nvme/host/nvme-core \
+	drivers/nvme/host/nvme; do
 	cp "$kmods/$m.ko" "$guest/lib/modules/"
 done
 chmod 755 "$guest/init"

@@ -20,20 +20,26 @@ result() { # NAME CONDITION-STATUS DETAIL
 
 # ---- a test host that cannot start is failed, whatever an earlier run left ----
 sb=$tmp/tree
-mkdir -p "$sb/scripts" "$sb/selftests/runner/plans" "$sb/build/userspace" \
-	"$sb/build/selftests/vfio" "$sb/build/testhost/qemu-fake61" "$sb/build/testhost/qemu-fake612"
+hosts="qemu-fake61 qemu-fake612 qemu-sriov-fake61 qemu-sriov-fake612"
+mkdir -p "$sb/scripts" "$sb/selftests/runner/plans" "$sb/selftests/e2e" "$sb/build/userspace" \
+	"$sb/build/selftests/vfio"
+for h in $hosts; do
+	mkdir -p "$sb/build/testhost/$h"
+done
 cp "$top/scripts/check.sh" "$top/scripts/ctest-verdicts.awk" "$sb/scripts/"
 cp "$here/testhost.sh" "$here/parse.awk" "$here/guards" "$sb/selftests/runner/"
-cp "$here/plans/qemu.plan" "$sb/selftests/runner/plans/"
+cp "$here/plans/qemu.plan" "$here/plans/qemu-sriov.plan" "$sb/selftests/runner/plans/"
+cp "$here/../e2e/make-extra.sh" "$here/../e2e/guest-init.sh" "$sb/selftests/e2e/"
 printf 'KABI_61 := fake61\nKABI_612 := fake612\n' >"$sb/build/kernels.mk"
 touch "$sb/build/userspace/ringvm" "$sb/build/selftests/vfio/edu_guest.elf"
 # What a green run of the day before left behind.
-echo "198 0 0" >"$sb/build/testhost/qemu-fake61/summary"
-echo "198 0 0" >"$sb/build/testhost/qemu-fake612/summary"
+for h in $hosts; do
+	echo "198 0 0" >"$sb/build/testhost/$h/summary"
+done
 out=$(bash "$sb/scripts/check.sh" qemu 2>&1)
 rc=$?
 last=$(tail -n 1 <<<"$out")
-[ $rc != 0 ] && [ "$last" = "0 passed, 2 failed" ]
+[ $rc != 0 ] && [ "$last" = "0 passed, 4 failed" ]
 result stale-summary-without-kernels $? "check.sh qemu exited $rc, last line '$last'"
 
 bash "$sb/selftests/runner/testhost.sh" --host qemu --abi fake61 --name qemu-fake61 \

@@ -126,8 +126,19 @@ unsigned add_passthrough(Machine &m, std::unique_ptr<VfioBroker> broker)
 		d->attach_vm(vm);
 		// MSI and MSI-X go to the in-kernel irqchip's local APICs; on the
 		// userspace PICs the guest is not offered them and keeps INTx.
-		if (MsiSink *sink = m.msi_sink())
+		if (MsiSink *sink = m.msi_sink()) {
 			d->route_msi(*sink);
+			return;
+		}
+		// An SR-IOV VF has no INTx (the broker offers none, whatever its
+		// pin says): without local APICs for its MSI-X the guest's driver
+		// would wait for interrupts that never come.
+		const VfioMsi *msi = d->msi();
+		if (d->intx_fd() < 0 && msi && (msi->msi_cap() || msi->msix_cap()))
+			throw Error("cannot pass through " + d->bdf() +
+				    " without the in-kernel irqchip: it has no INTx (an SR-IOV "
+				    "virtual function has none), only MSI or MSI-X, which need "
+				    "the guest's local APICs (drop --irqchip user)");
 	});
 	return slot;
 }

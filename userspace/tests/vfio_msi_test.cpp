@@ -558,6 +558,41 @@ TEST(VfioMsiMachine, InKernelIrqchipOffersMsiAndRoutesIt)
 	}
 }
 
+// A function with MSI-X and no INTx (an SR-IOV VF: ringvm_vfio offers
+// none and shows pin 0) cannot interrupt a guest without local APICs: the
+// run is refused, saying why, rather than started with a dead device.
+TEST(VfioMsiMachine, NoIntxAndNoLocalApicIsRefused)
+{
+	for (bool irqchip : {false, true}) {
+		SCOPED_TRACE(irqchip ? "in-kernel irqchip" : "userspace irqchip");
+		Machine m(machine_config());
+		auto b = std::make_unique<FakeBroker>();
+		add_msi_caps(*b);
+		b->put(0x3d, 1, 0);
+		b->intx_count = 0;
+		b->msi_count = 0;
+		add_passthrough(m, std::move(b));
+		FakeBackend be([](FakeVcpu &v) {
+			v.script.push_back(FakeVcpu::out(AcpiPm::kPm1aCnt,
+							 (AcpiPm::kSlpTypS5 << 10) | AcpiPm::kSlpEn, 2));
+		});
+		be.irqchip = irqchip;
+		if (irqchip) {
+			EXPECT_EQ(0, m.run(be)) << m.stop_reason();
+			continue;
+		}
+		try {
+			m.run(be);
+			ADD_FAILURE() << "the run started";
+		} catch (const Error &e) {
+			EXPECT_TRUE(std::string(e.what()).find("0000:00:03.0 without the in-kernel "
+							       "irqchip: it has no INTx") !=
+				    std::string::npos)
+				<< e.what();
+		}
+	}
+}
+
 // The machine's routes stop where ringvm.ko's do (GSI 1024): a route past
 // it is refused, said once, instead of taken and never delivered.
 TEST(VfioMsiMachine, RoutesPastTheHypervisorsGsisAreRefused)
