@@ -122,12 +122,6 @@ static int rvfio_cap_offsets(struct pci_dev *pdev, u8 *pos)
  * PF's SR-IOV capability holds them; the PCI core read them from there),
  * and it has no INTx, whatever its interrupt pin says (QEMU 7.2's NVMe VFs
  * report pin A): the IDs are virtual, the pin reads 0.
- *
- * Its Command.Memory Space is not implemented either (the PF's VF Memory
- * Space Enable decodes all the VFs' BARs): the bit is virtual, set as
- * pci_enable_device() sets it on any other function, and the BARs decode
- * by it (rvfio_bars_update), so that userspace turning it off still cuts
- * every access and mapping.
  */
 static void rvfio_config_init_vf(struct rvfio_dev *rdev)
 {
@@ -143,13 +137,7 @@ static void rvfio_config_init_vf(struct rvfio_dev *rdev)
 	rdev->cfg_wmask[PCI_INTERRUPT_PIN] = 0;
 	rdev->cfg_vmask[PCI_INTERRUPT_PIN] = 0xff;
 	rdev->cfg_virt[PCI_INTERRUPT_PIN] = 0;
-	set_bit(PCI_INTERRUPT_PIN, rdev->cfg_fixed);
-
-	if (!pdev->no_command_memory)
-		return;
-	rdev->cfg_wmask[PCI_COMMAND] &= ~PCI_COMMAND_MEMORY;
-	rdev->cfg_vmask[PCI_COMMAND] |= PCI_COMMAND_MEMORY;
-	rdev->cfg_virt[PCI_COMMAND] |= PCI_COMMAND_MEMORY;
+	__set_bit(PCI_INTERRUPT_PIN, rdev->cfg_fixed);
 }
 
 /* Builds the permission table and the virtual copy; at open, after reset. */
@@ -233,6 +221,20 @@ void rvfio_config_init(struct rvfio_dev *rdev)
 			~(PCI_EXP_DEVCTL_BCR_FLR >> 8);
 	if (pdev->is_virtfn)
 		rvfio_config_init_vf(rdev);
+	/*
+	 * A function without Command.Memory Space (a VF, whose BARs the PF's
+	 * VF Memory Space Enable decodes; s390 sets the flag on VFs it sees
+	 * without their PF): the bit is virtual, set as pci_enable_device()
+	 * sets it on any other function, and the BARs decode by it
+	 * (rvfio_bars_update).  vfio-pci lets such BARs decode always; here
+	 * userspace turning the bit off still cuts every access and mapping,
+	 * as it does on a PF.
+	 */
+	if (pdev->no_command_memory) {
+		rdev->cfg_wmask[PCI_COMMAND] &= ~PCI_COMMAND_MEMORY;
+		rdev->cfg_vmask[PCI_COMMAND] |= PCI_COMMAND_MEMORY;
+		rdev->cfg_virt[PCI_COMMAND] |= PCI_COMMAND_MEMORY;
+	}
 }
 
 static u32 rvfio_mask(const u8 *m, unsigned int pos, unsigned int len)
@@ -322,7 +324,8 @@ int rvfio_config_write(struct rvfio_dev *rdev, unsigned int pos,
 
 	wmask = rvfio_mask(rdev->cfg_wmask, pos, len);
 	for (i = 0; i < len; i++) {
-		u8 vm = test_bit(pos + i, rdev->cfg_fixed) ? 0 : rdev->cfg_vmask[pos + i];
+		u8 vm = test_bit(pos + i, rdev->cfg_fixed) ? 0 :
+			rdev->cfg_vmask[pos + i];
 
 		rdev->cfg_virt[pos + i] = (rdev->cfg_virt[pos + i] & ~vm) |
 					  ((val >> (8 * i)) & vm);
@@ -334,13 +337,25 @@ int rvfio_config_write(struct rvfio_dev *rdev, unsigned int pos,
 		*hi &= ~(PCI_EXP_DEVCTL_BCR_FLR >> 8);
 	}
 
-	if (wmask) {
+	if (cmd) {
+		down_write(&rdev->memory_lock);
 		/*
-		 * Decode going off must zap the BAR mappings before any
-		 * access can see it: memory_lock is held for writing across.
+		 * Decode going off: every BAR page leaves the owner's page
+		 * tables (and the guest's, through the MMU notifiers) before
+		 * the device stops decoding, or another thread of the owner
+		 * could still touch a mapped page of a BAR that no longer
+		 * answers (an Unsupported Request, a machine check on some
+		 * platforms).  Accesses through read/write wait on
+		 * memory_lock and then see bars_enabled.
 		 */
-		if (cmd)
-			down_write(&rdev->memory_lock);
+		if (rvfio_in(pos, len, PCI_COMMAND, 1) &&
+		    !((val >> (8 * (PCI_COMMAND - pos))) & PCI_COMMAND_MEMORY)) {
+			rdev->bars_enabled = false;
+			if (rdev->mapping)
+				unmap_mapping_range(rdev->mapping, 0, 0, true);
+		}
+	}
+	if (wmask) {
 		/*
 		 * Read, merge and write under intx_lock, which the INTx
 		 * handler holds while it sets DisINTx in the same register.
@@ -351,10 +366,11 @@ int rvfio_config_write(struct rvfio_dev *rdev, unsigned int pos,
 			r = rvfio_cfg_write_dev(pdev, pos, len,
 						(dev & ~wmask) | (val & wmask));
 		spin_unlock_irqrestore(&rdev->intx_lock, flags);
-		if (cmd) {
-			rvfio_bars_update(rdev);
-			up_write(&rdev->memory_lock);
-		}
+	}
+	/* A write of the virtual bit alone (no_command_memory) counts too. */
+	if (cmd) {
+		rvfio_bars_update(rdev);
+		up_write(&rdev->memory_lock);
 	}
 	if (!r && flr)
 		r = rvfio_reset_device(rdev);

@@ -214,14 +214,18 @@ int rvfio_region_mmap(struct rvfio_dev *rdev, struct vm_area_struct *vma)
 }
 
 /*
- * Under memory_lock held for writing: reads whether the BARs decode now
- * and, when they do not, takes every BAR page out of the owner's page
- * tables so that no access can reach the device until they do again.
+ * Under rdev->lock (it reads the virtual config space) and memory_lock
+ * held for writing: reads whether the BARs decode now and, when they do
+ * not, takes every BAR page out of the owner's page tables so that no
+ * access can reach the device until they do again.
  */
 void rvfio_bars_update(struct rvfio_dev *rdev)
 {
 	struct pci_dev *pdev = rdev->pdev;
 	u16 cmd = 0;
+
+	lockdep_assert_held(&rdev->lock);
+	lockdep_assert_held_write(&rdev->memory_lock);
 
 	/* A VF's bit is virtual (rvfio_config_init_vf). */
 	if (pdev->no_command_memory)
