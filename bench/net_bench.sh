@@ -16,7 +16,11 @@
 #
 # Per rung the guest boots twice, with $small and $large MiB each way and
 # nothing else different; a figure per MiB is (large run - small run) /
-# (2 * ($large - $small)) (both directions count). Each run counts the VM
+# (2 * ($large - $small)) (both directions count). Each direction is also
+# measured alone: the host's end of each stream copies the three
+# histograms and reads the TSC and /proc/stat when the guest connects and
+# when the receiver has read the last byte (netstream's SNAPDIR), and its
+# rows are (large window - small window) / ($large - $small). Each run counts the VM
 # exits by basic reason (tracefs hist on ringvm:exit / kvm:kvm_exit), the
 # exits to userspace (ringvm:userspace_exit / kvm:kvm_userspace_exit), the
 # injected interrupts (ringvm:inject / kvm:kvm_inj_virq) and times the
@@ -42,7 +46,7 @@ rm -rf "${work:?}"/*
 
 rungs="e1000 virtio ringvm_vhost vhost-net kvm_e1000 kvm_virtio"
 small=1
-large=5
+large=9
 udp=2000
 # shellcheck source=/dev/null
 [ -f "$here/net_bench.conf" ] && . "$here/net_bench.conf"
@@ -106,6 +110,28 @@ reap() { # pid...
 	wait "$@" 2>/dev/null
 }
 
+# One direction's window (the host's end of a TCP stream, from its
+# connection to the last byte read by the receiver): "rung MiB DIR ..."
+# lines of the three histograms' differences (exits by reason too) and the
+# window's ticks. Uses $rung, $mib and $work.
+window() { # host-output snapdir dir event:key...
+	w_out=$1 w_dir=$2 w_d=$3
+	shift 3
+	i=0
+	for h in "$@"; do
+		parse_hist "$w_dir/$i.first" "$w_dir/$i.f" "${h#*:}" >/dev/null
+		parse_hist "$w_dir/$i.last" "$w_dir/$i.l" "${h#*:}" >/dev/null
+		awk -v r="$rung" -v m="$mib" -v d="$w_d" -v i="$i" '
+			FILENAME == ARGV[1] { f[$1] = $2; next }
+			{ t += $2 - f[$1]; if (i == 0) print r, m, d "_exit", $1, $2 - f[$1] }
+			END { print r, m, d, (i == 0 ? "exits" : i == 1 ? "user" : "inject"), t + 0 }' \
+			"$w_dir/$i.f" "$w_dir/$i.l"
+		i=$((i + 1))
+	done
+	stream "$w_out" window | tr ' ' '\n' |
+		awk -F= -v r="$rung" -v m="$mib" -v d="$w_d" 'NF == 2 { print r, m, d, $1, $2 }'
+}
+
 # One boot of the guest on a rung, MiB each way.
 run_one() { # rung MiB
 	rung=$1 mib=$2
@@ -121,10 +147,14 @@ run_one() { # rung MiB
 		return
 	fi
 	exit_hist=$tracing/events/${evs%%:*}/hist
-	mkdir -p "$work/$tag.snap"
-	netstream recv 5001 >"$work/$tag.h-recv" 2>&1 &
+	hists=
+	for h in $evs; do hists="$hists $tracing/events/${h%:*}/hist"; done
+	mkdir -p "$work/$tag.snap" "$work/$tag.snap-tx" "$work/$tag.snap-rx"
+	# shellcheck disable=SC2086
+	netstream recv 5001 "$work/$tag.snap-tx" $hists >"$work/$tag.h-recv" 2>&1 &
 	p1=$!
-	netstream serve 5002 "$mib" >"$work/$tag.h-serve" 2>&1 &
+	# shellcheck disable=SC2086
+	netstream serve 5002 "$mib" "$work/$tag.snap-rx" $hists >"$work/$tag.h-serve" 2>&1 &
 	p2=$!
 	netstream recv-udp 5003 "$udp" 3000 "$work/$tag.snap" "$exit_hist" >"$work/$tag.h-udp" 2>&1 &
 	p3=$!
@@ -148,7 +178,8 @@ run_one() { # rung MiB
 	good=no
 	if [ "$rc" = 0 ] && grep -q '^RINGVM-E2E-POWEROFF' "$out" && [ -f "$work/$tag.tsc" ] &&
 	   [ -n "$g_sent" ] && [ "$g_sent" = "$h_recv" ] && [ "${g_sent#"$want"}" != "$g_sent" ] &&
-	   [ -n "$h_sent" ] && [ "$h_sent" = "$g_recv" ] && [ "${h_sent#"$want"}" != "$h_sent" ]; then
+	   [ -n "$h_sent" ] && [ "$h_sent" = "$g_recv" ] && [ "${h_sent#"$want"}" != "$h_sent" ] &&
+	   [ -n "$(stream "$work/$tag.h-recv" window)" ] && [ -n "$(stream "$work/$tag.h-serve" window)" ]; then
 		tap ok "${tag}_streams_arrive_whole"
 		good=yes
 	else
@@ -187,6 +218,8 @@ run_one() { # rung MiB
 			"$work/$tag.${e##*/}"
 		tr ' ' '\n' <"$work/$tag.tsc" |
 			awk -F= -v r="$rung" -v m="$mib" 'NF == 2 { print r, m, "tsc", $1, $2 }'
+		window "$work/$tag.h-recv" "$work/$tag.snap-tx" tx $evs
+		window "$work/$tag.h-serve" "$work/$tag.snap-rx" rx $evs
 		a=$(awk '$1 == "Hits:" { print $2 }' "$work/$tag.snap/0.first")
 		b=$(awk '$1 == "Hits:" { print $2 }' "$work/$tag.snap/0.last")
 		set -- $u_recv
@@ -240,6 +273,13 @@ awk -v names="$reason_names" -v small="$small" -v large="$large" -v rungs="$rung
 		s = "# bench: " label
 		for (i = 1; i <= nr; i++)
 			s = s " " (good[R[i]] ? fmt(per(R[i], kind, key), f) : "n/a")
+		print s
+	}
+	# A row of one direction: per() counts both directions, so twice it.
+	function wrow(label, kind, key, f,   i, s) {
+		s = "# bench: " label
+		for (i = 1; i <= nr; i++)
+			s = s " " (good[R[i]] ? fmt(2 * per(R[i], kind, key), f) : "n/a")
 		print s
 	}
 	function prow(label, what, f,   i, s, r, n) {
@@ -301,6 +341,20 @@ awk -v names="$reason_names" -v small="$small" -v large="$large" -v rungs="$rung
 		row("net_host_ticks/MiB,_whole_run", "tsc", "ticks", "%.0f")
 		row("net_host_ticks/MiB,_CPU_busy", "tsc", "busy_ticks", "%.0f")
 		row("net_injected_irqs/MiB", "inject", "-", "%.1f")
+		# Each direction alone, over its stream'"'"'s window at the host'"'"'s end.
+		for (d = 1; d <= 2; d++) {
+			dk = d == 1 ? "tx" : "rx"
+			dn = d == 1 ? "guest_to_host" : "host_to_guest"
+			wrow("net_" dn "_exits/MiB:_total", dk, "exits", "%.1f")
+			wrow("net_" dn "_exits/MiB:_to_userspace", dk, "user", "%.1f")
+			s = "# bench: net_" dn "_exits/MiB:_excl._EXT__INT"
+			for (i = 1; i <= nr; i++)
+				s = s " " (good[R[i]] ? fmt(2 * (per(R[i], dk, "exits") - per(R[i], dk "_exit", 1)), "%.1f") : "n/a")
+			print s
+			wrow("net_" dn "_host_ticks/MiB", dk, "ticks", "%.0f")
+			wrow("net_" dn "_host_ticks/MiB,_CPU_busy", dk, "busy_ticks", "%.0f")
+			wrow("net_" dn "_injected_irqs/MiB", dk, "inject", "%.1f")
+		}
 		prow("net_exits/UDP_packet", "exits", "%.2f")
 		prow("net_host_ticks/UDP_packet", "ticks", "%.0f")
 		# "label row column row column": table.awk prints the first

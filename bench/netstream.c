@@ -7,8 +7,13 @@
  *   netstream send ADDR PORT MIB   connect (one try a second, up to 600) and
  *                                  send MIB MiB, then close
  *   netstream fetch ADDR PORT      connect likewise and read to EOF
- *   netstream serve PORT MIB       accept one connection, send MIB MiB, close
- *   netstream recv PORT            accept one connection, read to EOF
+ *   netstream serve PORT MIB [SNAPDIR FILE...]
+ *                                  accept one connection, send MIB MiB, shut
+ *                                  the sending side and wait for the peer to
+ *                                  close (so the transfer ends when the
+ *                                  receiver has read it all)
+ *   netstream recv PORT [SNAPDIR FILE...]
+ *                                  accept one connection, read to EOF
  *
  * (the guest connects both ways, so the host's listeners, started before
  * the guest, need no retries)
@@ -28,8 +33,16 @@
  * the sum. recv-udp's T is the host TSC from the first datagram to the last;
  * with SNAPDIR, each FILE (a tracefs hist) is copied to SNAPDIR/<i>.first
  * when the first datagram arrives and SNAPDIR/<i>.last after the last, so
- * the exits of the burst alone can be counted. Exit status 0 when the
- * transfer completed (for recv-udp: at least one datagram), 1 otherwise.
+ * the exits of the burst alone can be counted. serve and recv with SNAPDIR
+ * do the same from the accepted connection to the transfer's end, and
+ * print a second line,
+ *
+ *   NETSTREAM window ticks=T busy_ticks=B
+ *
+ * T the host TSC over that window, B the ticks the CPUs spent not idle (as
+ * tsc_run counts them: T * cpus - idle time * T / wall time, the idle time
+ * from /proc/stat). Exit status 0 when the transfer completed (for
+ * recv-udp: at least one datagram), 1 otherwise.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -139,7 +152,65 @@ static int accept_tcp(const char *port)
 	return fd;
 }
 
-static int send_stream(int fd, long mib)
+/* Idle plus iowait time of all CPUs, in ns, from /proc/stat's "cpu" line. */
+static long double idle_ns(void)
+{
+	unsigned long long v[5] = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4]) != 5)
+		v[3] = v[4] = 0;
+	fclose(f);
+	return (long double)(v[3] + v[4]) * 1e9L / sysconf(_SC_CLK_TCK);
+}
+
+static long double mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e9L + t.tv_nsec;
+}
+
+/* A measured window: the hist files copied and the clocks read at both ends. */
+struct window {
+	const char *dir;
+	char **files;
+	int nfiles;
+	uint64_t tsc;
+	long double ns, idle;
+};
+
+static void snapshot(const char *dir, char **files, int nfiles, const char *suffix);
+
+static void window_open(struct window *w)
+{
+	if (!w->dir)
+		return;
+	snapshot(w->dir, w->files, w->nfiles, "first");
+	w->ns = mono_ns();
+	w->idle = idle_ns();
+	w->tsc = __rdtsc();
+}
+
+static void window_close(struct window *w)
+{
+	uint64_t t;
+	long double wall, idle;
+
+	if (!w->dir)
+		return;
+	t = __rdtsc() - w->tsc;
+	wall = mono_ns() - w->ns;
+	idle = idle_ns() - w->idle;
+	snapshot(w->dir, w->files, w->nfiles, "last");
+	printf("NETSTREAM window ticks=%llu busy_ticks=%.0Lf\n", (unsigned long long)t,
+	       wall > 0 ? t * (long double)sysconf(_SC_NPROCESSORS_ONLN) - idle * t / wall : 0);
+}
+
+static int send_stream(int fd, long mib, struct window *w)
 {
 	static unsigned char buf[CHUNK];
 	uint64_t state = 0x9e3779b97f4a7c15ULL, sum = FNV_START;
@@ -147,6 +218,8 @@ static int send_stream(int fd, long mib)
 
 	if (fd < 0)
 		return 1;
+	if (w)
+		window_open(w);
 	while (sent < total) {
 		size_t n = total - sent < CHUNK ? (size_t)(total - sent) : CHUNK;
 
@@ -163,13 +236,24 @@ static int send_stream(int fd, long mib)
 		}
 		sent += (long long)n;
 	}
+	/* The listening end waits until the peer has read everything. */
+	if (w) {
+		ssize_t r;
+
+		if (shutdown(fd, SHUT_WR) < 0)
+			return fail("shut the sending side");
+		while ((r = read(fd, buf, sizeof(buf))) != 0)
+			if (r < 0 && errno != EINTR)
+				return fail("wait for the peer to close");
+		window_close(w);
+	}
 	if (close(fd) < 0)
 		return fail("close the connection");
 	printf("NETSTREAM tcp-sent %lld %016llx\n", sent, (unsigned long long)sum);
 	return 0;
 }
 
-static int recv_stream(int fd)
+static int recv_stream(int fd, struct window *w)
 {
 	static unsigned char buf[CHUNK];
 	uint64_t sum = FNV_START;
@@ -178,6 +262,8 @@ static int recv_stream(int fd)
 
 	if (fd < 0)
 		return 1;
+	if (w)
+		window_open(w);
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -186,6 +272,8 @@ static int recv_stream(int fd)
 		sum = fnv(sum, buf, (size_t)n);
 		got += n;
 	}
+	if (w)
+		window_close(w);
 	close(fd);
 	printf("NETSTREAM tcp-received %lld %016llx\n", got, (unsigned long long)sum);
 	return 0;
@@ -292,20 +380,28 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(mode, "send") && argc == 5)
-		return send_stream(connect_tcp(argv[2], argv[3]), atol(argv[4]));
+		return send_stream(connect_tcp(argv[2], argv[3]), atol(argv[4]), NULL);
 	if (!strcmp(mode, "fetch") && argc == 4)
-		return recv_stream(connect_tcp(argv[2], argv[3]));
-	if (!strcmp(mode, "serve") && argc == 4)
-		return send_stream(accept_tcp(argv[2]), atol(argv[3]));
-	if (!strcmp(mode, "recv") && argc == 3)
-		return recv_stream(accept_tcp(argv[2]));
+		return recv_stream(connect_tcp(argv[2], argv[3]), NULL);
+	if (!strcmp(mode, "serve") && argc >= 4 && argc != 5) {
+		struct window w = { .dir = argc > 4 ? argv[4] : NULL, .files = argv + 5,
+				   .nfiles = argc - 5 };
+
+		return send_stream(accept_tcp(argv[2]), atol(argv[3]), &w);
+	}
+	if (!strcmp(mode, "recv") && argc >= 3 && argc != 4) {
+		struct window w = { .dir = argc > 3 ? argv[3] : NULL, .files = argv + 4,
+				   .nfiles = argc - 4 };
+
+		return recv_stream(accept_tcp(argv[2]), &w);
+	}
 	if (!strcmp(mode, "send-udp") && argc == 6)
 		return send_udp(argv[2], argv[3], atol(argv[4]), atol(argv[5]));
 	if (!strcmp(mode, "recv-udp") && argc >= 5 && argc != 6)
 		return recv_udp(argv[2], atol(argv[3]), atoi(argv[4]), argc > 6 ? argv[5] : NULL,
 				argv + 6, argc - 6);
 	fprintf(stderr, "usage: netstream send ADDR PORT MIB | fetch ADDR PORT |\n"
-			"       serve PORT MIB | recv PORT |\n"
+			"       serve PORT MIB [SNAPDIR FILE...] | recv PORT [SNAPDIR FILE...] |\n"
 			"       send-udp ADDR PORT COUNT SIZE |\n"
 			"       recv-udp PORT COUNT IDLE_MS [SNAPDIR FILE...]\n");
 	return 2;

@@ -3,7 +3,7 @@
 # with a busybox initramfs that prints a marker, the RTC date and the detected
 # TSC frequency, and powers off. ringvm must exit 0 with the marker in its
 # output. Needs the tree from selftests/e2e/make-extra.sh (testhost --extra).
-echo "1..8"
+echo "1..10"
 
 # Debian's KVM: kvm-intel on the Bochs host (VMX), kvm-amd where the host
 # emulates SVM instead.
@@ -35,12 +35,17 @@ export GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX,-AVX2,-AVX512F,-AVX_Fast_Unaligned_L
 export LD_BIND_NOW=1
 # The guest's console is shown live; ringvm is bounded by its own timeout so
 # a hung guest still leaves its output and a verdict.
+# A second NIC, the emulated e1000 on tap rv1: a ping and a 1 MiB TCP
+# stream each way through it (net_checks.sh).
+. /e2e/net_checks.sh
+e1000_stream_listen 1
 t0=$(date -u +%s)
 {
 	timeout 1000 ringvm run --accel kvm --kernel /e2e/vmlinuz --initrd /e2e/guest.gz \
 		--mem 128M --disk /tmp/disk.img \
 		--net tap=rv0,host_ip=10.0.2.1/24 \
-		--cmdline "console=ttyS0 quiet panic=-1 mitigations=off nokaslr" 2>"$err"
+		--net tap=rv1,host_ip=10.0.3.1/24,model=e1000 \
+		--cmdline "console=ttyS0 quiet panic=-1 mitigations=off nokaslr ringvm.e1000stream=1" 2>"$err"
 	echo $? >/tmp/e2e.rc
 } | tee "$out" | sed 's/^/# guest: /'
 rc=$(cat /tmp/e2e.rc)
@@ -92,6 +97,18 @@ if virtio_irqs_are_msix "$out"; then
 	echo "ok 8 virtio_interrupts_are_msix_vectors"
 else
 	echo "not ok 8 virtio_interrupts_are_msix_vectors"
+fi
+# The emulated 82540EM under kvm: the guest's own e1000 driver pings the
+# host and streams through it both ways, every byte arriving.
+if grep -q "^RINGVM-E2E-E1000-PING 3 packets received" "$out"; then
+	echo "ok 9 guest_pings_host_through_e1000"
+else
+	echo "not ok 9 guest_pings_host_through_e1000"
+fi
+if e1000_stream_whole "$out" 1; then
+	echo "ok 10 guest_streams_tcp_both_ways_through_e1000"
+else
+	echo "not ok 10 guest_streams_tcp_both_ways_through_e1000"
 fi
 rmmod $vendor kvm irqbypass 2>/dev/null
 exit 0

@@ -6,7 +6,7 @@
 # linux`; the plan loads vhost.ko and vhost_net.ko), its disk by
 # ringvm_vhost (Linux has no vhost-blk). Needs the tree from
 # selftests/e2e/make-extra.sh (testhost --extra).
-echo "1..12"
+echo "1..13"
 
 # ringvm.ko, as built for this host kernel.
 insmod "$RINGVM_MODDIR/ringvm.ko" || echo "# insmod ringvm failed"
@@ -75,13 +75,15 @@ rm -f /tmp/vhost.seen
 	done
 ) &
 vhost_poller=$!
+. /e2e/net_checks.sh
+e1000_stream_listen 1
 t0=$(date -u +%s)
 {
 	timeout 1000 ringvm run --accel ringvm --kernel /e2e/vmlinuz --initrd /e2e/guest.gz \
 		--mem 128M --disk /tmp/disk.img,serial=e2e-vhost-disk-7 --vhost linux \
 		--net tap=rv0,host_ip=10.0.2.1/24 \
 		--net tap=rv1,host_ip=10.0.3.1/24,model=e1000 \
-		--cmdline "console=ttyS0 quiet panic=-1 mitigations=off nokaslr" 2>"$err"
+		--cmdline "console=ttyS0 quiet panic=-1 mitigations=off nokaslr ringvm.e1000stream=1" 2>"$err"
 	echo $? >/tmp/e2e.rc
 } | tee "$out" | sed 's/^/# guest: /'
 rc=$(cat /tmp/e2e.rc)
@@ -165,6 +167,13 @@ if [ -n "$seen" ] && [ "${runs:-0}" -ge 6 ]; then
 	echo "ok 12 nic_queues_served_by_linux_vhost_net_worker"
 else
 	echo "not ok 12 nic_queues_served_by_linux_vhost_net_worker"
+fi
+# 1 MiB each way over TCP through the e1000 (net_checks.sh), checksummed at
+# both ends.
+if e1000_stream_whole "$out" 1; then
+	echo "ok 13 guest_streams_tcp_both_ways_through_e1000"
+else
+	echo "not ok 13 guest_streams_tcp_both_ways_through_e1000"
 fi
 rmmod ringvm_vhost 2>/dev/null
 rmmod ringvm 2>/dev/null

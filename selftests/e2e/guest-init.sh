@@ -61,6 +61,12 @@ for i in /sys/class/net/eth*; do
 	done
 	echo "RINGVM-E2E-E1000 $n $(cat "$i/address") carrier=$(cat "$i/carrier" 2>/dev/null)"
 	echo "RINGVM-E2E-E1000-PING $(ping -c 3 -W 5 10.0.3.1 | grep -o '[0-9]* packets received')"
+	# ringvm.e1000stream=MIB (selftests/e2e/net_checks.sh): a TCP stream
+	# each way through this NIC, checked at both ends.
+	stream=$(sed -n 's/.*ringvm\.e1000stream=\([0-9]*\).*/\1/p' /proc/cmdline)
+	[ -n "$stream" ] || continue
+	echo "RINGVM-E2E-E1000-$(netstream send 10.0.3.1 5011 "$stream")"
+	echo "RINGVM-E2E-E1000-$(netstream fetch 10.0.3.1 5012)"
 done
 # ringvm.netbench=MIB (bench/net_bench.sh): with eth0 on the host's
 # 10.0.2.1, a MIB MiB TCP stream to the host, one of MIB MiB from it, then

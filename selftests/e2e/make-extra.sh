@@ -16,7 +16,7 @@ rm -rf "$out"
 mkdir -p "$out/usr/bin" "$out/e2e"
 cp "$cli" "$out/usr/bin/ringvm"
 cp "$vmlinuz" "$out/e2e/vmlinuz"
-cp "$here/clock_checks.sh" "$here/ticks.sh" "$out/e2e/"
+cp "$here/clock_checks.sh" "$here/net_checks.sh" "$here/ticks.sh" "$out/e2e/"
 [ -z "$old_bzimage" ] || cp "$old_bzimage" "$out/e2e/old_bzimage.bin"
 
 guest=$(mktemp -d)
