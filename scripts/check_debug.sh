@@ -76,7 +76,12 @@ run_debug() {
 	bash "$top/selftests/runner/testhost.sh" --name "bochs-$abi" --host bochs --abi "$abi" \
 		--plan "$plans/bochs.plan" --extra "$e2e" --timeout 5400 >"$results/bochs-debug.out" 2>&1 &
 	local bochs=$!
-	bash "$top/selftests/runner/testhost.sh" --name "bochs-smp-$abi" --host bochs --abi "$abi" \
+	# The two-CPU debug host has not reached /init with a quiet console
+	# in three boots (nothing after 1.6 s of its log, 900 s of its clock),
+	# and has in both boots with every message on the console: cause not
+	# found yet (Documentation/testing.rst).
+	RINGVM_HOST_APPEND="${RINGVM_HOST_APPEND:+$RINGVM_HOST_APPEND }loglevel=8" \
+		bash "$top/selftests/runner/testhost.sh" --name "bochs-smp-$abi" --host bochs --abi "$abi" \
 		--plan "$plans/bochs-smp.plan" --cpus 2 --extra "$e2e" --timeout 5400 \
 		>"$results/bochs-smp-debug.out" 2>&1 &
 	local smp=$!
