@@ -11,6 +11,8 @@
 # RINGVM_BENCH_PLAN      another plan (one section: a few of its lines)
 # RINGVM_BENCH_NET_CONF  a net_bench.conf for the NIC ladder: rungs=, small=,
 #                        large=, udp= (e.g. rungs=vhost-net small=1 large=1)
+# RINGVM_BENCH_BLK_CONF  a virtio_bench.conf for the virtio-blk rows: paths=,
+#                        read=1m|4k, small=, large= (e.g. paths="on off" read=4k)
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,6 +36,7 @@ bash "$top/selftests/e2e/make-extra.sh" "$extra" "$cli" \
 mkdir -p "$extra/tests/bench"
 cp "$tests/bench/tsc_run" "$tests/bench/lib.sh" "$extra/tests/bench/"
 [ -z "${RINGVM_BENCH_NET_CONF:-}" ] || cp "$RINGVM_BENCH_NET_CONF" "$extra/tests/bench/net_bench.conf"
+[ -z "${RINGVM_BENCH_BLK_CONF:-}" ] || cp "$RINGVM_BENCH_BLK_CONF" "$extra/tests/bench/virtio_bench.conf"
 plan=${RINGVM_BENCH_PLAN:-$top/bench/bochs-bench.plan}
 
 echo "== bench: Bochs host, kernel $KABI_61 (boot ~2 min, the exit loops, a Linux guest boot"

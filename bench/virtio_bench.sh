@@ -35,6 +35,16 @@
 # (testhost --extra): /usr/bin/ringvm, /e2e/vmlinuz, /e2e/guest.gz, and
 # tsc_run and lib.sh beside this script.
 paths=${RINGVM_BENCH_BLK_PATHS:-on off ion ioff kvm}
+# How the guest reads: 1m (dd bs=1M through the page cache) or 4k (dd bs=4k
+# iflag=direct: one 4 KiB request at a time, what the per-request paths
+# cost). Disk sizes in MiB: whole MiB, as the guest's dd counts whole records.
+read=1m
+small=1
+large=65
+# virtio_bench.conf beside this script (RINGVM_BENCH_BLK_CONF for
+# bench/run.sh) may set paths, read, small and large.
+# shellcheck source=/dev/null
+[ -f "$(dirname "$0")/virtio_bench.conf" ] && . "$(dirname "$0")/virtio_bench.conf"
 # Per path: two runs of two tests each; four module loads and unloads.
 echo "1..$(($(echo "$paths" | wc -w) * 4 + 4))"
 
@@ -46,9 +56,6 @@ rm -f "$work"/*
 # environment and command line.
 . "$here/lib.sh"
 
-# Disk sizes in MiB: whole MiB, as the guest's dd counts whole records.
-small=1
-large=65
 
 # The histograms of a path's runs: kind=event-directory:key.
 hists_of() { # path
@@ -90,6 +97,10 @@ collect() { # tag path MiB
 	tr ' ' '\n' <"$work/$1.tsc" | awk -F= -v p="$2" -v m="$3" 'NF == 2 { print p, m, "tsc", $1, $2 }'
 }
 
+diskread=dd
+[ "$read" = 4k ] && diskread=dd4k
+echo "# guest reads: $read (ringvm.diskread=$diskread), disks of $small and $large MiB"
+
 # One boot of the guest with a disk of MiB on the given path.
 read_one() { # path MiB loaded
 	path=$1 mib=$2
@@ -110,7 +121,7 @@ read_one() { # path MiB loaded
 	# shellcheck disable=SC2046
 	run_guest "$tag" $(args_of "$path") --kernel /e2e/vmlinuz --initrd /e2e/guest.gz \
 		--mem 128M --disk "$work/disk-${mib}M.img" \
-		--cmdline "$e2e_cmdline ringvm.diskread=dd"
+		--cmdline "$e2e_cmdline ringvm.diskread=$diskread"
 	rc=$?
 	for h in $(hists_of "$path"); do
 		cat "$(hist_event "$h")/hist" >"$work/$tag.$(hist_kind "$h").hist"
