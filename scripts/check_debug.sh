@@ -73,6 +73,10 @@ run_debug() {
 	# KASAN and lockdep slow the hosts down ~3x: the bounds leave room for
 	# a loaded machine (measured times in Documentation/testing.rst).
 	echo "== Bochs host (VMX + EPT) and QEMU/TCG host, debug kernel $abi"
+	# Bochs 2.7 faults on XRSTOR of compacted state with AVX live, which
+	# the debug kernel reports as "Bad FPU state" in forked processes
+	# with no module of ours loaded: the standard format instead.
+	export RINGVM_HOST_CLEARCPUID=xsaves,xsavec
 	bash "$top/selftests/runner/testhost.sh" --name "bochs-$abi" --host bochs --abi "$abi" \
 		--plan "$plans/bochs.plan" --extra "$e2e" --timeout 5400 >"$results/bochs-debug.out" 2>&1 &
 	local bochs=$!
