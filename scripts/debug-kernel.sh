@@ -81,7 +81,7 @@ build_kernel() {
 	fi
 	[ -f "$dir/.configured" ] || configure
 	local t0=$SECONDS
-	say "building bzImage and modules with -j$jobs (log: ${dir#"$top"/}/build.log); about an hour on 2 cores"
+	say "building bzImage and modules with -j$jobs (log: ${dir#"$top"/}/build.log); 7 minutes on 2 idle cores, an hour on a loaded machine"
 	nice -n "$niceness" make -C "$src" -j"$jobs" bzImage modules >"$dir/build.log" 2>&1 ||
 		{ grep -E 'error|Error' "$dir/build.log" | head -n 20 >&2; die "kernel build failed (log: $dir/build.log)"; }
 	echo "$((SECONDS - t0))" >"$dir/build-seconds"
