@@ -270,15 +270,6 @@ static void chip_acknowledge(struct rv_pic *pic, struct rv_8259 *c, unsigned int
  * The CPU acknowledges INT: returns the vector the PIC pair puts on the
  * bus.  Without a request (it went away since INT rose) the answer is the
  * spurious IRQ 7 of the chip asked, unrecorded, as on the 8259A.
- *
- * The vCPU runs this with interrupts off, on its way into the guest, where
- * the acked hook may not run: it lowers resampled lines under the I/O
- * APIC's and the eventfds' spinlock_t, which sleep under PREEMPT_RT.  An
- * auto-EOI is therefore kept for rv_pic_flush_acked(), which the vCPU
- * calls once interrupts are on again.  Until then a resampled level line
- * may still hold INT up; that costs at most one interrupt-window exit,
- * and the input is not served twice: the hook runs at the vCPU's next
- * exit, before its next INTA cycle.
  */
 int rv_pic_ack(struct rv_pic *pic)
 {
@@ -304,25 +295,8 @@ int rv_pic_ack(struct rv_pic *pic)
 			vector = s->vector_base + 7;
 		}
 	}
-	/* Read unlocked by rv_pic_flush_acked(). */
-	WRITE_ONCE(pic->deferred_acked, pic->deferred_acked | pic->acked);
-	pic->acked = 0;
 	settle_and_unlock(pic, old);
 	return vector;
-}
-
-/* The acked hook for the auto-EOIs of rv_pic_ack(), interrupts on. */
-void rv_pic_flush_acked(struct rv_pic *pic)
-{
-	bool old;
-
-	if (!READ_ONCE(pic->deferred_acked))
-		return;
-	raw_spin_lock(&pic->lock);
-	old = pic->output;
-	pic->acked |= pic->deferred_acked;
-	WRITE_ONCE(pic->deferred_acked, 0);
-	settle_and_unlock(pic, old);
 }
 
 bool rv_pic_port(unsigned int port)

@@ -50,7 +50,6 @@ struct rv_pic {
 	struct rv_8259 chip[2];	/* master, slave */
 	bool output;		/* the master's INT line */
 	unsigned int acked;	/* pins EOI'd, for ops->acked after unlock */
-	unsigned int deferred_acked;	/* auto-EOIs, for rv_pic_flush_acked() */
 	const struct rv_pic_ops *ops;
 	void *ctx;
 };
@@ -62,7 +61,6 @@ bool rv_pic_output(struct rv_pic *pic);
 void rv_pic_save(struct rv_pic *pic, unsigned int which, struct rv_8259 *out);
 void rv_pic_restore(struct rv_pic *pic, unsigned int which, const struct rv_8259 *in);
 int rv_pic_ack(struct rv_pic *pic);
-void rv_pic_flush_acked(struct rv_pic *pic);
 bool rv_pic_port(unsigned int port);
 int rv_pic_pio_read(struct rv_pic *pic, unsigned int port, u8 *val);
 int rv_pic_pio_write(struct rv_pic *pic, unsigned int port, u8 val);

@@ -86,7 +86,6 @@ int ringvm_lapic_prepare_run(struct ringvm_vcpu *vcpu);
 bool ringvm_lapic_enter(struct ringvm_vcpu *vcpu);
 void ringvm_lapic_inject(struct ringvm_vcpu *vcpu, bool event_injected);
 void ringvm_lapic_exited(struct ringvm_vcpu *vcpu);
-void ringvm_lapic_entered(struct ringvm_vcpu *vcpu);
 /* IF set and no STI or MOV-SS shadow (@intr: the interruptibility state). */
 bool ringvm_guest_interruptible(u32 intr);
 int ringvm_lapic_halt(struct ringvm_vcpu *vcpu);

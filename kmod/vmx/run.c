@@ -475,8 +475,6 @@ int ringvm_vcpu_run(struct ringvm_vcpu *vcpu)
 		}
 
 		r = enter_guest(vcpu, &exit_reason);
-		if (vcpu->lapic)
-			ringvm_lapic_entered(vcpu);
 		if (r == -EAGAIN)	/* events or work came meanwhile: deal with them first */
 			continue;
 		if (r == -EIO)		/* host rebooting */

@@ -431,15 +431,6 @@ void ringvm_lapic_exited(struct ringvm_vcpu *vcpu)
 	ringvm_apicv_exited(vcpu->lapic);
 }
 
-/*
- * Back from enter_guest(), interrupts on: what the injection could not do
- * with them off, the acked hook of a PIC auto-EOI (rv_pic_ack()).
- */
-void ringvm_lapic_entered(struct ringvm_vcpu *vcpu)
-{
-	rv_pic_flush_acked(&vcpu->lapic->irq->chip.pic);
-}
-
 bool ringvm_guest_interruptible(u32 intr)
 {
 	return (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
