@@ -10,7 +10,8 @@
  * its line does not lower another's.
  *
  * Lock order: vm->lock, then irq->lock, then the PIC's or the I/O APIC's
- * lock; the local APICs below them take none (atomic bitops, kicks).
+ * lock; the local APICs below them have none of their own (atomic
+ * bitops), but a kick takes the vCPU's wait-queue lock, innermost.
  */
 #include <linux/errno.h>
 #include <linux/slab.h>

@@ -117,8 +117,9 @@ static void restore_nmi_blocking(struct ringvm_vcpu *vcpu, u32 reason)
 
 /*
  * Decide what the next entry delivers: an event cut short by the last exit
- * first, then a queued exception, then the VMM's interrupt when the guest
- * can take it (otherwise ask for an exit when it can).
+ * (or an ExtINT the PIC gave before interrupts went off, vlapic.c) first,
+ * then a queued exception, then the VMM's interrupt when the guest can
+ * take it (otherwise ask for an exit when it can).
  */
 static void inject_events(struct ringvm_vcpu *vcpu)
 {

@@ -33,6 +33,7 @@
 #include "capabilities.h"
 #include "compat.h"
 #include "irq.h"
+#include "trace.h"
 #include "vcpu.h"
 #include "vm.h"
 #include "vmx_ops.h"
@@ -341,6 +342,48 @@ static bool wakes_from_hlt(struct ringvm_vcpu *vcpu)
 	return (vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) && has_interrupt(vcpu);
 }
 
+/* The guest would take an NMI now (no shadow of STI or MOV SS, no NMI blocking). */
+static bool nmi_injectable(u32 intr)
+{
+	return !(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS | GUEST_INTR_STATE_NMI));
+}
+
+/* The master PIC's INT reaches this vCPU: LINT0 takes ExtINT and INT is up. */
+static bool pic_wants(struct ringvm_lapic *l)
+{
+	return rv_lapic_accept_pic_intr(&l->apic) && rv_pic_output(&l->irq->chip.pic);
+}
+
+/*
+ * The PIC's INTA cycle, while interrupts are still on, as KVM runs it
+ * (kvm_cpu_get_interrupt() before vcpu_enter_guest() turns them off): its
+ * output change kicks through a wait queue and its auto-EOIs run the acked
+ * hooks (a resampled irqfd lowers its line and signals its eventfd), and
+ * those take spinlock_t locks, which must not be taken with interrupts off
+ * on PREEMPT_RT (ringvm_irqfd_acked() asserts it).  When the next entry
+ * will inject the ExtINT (the same tests as ringvm_lapic_inject()), take
+ * the vector now and hold it as the event that entry delivers, as an
+ * exit's cut-short event is held: however often the entry bails and comes
+ * back, the vector is delivered once and acknowledged once.  An INT that
+ * rises after this look gets an interrupt window (inject_interrupt()).
+ */
+static void ack_extint(struct ringvm_vcpu *vcpu)
+{
+	struct ringvm_lapic *l = vcpu->lapic;
+	u32 intr;
+	int v;
+
+	if ((vcpu->idt_vectoring & VECTORING_INFO_VALID_MASK) || vcpu->exception_pending ||
+	    !pic_wants(l))
+		return;
+	intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+	if ((vcpu->nmi_pending && nmi_injectable(intr)) || !ringvm_guest_interruptible(intr))
+		return;
+	v = rv_pic_ack(&l->irq->chip.pic) & 0xff;
+	vcpu->idt_vectoring = v | INTR_TYPE_EXT_INTR | VECTORING_INFO_VALID_MASK;
+	trace_inject(vcpu->id, v, false);
+}
+
 /*
  * Before each entry, with interrupts on: fold in posted events and, while
  * the guest halts, wait in the kernel for what ends HLT.  Returns 0 to
@@ -368,10 +411,9 @@ int ringvm_lapic_prepare_run(struct ringvm_vcpu *vcpu)
 				return -EINTR;
 			continue;
 		}
-		if (!vcpu->halted)
-			return 0;
-		if (wakes_from_hlt(vcpu)) {
+		if (!vcpu->halted || wakes_from_hlt(vcpu)) {
 			vcpu->halted = false;
+			ack_extint(vcpu);
 			return 0;
 		}
 		r = wait_event_interruptible(l->wq, READ_ONCE(l->events) ||
@@ -438,10 +480,11 @@ bool ringvm_guest_interruptible(u32 intr)
 }
 
 /*
- * The PIC's ExtINT, else the highest APIC vector, when the guest can take
- * it (ExtINT first, as KVM: the PIC's INTA cycle does not wait behind the
- * APIC's priorities).  With more pending, exit as soon as the guest can
- * take the next one instead of at whatever exit comes next.
+ * The highest APIC vector, when the guest can take it and no ExtINT waits
+ * (ExtINT goes first, as KVM: the PIC's INTA cycle does not wait behind
+ * the APIC's priorities; ack_extint() took it if it could).  With more
+ * pending, exit as soon as the guest can take the next one instead of at
+ * whatever exit comes next.
  */
 static void inject_interrupt(struct ringvm_vcpu *vcpu, bool event_injected, u32 intr)
 {
@@ -450,16 +493,12 @@ static void inject_interrupt(struct ringvm_vcpu *vcpu, bool event_injected, u32 
 
 	if (!has_interrupt(vcpu))
 		return;
-	if (event_injected || !ringvm_guest_interruptible(intr)) {
+	if (event_injected || !ringvm_guest_interruptible(intr) || pic_wants(l)) {
 		vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
 		return;
 	}
-	if (rv_lapic_accept_pic_intr(&l->apic) && rv_pic_output(&l->irq->chip.pic)) {
-		v = rv_pic_ack(&l->irq->chip.pic);
-	} else {
-		v = rv_lapic_pending_vector(&l->apic);
-		rv_lapic_acknowledge(&l->apic, v);
-	}
+	v = rv_lapic_pending_vector(&l->apic);
+	rv_lapic_acknowledge(&l->apic, v);
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, (v & 0xff) | INTR_TYPE_EXT_INTR |
 		   INTR_INFO_VALID_MASK);
 	if (has_interrupt(vcpu))
@@ -469,35 +508,28 @@ static void inject_interrupt(struct ringvm_vcpu *vcpu, bool event_injected, u32 
 /*
  * With virtual-interrupt delivery the CPU takes APIC vectors through RVI
  * (apicv.c); only the PIC's ExtINT is injected, ahead of them as KVM
- * does.  The interrupt window is asked for only for it: while it is
- * asked for, the CPU delivers no virtual interrupt.
+ * does, and ack_extint() did that when the guest could take it.  An INT
+ * still up here waits for the guest, or rose since: ask for the window
+ * (while it is asked for, the CPU delivers no virtual interrupt).
  */
-static void inject_extint(struct ringvm_vcpu *vcpu, bool event_injected, u32 intr)
+static void inject_extint(struct ringvm_vcpu *vcpu)
 {
-	struct ringvm_lapic *l = vcpu->lapic;
-
-	if (!rv_lapic_accept_pic_intr(&l->apic) || !rv_pic_output(&l->irq->chip.pic))
-		return;
-	if (event_injected || !ringvm_guest_interruptible(intr)) {
+	if (pic_wants(vcpu->lapic))
 		vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
-		return;
-	}
-	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, (rv_pic_ack(&l->irq->chip.pic) & 0xff) |
-		   INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
 }
 
 /*
  * Interrupts off, after ringvm_lapic_enter(): an NMI, else the highest
- * APIC vector or the PIC's ExtINT, when nothing else is being injected
- * and the guest can take it; otherwise exit as soon as it can.
+ * APIC vector, when nothing else is being injected (an ExtINT that
+ * ack_extint() took included) and the guest can take it; otherwise exit
+ * as soon as it can.
  */
 void ringvm_lapic_inject(struct ringvm_vcpu *vcpu, bool event_injected)
 {
 	u32 intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 
 	if (vcpu->nmi_pending) {
-		if (!event_injected && !(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS |
-						 GUEST_INTR_STATE_NMI))) {
+		if (!event_injected && nmi_injectable(intr)) {
 			vmcs_write(VM_ENTRY_INTR_INFO_FIELD, NMI_VECTOR | INTR_TYPE_NMI_INTR |
 				   INTR_INFO_VALID_MASK);
 			vcpu->nmi_pending = false;
@@ -509,7 +541,7 @@ void ringvm_lapic_inject(struct ringvm_vcpu *vcpu, bool event_injected)
 		}
 	}
 	if (ringvm_apicv_vid())
-		inject_extint(vcpu, event_injected, intr);
+		inject_extint(vcpu);
 	else
 		inject_interrupt(vcpu, event_injected, intr);
 	ringvm_apicv_before_entry(vcpu, intr);
