@@ -353,9 +353,9 @@ int ringvm_irqfd(struct ringvm_vm *vm, const struct ringvm_irqfd *args)
  * The guest EOI'd a level-triggered input of @chip (RV_IRQCHIP_*): each
  * GSI routed to it with a resampler drops its line and tells its irqfds'
  * owners to look again.  From the controllers' acked callbacks, without
- * their locks; never sleeps.  Interrupts are on: ringvm_irq_set() and the
- * eventfd take spinlock_t locks, which PREEMPT_RT makes sleeping ones (a
- * PIC's auto-EOI comes here from its INTA cycle, which vlapic.c runs
+ * their locks, interrupts on: it does not sleep, but ringvm_irq_set() and
+ * the eventfd take spinlock_t locks, which PREEMPT_RT makes sleeping ones
+ * (a PIC's auto-EOI comes here from its INTA cycle, which vlapic.c runs
  * before it turns interrupts off for entry).
  */
 void ringvm_irqfd_acked(struct ringvm_vm *vm, u32 chip, u32 pin)

@@ -351,11 +351,10 @@ int ringvm_set_sregs(struct ringvm_vcpu *vcpu, const struct ringvm_sregs *sr)
 	 * New segment and control state: an event cut short by the last exit
 	 * is void.  An APIC vector it carried was already taken into service:
 	 * make it pending again, or its ISR bit would block lower vectors for
-	 * good.
+	 * good.  An ExtINT the PIC acknowledged for the next entry stays.
 	 */
-	if (vcpu->lapic)
-		ringvm_lapic_requeue_vectoring(vcpu);
-	vcpu->idt_vectoring = 0;
+	if (!vcpu->lapic || ringvm_lapic_requeue_vectoring(vcpu))
+		vcpu->idt_vectoring = 0;
 	vcpu->exception_pending = false;
 
 	vcpu->efer = sr->efer;

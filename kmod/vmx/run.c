@@ -151,6 +151,7 @@ static void inject_events(struct ringvm_vcpu *vcpu)
 		if (type == INTR_TYPE_NMI_INTR)
 			vmcs_clear_bits(GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_NMI);
 		vcpu->idt_vectoring = 0;
+		vcpu->extint_held = false;
 		want_window = vcpu->pending_irq >= 0;
 	} else if (vcpu->exception_pending) {
 		u32 info = vcpu->exception_vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;

@@ -93,10 +93,11 @@ struct ringvm_vcpu {
 	u32 cpuid_nent;
 
 	/* Events to deliver at the next entry. */
-	u32 idt_vectoring;		/* an event the last exit interrupted */
+	u32 idt_vectoring;		/* an event the last exit interrupted, or a held ExtINT */
 	u32 idt_vectoring_error;
 	u32 idt_vectoring_len;
 	int pending_irq;		/* vector, or -1 */
+	bool extint_held;		/* idt_vectoring: the PIC's, acknowledged, not yet entered */
 	bool exception_pending;
 	u8 exception_vector;
 	bool exception_has_error;

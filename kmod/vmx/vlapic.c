@@ -280,7 +280,9 @@ static void do_init(struct ringvm_vcpu *vcpu)
 	bitmap_zero(l->posted, 256);
 	rv_lapic_init_reset(&l->apic);
 	vcpu->apic_base = l->apic.base;
+	/* A held ExtINT too (as KVM): the PIC keeps it in service until its EOI. */
 	vcpu->idt_vectoring = 0;
+	vcpu->extint_held = false;
 	vcpu->nmi_pending = false;
 	vcpu->halted = false;
 	vcpu->flush_tlb = true;
@@ -363,9 +365,10 @@ static bool pic_wants(struct ringvm_lapic *l)
  * on PREEMPT_RT (ringvm_irqfd_acked() asserts it).  When the next entry
  * will inject the ExtINT (the same tests as ringvm_lapic_inject()), take
  * the vector now and hold it as the event that entry delivers, as an
- * exit's cut-short event is held: however often the entry bails and comes
- * back, the vector is delivered once and acknowledged once.  An INT that
- * rises after this look gets an interrupt window (inject_interrupt()).
+ * exit's cut-short event is held: acknowledged once, it waits there
+ * however often the entry bails, through a return to userspace (a signal)
+ * and a SET_SREGS, until an entry delivers it; only INIT drops it.  An INT
+ * that rises after this look gets an interrupt window (inject_interrupt()).
  */
 static void ack_extint(struct ringvm_vcpu *vcpu)
 {
@@ -381,6 +384,7 @@ static void ack_extint(struct ringvm_vcpu *vcpu)
 		return;
 	v = rv_pic_ack(&l->irq->chip.pic) & 0xff;
 	vcpu->idt_vectoring = v | INTR_TYPE_EXT_INTR | VECTORING_INFO_VALID_MASK;
+	vcpu->extint_held = true;
 	trace_inject(vcpu->id, v, false);
 }
 
@@ -429,14 +433,22 @@ void ringvm_lapic_set_x2apic_allowed(struct ringvm_vcpu *vcpu, bool allowed)
 	vcpu->lapic->apic.x2apic_allowed = allowed;
 }
 
-/* SET_SREGS drops the event the last exit interrupted: an APIC vector goes back to IRR. */
-void ringvm_lapic_requeue_vectoring(struct ringvm_vcpu *vcpu)
+/*
+ * SET_SREGS voids the event the last exit interrupted: an APIC vector goes
+ * back to IRR.  Returns false for an ExtINT held for the next entry
+ * (ack_extint()): the PIC has it in service and cannot take it back, so
+ * it stays, to be delivered as the CPU would deliver an acknowledged one.
+ */
+bool ringvm_lapic_requeue_vectoring(struct ringvm_vcpu *vcpu)
 {
 	u32 idt = vcpu->idt_vectoring;
 
+	if (vcpu->extint_held)
+		return false;
 	if ((idt & VECTORING_INFO_VALID_MASK) &&
 	    (idt & VECTORING_INFO_TYPE_MASK) == INTR_TYPE_EXT_INTR)
 		rv_lapic_requeue(&vcpu->lapic->apic, idt & VECTORING_INFO_VECTOR_MASK);
+	return true;
 }
 
 /* HLT exit: done in the kernel. */
