@@ -99,7 +99,7 @@ int ringvm_lapic_msr(struct ringvm_vcpu *vcpu, u32 index, u64 *data, bool write,
 void ringvm_lapic_set_cr8(struct ringvm_vcpu *vcpu, u64 val);
 u64 ringvm_lapic_get_cr8(struct ringvm_vcpu *vcpu);
 int ringvm_lapic_set_sregs(struct ringvm_vcpu *vcpu, u64 apic_base, u64 cr8);
-bool ringvm_lapic_requeue_vectoring(struct ringvm_vcpu *vcpu);
+void ringvm_lapic_requeue_irq(struct ringvm_vcpu *vcpu, u8 vector);
 void ringvm_lapic_set_x2apic_allowed(struct ringvm_vcpu *vcpu, bool allowed);
 long ringvm_lapic_ioctl(struct ringvm_vcpu *vcpu, unsigned int ioctl, void __user *argp);
 /* RINGVM_GET/SET_MP_STATE, with or without an irqchip. */

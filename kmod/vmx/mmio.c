@@ -220,6 +220,17 @@ static int handle_mmio(struct ringvm_vcpu *vcpu, u64 gpa)
 	unsigned int len = 0, advance;
 	int r;
 
+	/*
+	 * The access is the CPU's own, delivering an event through an IDT,
+	 * GDT or stack the guest put in MMIO, not the instruction at RIP's:
+	 * emulating that instruction would be wrong, and entering again
+	 * meets the same access (KVM's KVM_INTERNAL_ERROR_DELIVERY_EV).
+	 */
+	if (vcpu->idt_vectoring & VECTORING_INFO_VALID_MASK) {
+		u64 data[3] = { vcpu->idt_vectoring, vmcs_read(VM_EXIT_REASON), gpa };
+
+		return ringvm_internal_error(vcpu, RINGVM_INTERNAL_ERROR_DELIVERY_EV, 3, data);
+	}
 	if (fetch_insn(vcpu, m->bytes, &len))
 		return emulation_failure(vcpu, m->bytes, len);
 	m->nbytes = len;

@@ -311,10 +311,30 @@ void ringvm_get_sregs(struct ringvm_vcpu *vcpu, struct ringvm_sregs *sr)
 	sr->cr8 = vcpu->lapic ? ringvm_lapic_get_cr8(vcpu) : vcpu->cr8;
 	sr->efer = vcpu->efer;
 	sr->apic_base = vcpu->apic_base;
+	if (vcpu->pending_irq >= 0)
+		__set_bit(vcpu->pending_irq, (unsigned long *)sr->interrupt_bitmap);
+}
+
+/* The one vector SET_SREGS's interrupt_bitmap holds, -1 for none, -EINVAL for more. */
+static int sregs_pending_irq(const struct ringvm_sregs *sr)
+{
+	const unsigned long *bits = (const unsigned long *)sr->interrupt_bitmap;
+	unsigned int v = find_first_bit(bits, RINGVM_NR_INTERRUPTS);
+
+	if (v >= RINGVM_NR_INTERRUPTS)
+		return -1;
+	if (find_next_bit(bits, RINGVM_NR_INTERRUPTS, v + 1) < RINGVM_NR_INTERRUPTS)
+		return -EINVAL;
+	return v;
 }
 
 int ringvm_set_sregs(struct ringvm_vcpu *vcpu, const struct ringvm_sregs *sr)
 {
+	int irq = sregs_pending_irq(sr);
+
+	/* A CPU holds one acknowledged interrupt at most. */
+	if (irq == -EINVAL)
+		return -EINVAL;
 	if (sr->efer & ~(u64)EFER_ALLOWED || sr->cr4 & ~(u64)CR4_ALLOWED ||
 	    (sr->cr0 | X86_CR0_ET) & ~(u64)CR0_DEFINED || sr->cr8 > 15)
 		return -EINVAL;
@@ -349,12 +369,20 @@ int ringvm_set_sregs(struct ringvm_vcpu *vcpu, const struct ringvm_sregs *sr)
 
 	/*
 	 * New segment and control state: an event cut short by the last exit
-	 * is void.  An APIC vector it carried was already taken into service:
-	 * make it pending again, or its ISR bit would block lower vectors for
-	 * good.  An ExtINT the PIC acknowledged for the next entry stays.
+	 * is void, and the acknowledged interrupt is what interrupt_bitmap
+	 * says, as on KVM; but an empty bitmap drops it, so that a VMM
+	 * resetting the vCPU from a state of its own leaves no old PIC vector
+	 * behind (KVM keeps it, and has KVM_SET_VCPU_EVENTS for that).  An
+	 * APIC vector dropped was in service already: make it pending again,
+	 * or its ISR bit would block lower vectors for good.
 	 */
-	if (!vcpu->lapic || ringvm_lapic_requeue_vectoring(vcpu))
-		vcpu->idt_vectoring = 0;
+	if (irq != vcpu->pending_irq) {
+		if (vcpu->pending_irq >= 0 && vcpu->pending_irq_apic)
+			ringvm_lapic_requeue_irq(vcpu, vcpu->pending_irq);
+		vcpu->pending_irq = irq;
+		vcpu->pending_irq_apic = false;
+	}
+	vcpu->idt_vectoring = 0;
 	vcpu->exception_pending = false;
 
 	vcpu->efer = sr->efer;

@@ -117,14 +117,19 @@ static void restore_nmi_blocking(struct ringvm_vcpu *vcpu, u32 reason)
 
 /*
  * Decide what the next entry delivers: an event cut short by the last exit
- * (or an ExtINT the PIC gave before interrupts went off, vlapic.c) first,
- * then a queued exception, then the VMM's interrupt when the guest can
- * take it (otherwise ask for an exit when it can).
+ * first, then a queued exception, then the acknowledged interrupt (the
+ * VMM's, the PIC's from vlapic.c's INTA cycle, or one an exit cut short:
+ * hold_cut_short_irq()) when the guest can take it; otherwise ask for an
+ * exit when it can.  VM entry refuses an external
+ * interrupt into a guest with IF clear, and the VMM may have cleared it
+ * (SET_REGS) since the interrupt was acknowledged: it waits.
  */
 static void inject_events(struct ringvm_vcpu *vcpu)
 {
 	u32 idt = vcpu->idt_vectoring;
 	bool want_window = false, injected = true;
+
+	vcpu->injected_irq = -1;
 
 	if (idt & VECTORING_INFO_VALID_MASK) {
 		u32 type = idt & VECTORING_INFO_TYPE_MASK;
@@ -151,7 +156,6 @@ static void inject_events(struct ringvm_vcpu *vcpu)
 		if (type == INTR_TYPE_NMI_INTR)
 			vmcs_clear_bits(GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_NMI);
 		vcpu->idt_vectoring = 0;
-		vcpu->extint_held = false;
 		want_window = vcpu->pending_irq >= 0;
 	} else if (vcpu->exception_pending) {
 		u32 info = vcpu->exception_vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
@@ -172,27 +176,68 @@ static void inject_events(struct ringvm_vcpu *vcpu)
 		vcpu->exception_pending = false;
 		trace_inject(vcpu->id, vcpu->exception_vector, true);
 		want_window = vcpu->pending_irq >= 0;
-	} else if (vcpu->pending_irq >= 0) {
-		injected = false;
-		if (interrupt_window_open()) {
-			vmcs_write(VM_ENTRY_INTR_INFO_FIELD, vcpu->pending_irq |
-				   INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
-			trace_inject(vcpu->id, vcpu->pending_irq, false);
-			vcpu->pending_irq = -1;
-		} else {
-			want_window = true;
-		}
+	} else if (vcpu->pending_irq >= 0 && interrupt_window_open()) {
+		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, vcpu->pending_irq |
+			   INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK);
+		trace_inject(vcpu->id, vcpu->pending_irq, false);
+		vcpu->injected_irq = vcpu->pending_irq;
+		vcpu->pending_irq = -1;
 	} else {
 		injected = false;
+		want_window = vcpu->pending_irq >= 0;
 	}
-	if (vcpu->lapic) {
-		ringvm_lapic_inject(vcpu, injected);
-		return;
-	}
-	if (vcpu->run->request_interrupt_window)
+	if (!vcpu->lapic && vcpu->run->request_interrupt_window)
 		want_window = true;
 	if (want_window)
 		vmcs_set_bits(CPU_BASED_VM_EXEC_CONTROL, CPU_BASED_INTR_WINDOW_EXITING);
+	/*
+	 * An interrupt still waiting for the window above keeps any APIC
+	 * vector out (the guest cannot take one either); an NMI may go first.
+	 */
+	if (vcpu->lapic)
+		ringvm_lapic_inject(vcpu, injected);
+}
+
+/*
+ * After the exit has been handled: an external interrupt whose delivery it
+ * cut short (an EPT violation on the IDT or the stack, say) was
+ * acknowledged already, from the PIC, the APIC or the VMM.  It waits in
+ * pending_irq, as it did before the entry if it came from there, for the
+ * first entry the guest can take it (the VMM may clear IF meanwhile, and
+ * VM entry refuses an external interrupt then), shown to the VMM in
+ * SREGS.interrupt_bitmap as on KVM.  One the APIC had taken into service
+ * is marked so, for SET_SREGS to give it back to IRR if it drops it.
+ */
+static void hold_cut_short_irq(struct ringvm_vcpu *vcpu)
+{
+	u32 idt = vcpu->idt_vectoring;
+	int v = idt & VECTORING_INFO_VECTOR_MASK;
+
+	if ((idt & (VECTORING_INFO_VALID_MASK | VECTORING_INFO_TYPE_MASK)) ==
+	    (VECTORING_INFO_VALID_MASK | INTR_TYPE_EXT_INTR) && vcpu->pending_irq < 0) {
+		/* Injected from pending_irq, it keeps its mark (an APIC vector held before). */
+		if (v != vcpu->injected_irq)
+			vcpu->pending_irq_apic = !!vcpu->lapic;
+		vcpu->pending_irq = v;
+		vcpu->idt_vectoring = 0;
+	}
+	vcpu->injected_irq = -1;
+}
+
+/*
+ * The entry failed, or its exit says it did: it delivered nothing.  The
+ * acknowledged interrupt it injected waits again, out of the entry's
+ * field, whichever way the CPU left that (another injected event stays
+ * there for the next try, as before).
+ */
+static void entry_delivered_nothing(struct ringvm_vcpu *vcpu)
+{
+	vcpu->idt_vectoring = 0;
+	if (vcpu->injected_irq >= 0) {
+		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
+		vcpu->pending_irq = vcpu->injected_irq;	/* its mark kept */
+		vcpu->injected_irq = -1;
+	}
 }
 
 /* The fields KVM_RUN reports on every exit to userspace. */
@@ -380,6 +425,14 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 		fail = vmcs_read(VM_INSTRUCTION_ERROR);
 		/* Do not retry the same injection forever. */
 		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
+		entry_delivered_nothing(vcpu);
+	} else if (vmcs_read(VM_EXIT_REASON) & VMX_EXIT_REASONS_FAILED_VMENTRY) {
+		/* Invalid guest state, an MSR load, #MC: no IDT-vectoring information. */
+		vcpu->launched = true;
+		*exit_reason = vmcs_read(VM_EXIT_REASON);
+		entry_delivered_nothing(vcpu);
+		if ((*exit_reason & 0xffff) == EXIT_REASON_MCE_DURING_VMENTRY)
+			machine_check();
 	} else {
 		vcpu->launched = true;
 		*exit_reason = vmcs_read(VM_EXIT_REASON);
@@ -394,8 +447,6 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 		/* An NMI or #MC that hit the guest is the host's: handle it before IRQs. */
 		if ((*exit_reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI)
 			host_nmi_or_mc(vmcs_read(VM_EXIT_INTR_INFO), dr7);
-		else if ((*exit_reason & 0xffff) == EXIT_REASON_MCE_DURING_VMENTRY)
-			machine_check();
 	}
 	local_irq_enable();
 	preempt_enable();
@@ -491,6 +542,7 @@ int ringvm_vcpu_run(struct ringvm_vcpu *vcpu)
 			break;
 		}
 		r = ringvm_handle_exit(vcpu, exit_reason);
+		hold_cut_short_irq(vcpu);
 		if (r <= 0)
 			break;
 	}

@@ -178,6 +178,7 @@ static long vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 		if (vcpu->pending_irq >= 0)
 			break;
 		vcpu->pending_irq = irq.irq;
+		vcpu->pending_irq_apic = false;
 		r = 0;
 		break;
 	}
@@ -298,6 +299,7 @@ int ringvm_vcpu_create(struct ringvm_vm *vm, unsigned long id)
 	vcpu->vm = vm;
 	vcpu->id = id;
 	vcpu->pending_irq = -1;
+	vcpu->injected_irq = -1;
 	vcpu->xcr0_allowed = XFEATURE_MASK_FP;	/* until SET_CPUID says more */
 	mutex_init(&vcpu->mutex);
 	ringvm_vcpu_loaded_init(vcpu);

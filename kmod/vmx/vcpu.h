@@ -93,11 +93,18 @@ struct ringvm_vcpu {
 	u32 cpuid_nent;
 
 	/* Events to deliver at the next entry. */
-	u32 idt_vectoring;		/* an event the last exit interrupted, or a held ExtINT */
+	u32 idt_vectoring;		/* an event the last exit interrupted */
 	u32 idt_vectoring_error;
 	u32 idt_vectoring_len;
-	int pending_irq;		/* vector, or -1 */
-	bool extint_held;		/* idt_vectoring: the PIC's, acknowledged, not yet entered */
+	/*
+	 * An acknowledged external interrupt (RINGVM_INTERRUPT's, the PIC's
+	 * INTA cycle's, or one whose delivery an exit cut short), for the
+	 * first entry the guest can take it; or -1.  SREGS.interrupt_bitmap
+	 * shows it.
+	 */
+	int pending_irq;
+	bool pending_irq_apic;		/* the APIC's, in its ISR (kept while injected) */
+	int injected_irq;		/* pending_irq as the last entry injected it, or -1 */
 	bool exception_pending;
 	u8 exception_vector;
 	bool exception_has_error;

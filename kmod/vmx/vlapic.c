@@ -256,15 +256,21 @@ void ringvm_lapic_kick_extint(struct ringvm_irq *irq)
 	}
 }
 
-/* The vector the vCPU would take next, or -1: the APIC's, else the PIC's. */
+/* The master PIC's INT reaches this vCPU: LINT0 takes ExtINT and INT is up. */
+static bool pic_wants(struct ringvm_lapic *l)
+{
+	return rv_lapic_accept_pic_intr(&l->apic) && rv_pic_output(&l->irq->chip.pic);
+}
+
+/* Whether an interrupt waits: acknowledged already, the APIC's, or the PIC's. */
 static bool has_interrupt(struct ringvm_vcpu *vcpu)
 {
 	struct ringvm_lapic *l = vcpu->lapic;
 
-	ringvm_apicv_sync_irr(l);
-	if (rv_lapic_pending_vector(&l->apic) >= 0)
+	if (vcpu->pending_irq >= 0)
 		return true;
-	return rv_lapic_accept_pic_intr(&l->apic) && rv_pic_output(&l->irq->chip.pic);
+	ringvm_apicv_sync_irr(l);
+	return rv_lapic_pending_vector(&l->apic) >= 0 || pic_wants(l);
 }
 
 /*
@@ -280,9 +286,11 @@ static void do_init(struct ringvm_vcpu *vcpu)
 	bitmap_zero(l->posted, 256);
 	rv_lapic_init_reset(&l->apic);
 	vcpu->apic_base = l->apic.base;
-	/* A held ExtINT too (as KVM): the PIC keeps it in service until its EOI. */
+	/*
+	 * An acknowledged ExtINT goes too (reset state), as on KVM: the PIC
+	 * keeps it in service until its EOI.
+	 */
 	vcpu->idt_vectoring = 0;
-	vcpu->extint_held = false;
 	vcpu->nmi_pending = false;
 	vcpu->halted = false;
 	vcpu->flush_tlb = true;
@@ -350,12 +358,6 @@ static bool nmi_injectable(u32 intr)
 	return !(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS | GUEST_INTR_STATE_NMI));
 }
 
-/* The master PIC's INT reaches this vCPU: LINT0 takes ExtINT and INT is up. */
-static bool pic_wants(struct ringvm_lapic *l)
-{
-	return rv_lapic_accept_pic_intr(&l->apic) && rv_pic_output(&l->irq->chip.pic);
-}
-
 /*
  * The PIC's INTA cycle, while interrupts are still on, as KVM runs it
  * (kvm_cpu_get_interrupt() before vcpu_enter_guest() turns them off): its
@@ -364,28 +366,27 @@ static bool pic_wants(struct ringvm_lapic *l)
  * those take spinlock_t locks, which must not be taken with interrupts off
  * on PREEMPT_RT (ringvm_irqfd_acked() asserts it).  When the next entry
  * will inject the ExtINT (the same tests as ringvm_lapic_inject()), take
- * the vector now and hold it as the event that entry delivers, as an
- * exit's cut-short event is held: acknowledged once, it waits there
- * however often the entry bails, through a return to userspace (a signal)
- * and a SET_SREGS, until an entry delivers it; only INIT drops it.  An INT
- * that rises after this look gets an interrupt window (inject_interrupt()).
+ * the vector now as the vCPU's acknowledged interrupt (pending_irq, as
+ * RINGVM_INTERRUPT's without an irqchip): it waits there however often
+ * the entry bails, through a return to userspace and whatever the VMM
+ * changes meanwhile (run.c injects it once the guest can take it), until
+ * an entry delivers it, SET_SREGS replaces it (interrupt_bitmap) or INIT
+ * drops it.  An INT that rises after this look gets an interrupt window
+ * (inject_interrupt()).
  */
 static void ack_extint(struct ringvm_vcpu *vcpu)
 {
 	struct ringvm_lapic *l = vcpu->lapic;
 	u32 intr;
-	int v;
 
 	if ((vcpu->idt_vectoring & VECTORING_INFO_VALID_MASK) || vcpu->exception_pending ||
-	    !pic_wants(l))
+	    vcpu->pending_irq >= 0 || !pic_wants(l))
 		return;
 	intr = vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 	if ((vcpu->nmi_pending && nmi_injectable(intr)) || !ringvm_guest_interruptible(intr))
 		return;
-	v = rv_pic_ack(&l->irq->chip.pic) & 0xff;
-	vcpu->idt_vectoring = v | INTR_TYPE_EXT_INTR | VECTORING_INFO_VALID_MASK;
-	vcpu->extint_held = true;
-	trace_inject(vcpu->id, v, false);
+	vcpu->pending_irq = rv_pic_ack(&l->irq->chip.pic) & 0xff;
+	vcpu->pending_irq_apic = false;
 }
 
 /*
@@ -433,22 +434,10 @@ void ringvm_lapic_set_x2apic_allowed(struct ringvm_vcpu *vcpu, bool allowed)
 	vcpu->lapic->apic.x2apic_allowed = allowed;
 }
 
-/*
- * SET_SREGS voids the event the last exit interrupted: an APIC vector goes
- * back to IRR.  Returns false for an ExtINT held for the next entry
- * (ack_extint()): the PIC has it in service and cannot take it back, so
- * it stays, to be delivered as the CPU would deliver an acknowledged one.
- */
-bool ringvm_lapic_requeue_vectoring(struct ringvm_vcpu *vcpu)
+/* SET_SREGS dropped an acknowledged APIC vector: pending again, out of service. */
+void ringvm_lapic_requeue_irq(struct ringvm_vcpu *vcpu, u8 vector)
 {
-	u32 idt = vcpu->idt_vectoring;
-
-	if (vcpu->extint_held)
-		return false;
-	if ((idt & VECTORING_INFO_VALID_MASK) &&
-	    (idt & VECTORING_INFO_TYPE_MASK) == INTR_TYPE_EXT_INTR)
-		rv_lapic_requeue(&vcpu->lapic->apic, idt & VECTORING_INFO_VECTOR_MASK);
-	return true;
+	rv_lapic_requeue(&vcpu->lapic->apic, vector);
 }
 
 /* HLT exit: done in the kernel. */
@@ -510,6 +499,8 @@ static void inject_interrupt(struct ringvm_vcpu *vcpu, bool event_injected, u32 
 		return;
 	}
 	v = rv_lapic_pending_vector(&l->apic);
+	if (v < 0)	/* only an acknowledged one waits, and run.c has it */
+		return;
 	rv_lapic_acknowledge(&l->apic, v);
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, (v & 0xff) | INTR_TYPE_EXT_INTR |
 		   INTR_INFO_VALID_MASK);

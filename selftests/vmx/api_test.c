@@ -259,6 +259,48 @@ TEST_F(api, sregs_round_trip)
 	EXPECT_EQ(EINVAL, errno);
 }
 
+/*
+ * SREGS.interrupt_bitmap is the vCPU's acknowledged interrupt, here
+ * RINGVM_INTERRUPT's (KVM's meaning): GET_SREGS shows it, SET_SREGS sets
+ * it, an empty bitmap drops it and more than one vector is refused.
+ */
+TEST_F(api, sregs_interrupt_bitmap)
+{
+	struct ringvm_interrupt irq = { .irq = 0x40 };
+	struct ringvm_sregs sr, now;
+
+	ASSERT_EQ(0, rv_long_mode(&self->vm, 0, RV_CODE));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_INTERRUPT, &irq));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_SREGS, &sr));
+	EXPECT_EQ(0, sr.interrupt_bitmap[0]);
+	EXPECT_EQ(1, sr.interrupt_bitmap[1]) TH_LOG("vector 0x40");
+	EXPECT_EQ(0, sr.interrupt_bitmap[2] | sr.interrupt_bitmap[3]);
+	irq.irq = 0x41;
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu[0], RINGVM_INTERRUPT, &irq));
+	EXPECT_EQ(EBUSY, errno);
+
+	sr.interrupt_bitmap[3] = 1ull << 63;
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu[0], RINGVM_SET_SREGS, &sr));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_SREGS, &now));
+	EXPECT_EQ(1, now.interrupt_bitmap[1]) TH_LOG("the refused SET_SREGS changed nothing");
+	EXPECT_EQ(0, now.interrupt_bitmap[3]);
+
+	sr.interrupt_bitmap[1] = 0;
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_SET_SREGS, &sr));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_SREGS, &now));
+	EXPECT_EQ(1ull << 63, now.interrupt_bitmap[3]) TH_LOG("vector 0xff set");
+	EXPECT_EQ(0, now.interrupt_bitmap[1]) TH_LOG("vector 0x40 replaced");
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu[0], RINGVM_INTERRUPT, &irq));
+	EXPECT_EQ(EBUSY, errno);
+
+	memset(sr.interrupt_bitmap, 0, sizeof(sr.interrupt_bitmap));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_SET_SREGS, &sr));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_SREGS, &now));
+	EXPECT_EQ(0, now.interrupt_bitmap[3]) TH_LOG("an empty bitmap drops it");
+	EXPECT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_INTERRUPT, &irq));
+}
+
 /* Bases VM entry would refuse are refused here, and change nothing. */
 TEST_F(api, sregs_bad_bases_are_einval)
 {

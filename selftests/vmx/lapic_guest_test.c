@@ -67,6 +67,34 @@ RV_GUEST_CODE(g_pic, 64,
 	"2: jmp 2b\n");
 
 /*
+ * The PIC's IRQ 3 at vector 0x33, then a stack in memory the VM does not
+ * have (8 MiB, past RAM; mapped by the guest's page tables): the first
+ * interrupt's delivery pushes onto MMIO.  After the VMM has moved the stack
+ * and cleared IF: report (OUT 0x11), then STI and HLT until it came.
+ */
+RV_GUEST_CODE(g_pic_mmio_stack, 64,
+	"mov $0x11, %al\n out %al, $0x20\n mov $0x30, %al\n out %al, $0x21\n"
+	"mov $0x04, %al\n out %al, $0x21\n mov $0x01, %al\n out %al, $0x21\n"
+	"mov $0xf7, %al\n out %al, $0x21\n mov $0xff, %al\n out %al, $0xa1\n"
+	"out %al, $0x10\n mov $0x800000, %rsp\n sti\n nop\n"
+	"out %al, $0x11\n sti\n"
+	"1: hlt\n cmpl $0, 0x20000\n je 1b\n cli\n"
+	"mov 0x20000, %eax\n out %eax, $0x12\n"
+	"2: jmp 2b\n");
+
+/*
+ * The same with an APIC vector: a self-IPI of vector 0x40 (the fixed
+ * delivery mode, shorthand self) sent with IF clear, taken after STI.
+ */
+RV_GUEST_CODE(g_apic_mmio_stack, 64,
+	"mov $0xfee00000, %ebx\n movl $0x1ff, 0xf0(%rbx)\n out %al, $0x10\n"
+	"mov $0x800000, %rsp\n movl $0x40040, 0x300(%rbx)\n sti\n nop\n"
+	"out %al, $0x11\n sti\n"
+	"1: hlt\n cmpl $0, 0x20000\n je 1b\n cli\n"
+	"mov 0x20000, %eax\n out %eax, $0x12\n"
+	"2: jmp 2b\n");
+
+/*
  * Master PIC at vector 0x38 in auto-EOI mode (ICW4 = 3), IRQ 3 level-
  * triggered (ELCR1 bit 3) and alone unmasked; HLT until it came.  The
  * handler sends no EOI: the INTA cycle ended the interrupt.
@@ -344,6 +372,116 @@ TEST_F(lapic, pic_extint_through_lint0)
 	ASSERT_EQ(0, ioctl(self->vm.fd, RINGVM_IRQ_LINE, &il));
 	ASSERT_EQ(0, run_to_out(&self->vm, 0x11));
 	EXPECT_EQ(1, out_value(&self->vm));
+}
+
+/* The one vector SREGS.interrupt_bitmap holds, or -1 (-2 for more than one). */
+static int sregs_irq(int vcpu)
+{
+	struct ringvm_sregs sr;
+	int i, v = -1;
+
+	if (ioctl(vcpu, RINGVM_GET_SREGS, &sr))
+		return -3;
+	for (i = 0; i < 256; i++) {
+		if (!(sr.interrupt_bitmap[i / 64] & (1ull << (i % 64))))
+			continue;
+		if (v >= 0)
+			return -2;
+		v = i;
+	}
+	return v;
+}
+
+/*
+ * A PIC vector acknowledged for the guest whose delivery does not finish
+ * stays the vCPU's, visible in SREGS.interrupt_bitmap, and waits for IF:
+ * the delivery meets MMIO (an internal error, DELIVERY_EV, not an
+ * emulation of the instruction at RIP); the VMM moves the stack and clears
+ * IF, and the next entry must neither fail (VM entry refuses an external
+ * interrupt with IF clear) nor deliver it; the guest's STI takes it, once.
+ */
+TEST_F(lapic, pic_vector_waits_for_if)
+{
+	struct ringvm_irq_level il = { .irq = 3, .level = 1 };
+	struct ringvm_irqchip c = { .chip_id = RINGVM_IRQCHIP_PIC_MASTER };
+	struct ringvm_sregs sr;
+	struct ringvm_regs regs;
+	struct ringvm_run *run = self->vm.run[0];
+
+	rv_load(&self->vm, RV_CODE, g_pic_mmio_stack_start, g_pic_mmio_stack_end);
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x10));
+	ASSERT_EQ(0, ioctl(self->vm.fd, RINGVM_IRQ_LINE, &il));
+
+	ASSERT_EQ(RINGVM_EXIT_INTERNAL_ERROR, rv_run(&self->vm, 0));
+	ASSERT_EQ(RINGVM_INTERNAL_ERROR_DELIVERY_EV, run->internal.suberror);
+	ASSERT_EQ(3, run->internal.ndata);
+	EXPECT_EQ(0x80000033, run->internal.data[0]) TH_LOG("an external interrupt, 0x33");
+	EXPECT_EQ(0x800000, (run->internal.data[2] + 0xfff) & ~0xfffull);
+	EXPECT_EQ(0x33, sregs_irq(self->vm.vcpu[0])) TH_LOG("still the vCPU's, and shown");
+
+	/* More than one acknowledged vector is no CPU state: refused, nothing changed. */
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_SREGS, &sr));
+	sr.interrupt_bitmap[1] |= 1;
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu[0], RINGVM_SET_SREGS, &sr));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0x33, sregs_irq(self->vm.vcpu[0]));
+
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_REGS, &regs));
+	regs.rsp = RV_STACK;
+	regs.rflags &= ~0x200ull;
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_SET_REGS, &regs));
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x11)) TH_LOG("entered with IF clear");
+	EXPECT_EQ(0, count(&self->vm)) TH_LOG("not delivered with IF clear");
+	EXPECT_EQ(0x33, sregs_irq(self->vm.vcpu[0]));
+
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x12));
+	EXPECT_EQ(1, out_value(&self->vm)) TH_LOG("delivered once, after STI");
+	EXPECT_EQ(-1, sregs_irq(self->vm.vcpu[0]));
+	ASSERT_EQ(0, ioctl(self->vm.fd, RINGVM_GET_IRQCHIP, &c));
+	EXPECT_EQ(0, c.chip.pic.isr) TH_LOG("the handler's EOI ended it");
+}
+
+/*
+ * An APIC vector whose delivery does not finish is in service already: it
+ * waits as the PIC's does, and a SET_SREGS that drops it (an empty
+ * interrupt_bitmap) gives it back to IRR, so that the guest still gets it
+ * and no ISR bit is left blocking lower vectors.
+ */
+TEST_F(lapic, apic_vector_waits_for_if)
+{
+	struct ringvm_lapic_state ls;
+	struct ringvm_sregs sr;
+	struct ringvm_regs regs;
+	struct ringvm_run *run = self->vm.run[0];
+	uint32_t *isr2 = (uint32_t *)(ls.regs + 0x120), *irr2 = (uint32_t *)(ls.regs + 0x220);
+
+	rv_load(&self->vm, RV_CODE, g_apic_mmio_stack_start, g_apic_mmio_stack_end);
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x10));
+	ASSERT_EQ(RINGVM_EXIT_INTERNAL_ERROR, rv_run(&self->vm, 0));
+	ASSERT_EQ(RINGVM_INTERNAL_ERROR_DELIVERY_EV, run->internal.suberror);
+	EXPECT_EQ(0x80000040, run->internal.data[0]) TH_LOG("an external interrupt, 0x40");
+	EXPECT_EQ(0x40, sregs_irq(self->vm.vcpu[0]));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_LAPIC, &ls));
+	EXPECT_EQ(1, *isr2 & 1) TH_LOG("0x40 in service");
+
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_SREGS, &sr));
+	memset(sr.interrupt_bitmap, 0, sizeof(sr.interrupt_bitmap));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_SET_SREGS, &sr));
+	EXPECT_EQ(-1, sregs_irq(self->vm.vcpu[0]));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_LAPIC, &ls));
+	EXPECT_EQ(0, *isr2 & 1) TH_LOG("dropped: out of service");
+	EXPECT_EQ(1, *irr2 & 1) TH_LOG("and pending again");
+
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_REGS, &regs));
+	regs.rsp = RV_STACK;
+	regs.rflags &= ~0x200ull;
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_SET_REGS, &regs));
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x11));
+	EXPECT_EQ(0, count(&self->vm)) TH_LOG("not delivered with IF clear");
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x12));
+	EXPECT_EQ(1, out_value(&self->vm)) TH_LOG("delivered once, after STI");
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_LAPIC, &ls));
+	EXPECT_EQ(0, (*isr2 | *irr2) & 1) TH_LOG("its EOI ended it");
 }
 
 TEST_F(lapic, state_ioctls)

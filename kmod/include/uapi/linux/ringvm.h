@@ -65,6 +65,8 @@ struct ringvm_dtable {
 	__u16 padding[3];
 };
 
+#define RINGVM_NR_INTERRUPTS	256
+
 struct ringvm_sregs {
 	struct ringvm_segment cs, ds, es, fs, gs, ss;
 	struct ringvm_segment tr, ldt;
@@ -72,6 +74,12 @@ struct ringvm_sregs {
 	__u64 cr0, cr2, cr3, cr4, cr8;
 	__u64 efer;
 	__u64 apic_base;
+	/*
+	 * The external interrupt the vCPU has acknowledged (from the PIC, or
+	 * RINGVM_INTERRUPT's) and delivers as soon as the guest can take it:
+	 * at most one bit.  KVM's layout and meaning.
+	 */
+	__u64 interrupt_bitmap[(RINGVM_NR_INTERRUPTS + 63) / 64];
 };
 
 /* Legacy FXSAVE image, as KVM's struct kvm_fpu. */
@@ -295,6 +303,8 @@ struct ringvm_mp_state {
 #define RINGVM_INTERNAL_ERROR_EMULATION		1	/* data: rip, len, bytes[0..15] */
 #define RINGVM_INTERNAL_ERROR_UNEXPECTED_EXIT	2	/* data: exit reason, qualification, rip */
 #define RINGVM_INTERNAL_ERROR_EPT		3	/* data: gpa, qualification, errno */
+/* MMIO met while delivering an event; data: vectoring info, exit reason, gpa */
+#define RINGVM_INTERNAL_ERROR_DELIVERY_EV	4
 
 /* system_event.type */
 #define RINGVM_SYSTEM_EVENT_SHUTDOWN	1
