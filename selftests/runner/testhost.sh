@@ -229,10 +229,9 @@ bochs)
 	# on XRSTOR of the compacted format with AVX live: the debug kernel
 	# WARNs "Bad FPU state" on a forked process's return to user mode,
 	# with no module of ours loaded (Documentation/testing.rst); without
-	# XSAVES and XSAVEC the kernel keeps the standard format.
-	# (noxsaves below is not a 6.1 parameter; the kernel passes it to init.)
+	# XSAVES and XSAVEC the kernel keeps the standard format (6.1 has no
+	# noxsaves parameter: clearcpuid is the way).
 	cmdline="$cmdline clearcpuid=avx512f${RINGVM_HOST_CLEARCPUID:+,$RINGVM_HOST_CLEARCPUID}"
-	cmdline="$cmdline noxsaves"
 	iso=$out/iso
 	mkdir -p "$iso/isolinux"
 	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$iso/isolinux/"
