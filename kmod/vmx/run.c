@@ -226,18 +226,37 @@ static void hold_cut_short_irq(struct ringvm_vcpu *vcpu)
 
 /*
  * The entry failed, or its exit says it did: it delivered nothing.  The
- * acknowledged interrupt it injected waits again, out of the entry's
- * field, whichever way the CPU left that (another injected event stays
- * there for the next try, as before).
+ * event it was to inject comes back, as an exit's cut-short event does
+ * (KVM's vmx_cancel_injection()): an external interrupt waits in
+ * pending_irq, an APIC vector included (it is in ISR already), anything
+ * else is injected again by the next entry.  A CPU that cleared the field
+ * at the failure still leaves pending_irq's own injection known.
  */
-static void entry_delivered_nothing(struct ringvm_vcpu *vcpu)
+static void cancel_injection(struct ringvm_vcpu *vcpu)
 {
+	u32 info = vmcs_read(VM_ENTRY_INTR_INFO_FIELD);
+
+	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vcpu->idt_vectoring = 0;
-	if (vcpu->injected_irq >= 0) {
-		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
-		vcpu->pending_irq = vcpu->injected_irq;	/* its mark kept */
-		vcpu->injected_irq = -1;
+	if (info & INTR_INFO_VALID_MASK) {
+		vcpu->idt_vectoring = info;
+		vcpu->idt_vectoring_error = vmcs_read(VM_ENTRY_EXCEPTION_ERROR_CODE);
+		vcpu->idt_vectoring_len = vmcs_read(VM_ENTRY_INSTRUCTION_LEN);
+	} else if (vcpu->injected_irq >= 0) {
+		vcpu->idt_vectoring = vcpu->injected_irq | INTR_TYPE_EXT_INTR |
+				      VECTORING_INFO_VALID_MASK;
 	}
+	hold_cut_short_irq(vcpu);
+}
+
+/*
+ * Whether the VMM may inject with RINGVM_INTERRUPT now (no irqchip): the
+ * guest takes interrupts and nothing else waits for the next entry.
+ */
+static bool ready_for_injection(struct ringvm_vcpu *vcpu)
+{
+	return vcpu->pending_irq < 0 && !vcpu->exception_pending &&
+	       !(vcpu->idt_vectoring & VECTORING_INFO_VALID_MASK) && interrupt_window_open();
 }
 
 /* The fields KVM_RUN reports on every exit to userspace. */
@@ -246,8 +265,7 @@ static void report_interrupt_state(struct ringvm_vcpu *vcpu)
 	struct ringvm_run *run = vcpu->run;
 
 	run->if_flag = !!(vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF);
-	run->ready_for_interrupt_injection = vcpu->pending_irq < 0 &&
-		!vcpu->exception_pending && interrupt_window_open();
+	run->ready_for_interrupt_injection = ready_for_injection(vcpu);
 	run->cr8 = vcpu->lapic ? ringvm_lapic_get_cr8(vcpu) : vcpu->cr8;
 	run->apic_base = vcpu->apic_base;
 }
@@ -423,14 +441,12 @@ static int enter_guest(struct ringvm_vcpu *vcpu, u32 *exit_reason)
 	if (fail) {
 		*exit_reason = 0;
 		fail = vmcs_read(VM_INSTRUCTION_ERROR);
-		/* Do not retry the same injection forever. */
-		vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
-		entry_delivered_nothing(vcpu);
+		cancel_injection(vcpu);
 	} else if (vmcs_read(VM_EXIT_REASON) & VMX_EXIT_REASONS_FAILED_VMENTRY) {
 		/* Invalid guest state, an MSR load, #MC: no IDT-vectoring information. */
 		vcpu->launched = true;
 		*exit_reason = vmcs_read(VM_EXIT_REASON);
-		entry_delivered_nothing(vcpu);
+		cancel_injection(vcpu);
 		if ((*exit_reason & 0xffff) == EXIT_REASON_MCE_DURING_VMENTRY)
 			machine_check();
 	} else {
@@ -520,8 +536,7 @@ int ringvm_vcpu_run(struct ringvm_vcpu *vcpu)
 			r = -EINTR;
 			break;
 		}
-		if (!vcpu->lapic && run->request_interrupt_window && vcpu->pending_irq < 0 &&
-		    interrupt_window_open()) {
+		if (!vcpu->lapic && run->request_interrupt_window && ready_for_injection(vcpu)) {
 			run->exit_reason = RINGVM_EXIT_IRQ_WINDOW_OPEN;
 			r = 0;
 			break;

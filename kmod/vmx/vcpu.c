@@ -24,6 +24,15 @@
 
 #define RINGVM_MAX_MSR_ENTRIES	256
 
+/*
+ * struct ringvm_sregs before interrupt_bitmap (the ringvm ABI of 2026-11):
+ * a VMM built against it keeps working.  Its SET_SREGS leaves the vCPU's
+ * acknowledged interrupt as it is, since it cannot say anything about it.
+ */
+#define RINGVM_SREGS_V1_SIZE	offsetof(struct ringvm_sregs, interrupt_bitmap)
+#define RINGVM_GET_SREGS_V1	_IOC(_IOC_READ, RINGVMIO, 0x83, RINGVM_SREGS_V1_SIZE)
+#define RINGVM_SET_SREGS_V1	_IOC(_IOC_WRITE, RINGVMIO, 0x84, RINGVM_SREGS_V1_SIZE)
+
 static DEFINE_IDA(vpid_ida);
 static vm_fault_t vcpu_fault(struct vm_fault *vmf)
 {
@@ -128,19 +137,23 @@ static long vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 		r = 0;
 		break;
 	}
-	case RINGVM_GET_SREGS: {
+	case RINGVM_GET_SREGS:
+	case RINGVM_GET_SREGS_V1: {
 		struct ringvm_sregs sregs;
 
 		WITH_VMCS(vcpu, ringvm_get_sregs(vcpu, &sregs));
-		r = copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
+		r = copy_to_user(argp, &sregs, _IOC_SIZE(ioctl)) ? -EFAULT : 0;
 		break;
 	}
-	case RINGVM_SET_SREGS: {
-		struct ringvm_sregs sregs;
+	case RINGVM_SET_SREGS:
+	case RINGVM_SET_SREGS_V1: {
+		struct ringvm_sregs sregs = {};
 
 		r = -EFAULT;
-		if (copy_from_user(&sregs, argp, sizeof(sregs)))
+		if (copy_from_user(&sregs, argp, _IOC_SIZE(ioctl)))
 			break;
+		if (ioctl == RINGVM_SET_SREGS_V1 && vcpu->pending_irq >= 0)
+			__set_bit(vcpu->pending_irq, (unsigned long *)sregs.interrupt_bitmap);
 		WITH_VMCS(vcpu, r = ringvm_set_sregs(vcpu, &sregs));
 		break;
 	}

@@ -3,6 +3,7 @@
  * The ringvm ABI outside of guest execution: system, VM and vCPU ioctls,
  * their argument checks, memory slots, register state and MSRs.
  */
+#include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 
@@ -299,6 +300,33 @@ TEST_F(api, sregs_interrupt_bitmap)
 	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_SREGS, &now));
 	EXPECT_EQ(0, now.interrupt_bitmap[3]) TH_LOG("an empty bitmap drops it");
 	EXPECT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_INTERRUPT, &irq));
+}
+
+/*
+ * A VMM built before interrupt_bitmap keeps its ioctl numbers: GET_SREGS
+ * writes the old size only, and SET_SREGS leaves the acknowledged
+ * interrupt alone (the old layout says nothing about it).
+ */
+TEST_F(api, sregs_old_layout)
+{
+	size_t old = offsetof(struct ringvm_sregs, interrupt_bitmap);
+	unsigned long get_v1 = _IOC(_IOC_READ, RINGVMIO, 0x83, old);
+	unsigned long set_v1 = _IOC(_IOC_WRITE, RINGVMIO, 0x84, old);
+	struct ringvm_interrupt irq = { .irq = 0x40 };
+	struct ringvm_sregs sr, now;
+
+	ASSERT_EQ(0, rv_long_mode(&self->vm, 0, RV_CODE));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_INTERRUPT, &irq));
+	memset(&sr, 0xa5, sizeof(sr));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], get_v1, &sr));
+	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ull, sr.interrupt_bitmap[0]) TH_LOG("written past the old size");
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_SREGS, &now));
+	EXPECT_EQ(0, memcmp(&sr, &now, old));
+	sr.cr2 = 0x1234000;
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], set_v1, &sr));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_SREGS, &now));
+	EXPECT_EQ(0x1234000, now.cr2);
+	EXPECT_EQ(1, now.interrupt_bitmap[1]) TH_LOG("vector 0x40 kept");
 }
 
 /* Bases VM entry would refuse are refused here, and change nothing. */

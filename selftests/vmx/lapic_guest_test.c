@@ -94,6 +94,13 @@ RV_GUEST_CODE(g_apic_mmio_stack, 64,
 	"mov 0x20000, %eax\n out %eax, $0x12\n"
 	"2: jmp 2b\n");
 
+/* Report (OUT 0x10) with the IF the VMM gave, then STI and HLT until a handler counted. */
+RV_GUEST_CODE(g_report_then_sti, 64,
+	"out %al, $0x10\n sti\n"
+	"1: hlt\n cmpl $0, 0x20000\n je 1b\n cli\n"
+	"mov 0x20000, %eax\n out %eax, $0x12\n"
+	"2: jmp 2b\n");
+
 /*
  * Master PIC at vector 0x38 in auto-EOI mode (ICW4 = 3), IRQ 3 level-
  * triggered (ELCR1 bit 3) and alone unmasked; HLT until it came.  The
@@ -439,6 +446,33 @@ TEST_F(lapic, pic_vector_waits_for_if)
 	EXPECT_EQ(-1, sregs_irq(self->vm.vcpu[0]));
 	ASSERT_EQ(0, ioctl(self->vm.fd, RINGVM_GET_IRQCHIP, &c));
 	EXPECT_EQ(0, c.chip.pic.isr) TH_LOG("the handler's EOI ended it");
+}
+
+/*
+ * The VMM's own acknowledged vector (SET_SREGS interrupt_bitmap, as a
+ * restore would plant it) in a guest whose IF is clear: the entry must not
+ * fail (VM entry refuses an external interrupt with IF clear) and must not
+ * deliver it; the guest's STI takes it, once.
+ */
+TEST_F(lapic, planted_vector_waits_for_if)
+{
+	struct ringvm_sregs sr;
+	struct ringvm_regs regs;
+
+	rv_load(&self->vm, RV_CODE, g_report_then_sti_start, g_report_then_sti_end);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_REGS, &regs));
+	regs.rflags &= ~0x200ull;
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_SET_REGS, &regs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_SREGS, &sr));
+	sr.interrupt_bitmap[0] = 1ull << 0x33;
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_SET_SREGS, &sr));
+
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x10)) TH_LOG("entered with IF clear");
+	EXPECT_EQ(0, count(&self->vm)) TH_LOG("not delivered with IF clear");
+	EXPECT_EQ(0x33, sregs_irq(self->vm.vcpu[0]));
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x12));
+	EXPECT_EQ(1, out_value(&self->vm)) TH_LOG("delivered once, after STI");
+	EXPECT_EQ(-1, sregs_irq(self->vm.vcpu[0]));
 }
 
 /*

@@ -31,7 +31,6 @@ struct KvmAbi {
 
 	static constexpr const char *kName = "kvm", *kIoctlPrefix = "KVM", *kModule = "KVM";
 	static constexpr const char *kSetCpuidName = "SET_CPUID2";
-	static constexpr bool kSregsReadModifyWrite = true;
 
 	static constexpr unsigned long kCreateVm = KVM_CREATE_VM, kCreateVcpu = KVM_CREATE_VCPU,
 		kGetVcpuMmapSize = KVM_GET_VCPU_MMAP_SIZE, kIoeventfd = KVM_IOEVENTFD,

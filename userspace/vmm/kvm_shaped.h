@@ -2,9 +2,9 @@
 // The backend for a KVM-shaped ioctl ABI, written once: /dev/kvm and
 // /dev/ringvm share ioctls, run structure and register layouts. An ABI traits
 // type (KvmAbi, RingvmAbi) gives the structs, ioctl and exit numbers, flags,
-// names for messages, whether SET_SREGS must start from the current state
-// (KVM's sregs carry a pending-interrupt bitmap the neutral type does not),
-// and open(path), init_vm(vm), device_memory(sys).
+// names for messages, and open(path), init_vm(vm), device_memory(sys).
+// SET_SREGS starts from the current state: both sregs carry the vCPU's
+// acknowledged interrupt (interrupt_bitmap), which the neutral type does not.
 #pragma once
 
 #include <sys/ioctl.h>
@@ -201,9 +201,7 @@ public:
 
 	void set_sregs(const Sregs &s) override
 	{
-		typename Abi::Sregs k{};
-		if constexpr (Abi::kSregsReadModifyWrite)
-			k = read_sregs();
+		typename Abi::Sregs k = read_sregs();
 		k.cs = to_abi<Abi>(s.cs), k.ds = to_abi<Abi>(s.ds), k.es = to_abi<Abi>(s.es);
 		k.fs = to_abi<Abi>(s.fs), k.gs = to_abi<Abi>(s.gs), k.ss = to_abi<Abi>(s.ss);
 		k.tr = to_abi<Abi>(s.tr), k.ldt = to_abi<Abi>(s.ldt);

@@ -16,8 +16,10 @@ using kvm_shaped::ArrayHeader;
 using kvm_shaped::xioctl;
 
 // ringvm.ko's structs are KVM's, without what it does not implement (the
-// sregs' pending-interrupt bitmap, the run structure's later exit kinds).
+// run structure's later exit kinds).
 static_assert(sizeof(ringvm_regs) == sizeof(kvm_regs));
+static_assert(sizeof(ringvm_sregs) == sizeof(kvm_sregs) &&
+	      offsetof(ringvm_sregs, interrupt_bitmap) == offsetof(kvm_sregs, interrupt_bitmap));
 static_assert(sizeof(ringvm_segment) == sizeof(kvm_segment));
 static_assert(sizeof(ringvm_fpu) == sizeof(kvm_fpu));
 static_assert(sizeof(ringvm_cpuid_entry) == sizeof(kvm_cpuid_entry2));
@@ -48,7 +50,6 @@ struct RingvmAbi {
 	static constexpr const char *kName = "ringvm", *kIoctlPrefix = "RINGVM",
 				    *kModule = "ringvm.ko";
 	static constexpr const char *kSetCpuidName = "SET_CPUID";
-	static constexpr bool kSregsReadModifyWrite = false;
 
 	static constexpr unsigned long kCreateVm = RINGVM_CREATE_VM,
 		kCreateVcpu = RINGVM_CREATE_VCPU, kGetVcpuMmapSize = RINGVM_GET_VCPU_MMAP_SIZE,

@@ -75,9 +75,10 @@ struct ringvm_sregs {
 	__u64 efer;
 	__u64 apic_base;
 	/*
-	 * The external interrupt the vCPU has acknowledged (from the PIC, or
-	 * RINGVM_INTERRUPT's) and delivers as soon as the guest can take it:
-	 * at most one bit.  KVM's layout and meaning.
+	 * The external interrupt the vCPU has acknowledged (RINGVM_INTERRUPT's,
+	 * the PIC's, or one whose delivery an exit cut short) and delivers as
+	 * soon as the guest can take it: at most one bit.  KVM's layout; an
+	 * empty bitmap on SET drops it (Documentation/ringvm-api.rst).
 	 */
 	__u64 interrupt_bitmap[(RINGVM_NR_INTERRUPTS + 63) / 64];
 };
