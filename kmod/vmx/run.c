@@ -225,12 +225,13 @@ static void hold_cut_short_irq(struct ringvm_vcpu *vcpu)
 }
 
 /*
- * The entry failed, or its exit says it did: it delivered nothing.  The
- * event it was to inject comes back, as an exit's cut-short event does
- * (KVM's vmx_cancel_injection()): an external interrupt waits in
- * pending_irq, an APIC vector included (it is in ISR already), anything
- * else is injected again by the next entry.  A CPU that cleared the field
- * at the failure still leaves pending_irq's own injection known.
+ * The entry failed, or its exit says it did: it delivered nothing (the
+ * field still holds what it was to inject, after VMfail and after an exit
+ * for a failed entry alike).  The event comes back as KVM gives back an
+ * injection it cancels: an external interrupt waits in pending_irq, an
+ * APIC vector included (it is in ISR already), an NMI is pending again
+ * (so that a SET_SREGS fixing the refused state keeps it), anything else
+ * is injected again by the next entry.
  */
 static void cancel_injection(struct ringvm_vcpu *vcpu)
 {
@@ -238,7 +239,10 @@ static void cancel_injection(struct ringvm_vcpu *vcpu)
 
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vcpu->idt_vectoring = 0;
-	if (info & INTR_INFO_VALID_MASK) {
+	if ((info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
+	    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR) && vcpu->lapic) {
+		vcpu->nmi_pending = true;
+	} else if (info & INTR_INFO_VALID_MASK) {
 		vcpu->idt_vectoring = info;
 		vcpu->idt_vectoring_error = vmcs_read(VM_ENTRY_EXCEPTION_ERROR_CODE);
 		vcpu->idt_vectoring_len = vmcs_read(VM_ENTRY_INSTRUCTION_LEN);

@@ -149,6 +149,9 @@ static long vcpu_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 	case RINGVM_SET_SREGS_V1: {
 		struct ringvm_sregs sregs = {};
 
+		/* The old numbers are ABI: no field may go in before the bitmap. */
+		BUILD_BUG_ON(RINGVM_SREGS_V1_SIZE != 280);
+
 		r = -EFAULT;
 		if (copy_from_user(&sregs, argp, _IOC_SIZE(ioctl)))
 			break;

@@ -183,6 +183,7 @@ void ringvm_vcpu_reset_state(struct ringvm_vcpu *vcpu)
 	vcpu->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING;
 	vcpu->mtrr_def_type = 0;
 	vcpu->pending_irq = -1;
+	vcpu->pending_irq_apic = false;
 	vcpu->exception_pending = false;
 	vcpu->completion = RV_COMPLETE_NONE;
 }

@@ -262,7 +262,7 @@ TEST_F(api, sregs_round_trip)
 
 /*
  * SREGS.interrupt_bitmap is the vCPU's acknowledged interrupt, here
- * RINGVM_INTERRUPT's (KVM's meaning): GET_SREGS shows it, SET_SREGS sets
+ * RINGVM_INTERRUPT's (KVM's layout): GET_SREGS shows it, SET_SREGS sets
  * it, an empty bitmap drops it and more than one vector is refused.
  */
 TEST_F(api, sregs_interrupt_bitmap)

@@ -94,12 +94,15 @@ RV_GUEST_CODE(g_apic_mmio_stack, 64,
 	"mov 0x20000, %eax\n out %eax, $0x12\n"
 	"2: jmp 2b\n");
 
-/* Report (OUT 0x10) with the IF the VMM gave, then STI and HLT until a handler counted. */
+/*
+ * Report (OUT 0x10) with the IF the VMM gave, then wait with STI; HLT (the
+ * interrupt comes after the HLT, not before) until a handler counted.
+ */
 RV_GUEST_CODE(g_report_then_sti, 64,
-	"out %al, $0x10\n sti\n"
-	"1: hlt\n cmpl $0, 0x20000\n je 1b\n cli\n"
-	"mov 0x20000, %eax\n out %eax, $0x12\n"
-	"2: jmp 2b\n");
+	"out %al, $0x10\n"
+	"1: cmpl $0, 0x20000\n jne 2f\n sti\n hlt\n cli\n jmp 1b\n"
+	"2: mov 0x20000, %eax\n out %eax, $0x12\n"
+	"3: jmp 3b\n");
 
 /*
  * Master PIC at vector 0x38 in auto-EOI mode (ICW4 = 3), IRQ 3 level-
@@ -473,6 +476,51 @@ TEST_F(lapic, planted_vector_waits_for_if)
 	ASSERT_EQ(0, run_to_out(&self->vm, 0x12));
 	EXPECT_EQ(1, out_value(&self->vm)) TH_LOG("delivered once, after STI");
 	EXPECT_EQ(-1, sregs_irq(self->vm.vcpu[0]));
+}
+
+/*
+ * An entry the CPU refuses (SS of a code segment's type) while it
+ * injects an APIC vector: the vector is not lost.  Without APIC
+ * virtualization it was moved to ISR for that entry and must come back as
+ * the vCPU's acknowledged interrupt; with it, it waits in IRR for RVI.
+ * Once the VMM fixes SS, the guest takes it exactly once.
+ */
+TEST_F(lapic, failed_entry_keeps_its_interrupt)
+{
+	struct ringvm_lapic_state ls;
+	struct ringvm_sregs good, bad;
+	struct ringvm_regs regs;
+	uint32_t *isr2 = (uint32_t *)(ls.regs + 0x120), *irr2 = (uint32_t *)(ls.regs + 0x220);
+	int held;
+
+	rv_load(&self->vm, RV_CODE, g_report_then_sti_start, g_report_then_sti_end);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_LAPIC, &ls));
+	*(uint32_t *)(ls.regs + 0xf0) = 0x1ff;	/* SVR: enabled */
+	*irr2 |= 1;				/* vector 0x40 pending */
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_SET_LAPIC, &ls));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_REGS, &regs));
+	regs.rflags |= 0x200;
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_SET_REGS, &regs));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_SREGS, &good));
+	bad = good;
+	bad.ss.type = 0xb;	/* a code segment in SS: VM entry checks refuse it */
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_SET_SREGS, &bad));
+
+	ASSERT_EQ(RINGVM_EXIT_FAIL_ENTRY, rv_run(&self->vm, 0));
+	held = sregs_irq(self->vm.vcpu[0]);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_LAPIC, &ls));
+	/* Held and in service, or (virtual-interrupt delivery) still in IRR: not lost. */
+	EXPECT_EQ(1, held == 0x40 ? *isr2 & 1 : *irr2 & 1) TH_LOG("held %d: lost", held);
+
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_SREGS, &bad));
+	bad.ss = good.ss;
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_SET_SREGS, &bad));
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x10));
+	EXPECT_EQ(1, count(&self->vm)) TH_LOG("delivered at the first boundary");
+	ASSERT_EQ(0, run_to_out(&self->vm, 0x12));
+	EXPECT_EQ(1, out_value(&self->vm)) TH_LOG("and once");
+	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_LAPIC, &ls));
+	EXPECT_EQ(0, (*isr2 | *irr2) & 1) TH_LOG("its EOI ended it");
 }
 
 /*

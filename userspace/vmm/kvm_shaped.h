@@ -209,7 +209,8 @@ public:
 		k.idt.base = s.idt.base, k.idt.limit = s.idt.limit;
 		k.cr0 = s.cr0, k.cr2 = s.cr2, k.cr3 = s.cr3, k.cr4 = s.cr4, k.cr8 = s.cr8;
 		k.efer = s.efer, k.apic_base = s.apic_base;
-		xioctl<Abi>(fd_, Abi::kSetSregs, "set vCPU system registers", "SET_SREGS", &k);
+		xioctl<Abi>(fd_, sregs_ioctl(Abi::kSetSregs), "set vCPU system registers", "SET_SREGS",
+			    &k);
 	}
 
 	void set_cpuid(const std::vector<CpuidEntry> &entries) override
@@ -275,14 +276,37 @@ private:
 	typename Abi::Sregs read_sregs()
 	{
 		typename Abi::Sregs k{};
-		xioctl<Abi>(fd_, Abi::kGetSregs, "read vCPU system registers", "GET_SREGS", &k);
+		if constexpr (requires { Abi::kSregsOldSize; }) {
+			// A module from before interrupt_bitmap answers only the old
+			// numbers; the bitmap then stays zero, and its SET ignores it.
+			if (!old_sregs_ && ::ioctl(fd_.get(), Abi::kGetSregs, &k) == 0)
+				return k;
+			if (!old_sregs_ && errno != ENOTTY)
+				throw sys_error(std::string("read vCPU system registers (") +
+							Abi::kIoctlPrefix + "_GET_SREGS)",
+						errno);
+			old_sregs_ = true;
+		}
+		xioctl<Abi>(fd_, sregs_ioctl(Abi::kGetSregs), "read vCPU system registers",
+			    "GET_SREGS", &k);
 		return k;
+	}
+
+	// GET_SREGS or SET_SREGS with the size the loaded module knows.
+	unsigned long sregs_ioctl(unsigned long req) const
+	{
+		if constexpr (requires { Abi::kSregsOldSize; })
+			if (old_sregs_)
+				return _IOC(_IOC_DIR(req), _IOC_TYPE(req), _IOC_NR(req),
+					    Abi::kSregsOldSize);
+		return req;
 	}
 
 	Fd fd_;
 	size_t size_;
 	int id_;
 	typename Abi::Run *run_ = nullptr;
+	bool old_sregs_ = false;
 };
 
 template <typename Abi> class AbiVm final : public Vm {

@@ -50,6 +50,9 @@ struct RingvmAbi {
 	static constexpr const char *kName = "ringvm", *kIoctlPrefix = "RINGVM",
 				    *kModule = "ringvm.ko";
 	static constexpr const char *kSetCpuidName = "SET_CPUID";
+	// struct ringvm_sregs before interrupt_bitmap, which ringvm.ko still serves.
+	static constexpr unsigned long kSregsOldSize = offsetof(ringvm_sregs, interrupt_bitmap);
+	static_assert(kSregsOldSize == 280);
 
 	static constexpr unsigned long kCreateVm = RINGVM_CREATE_VM,
 		kCreateVcpu = RINGVM_CREATE_VCPU, kGetVcpuMmapSize = RINGVM_GET_VCPU_MMAP_SIZE,
