@@ -230,8 +230,9 @@ static void hold_cut_short_irq(struct ringvm_vcpu *vcpu)
  * for a failed entry alike).  The event comes back as KVM gives back an
  * injection it cancels: an external interrupt waits in pending_irq, an
  * APIC vector included (it is in ISR already), an NMI is pending again
- * (so that a SET_SREGS fixing the refused state keeps it), anything else
- * is injected again by the next entry.
+ * (so that a SET_SREGS fixing the refused state keeps it; a replayed one
+ * with another pending stays where it was, or the two would merge),
+ * anything else is injected again by the next entry.
  */
 static void cancel_injection(struct ringvm_vcpu *vcpu)
 {
@@ -240,7 +241,7 @@ static void cancel_injection(struct ringvm_vcpu *vcpu)
 	vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vcpu->idt_vectoring = 0;
 	if ((info & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) ==
-	    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR) && vcpu->lapic) {
+	    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR) && vcpu->lapic && !vcpu->nmi_pending) {
 		vcpu->nmi_pending = true;
 	} else if (info & INTR_INFO_VALID_MASK) {
 		vcpu->idt_vectoring = info;

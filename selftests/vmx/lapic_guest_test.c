@@ -99,7 +99,7 @@ RV_GUEST_CODE(g_apic_mmio_stack, 64,
  * interrupt comes after the HLT, not before) until a handler counted.
  */
 RV_GUEST_CODE(g_report_then_sti, 64,
-	"out %al, $0x10\n"
+	"out %al, $0x10\n cli\n"
 	"1: cmpl $0, 0x20000\n jne 2f\n sti\n hlt\n cli\n jmp 1b\n"
 	"2: mov 0x20000, %eax\n out %eax, $0x12\n"
 	"3: jmp 3b\n");
@@ -507,16 +507,18 @@ TEST_F(lapic, failed_entry_keeps_its_interrupt)
 	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_SET_SREGS, &bad));
 
 	ASSERT_EQ(RINGVM_EXIT_FAIL_ENTRY, rv_run(&self->vm, 0));
+	EXPECT_EQ(0x80000021, self->vm.run[0]->fail_entry.hardware_entry_failure_reason)
+		TH_LOG("the guest-state checks refused it");
 	held = sregs_irq(self->vm.vcpu[0]);
 	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_LAPIC, &ls));
 	/* Held and in service, or (virtual-interrupt delivery) still in IRR: not lost. */
-	EXPECT_EQ(1, held == 0x40 ? *isr2 & 1 : *irr2 & 1) TH_LOG("held %d: lost", held);
+	ASSERT_EQ(1, held == 0x40 ? *isr2 & 1 : *irr2 & 1) TH_LOG("held %d: lost", held);
 
 	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_SREGS, &bad));
 	bad.ss = good.ss;
 	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_SET_SREGS, &bad));
 	ASSERT_EQ(0, run_to_out(&self->vm, 0x10));
-	EXPECT_EQ(1, count(&self->vm)) TH_LOG("delivered at the first boundary");
+	ASSERT_EQ(1, count(&self->vm)) TH_LOG("delivered at the first boundary");
 	ASSERT_EQ(0, run_to_out(&self->vm, 0x12));
 	EXPECT_EQ(1, out_value(&self->vm)) TH_LOG("and once");
 	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_LAPIC, &ls));
