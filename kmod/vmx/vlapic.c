@@ -287,8 +287,9 @@ static void do_init(struct ringvm_vcpu *vcpu)
 	rv_lapic_init_reset(&l->apic);
 	vcpu->apic_base = l->apic.base;
 	/*
-	 * An acknowledged ExtINT goes too (reset state), as on KVM: the PIC
-	 * keeps it in service until its EOI.
+	 * A cut-short event goes, and (ringvm_vcpu_reset_state()) an
+	 * acknowledged interrupt too, as on KVM: the PIC keeps an ExtINT in
+	 * service until its EOI.
 	 */
 	vcpu->idt_vectoring = 0;
 	vcpu->nmi_pending = false;

@@ -402,6 +402,18 @@ static int sregs_irq(int vcpu)
 	return v;
 }
 
+/* The VMM's part after DELIVERY_EV: the stack back in RAM, and IF clear. */
+static int stack_in_ram_if_clear(struct rv_vm *vm)
+{
+	struct ringvm_regs regs;
+
+	if (ioctl(vm->vcpu[0], RINGVM_GET_REGS, &regs))
+		return -1;
+	regs.rsp = RV_STACK;
+	regs.rflags &= ~0x200ull;
+	return ioctl(vm->vcpu[0], RINGVM_SET_REGS, &regs);
+}
+
 /*
  * A PIC vector acknowledged for the guest whose delivery does not finish
  * stays the vCPU's, visible in SREGS.interrupt_bitmap, and waits for IF:
@@ -415,7 +427,6 @@ TEST_F(lapic, pic_vector_waits_for_if)
 	struct ringvm_irq_level il = { .irq = 3, .level = 1 };
 	struct ringvm_irqchip c = { .chip_id = RINGVM_IRQCHIP_PIC_MASTER };
 	struct ringvm_sregs sr;
-	struct ringvm_regs regs;
 	struct ringvm_run *run = self->vm.run[0];
 
 	rv_load(&self->vm, RV_CODE, g_pic_mmio_stack_start, g_pic_mmio_stack_end);
@@ -436,10 +447,7 @@ TEST_F(lapic, pic_vector_waits_for_if)
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(0x33, sregs_irq(self->vm.vcpu[0]));
 
-	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_REGS, &regs));
-	regs.rsp = RV_STACK;
-	regs.rflags &= ~0x200ull;
-	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_SET_REGS, &regs));
+	ASSERT_EQ(0, stack_in_ram_if_clear(&self->vm));
 	ASSERT_EQ(0, run_to_out(&self->vm, 0x11)) TH_LOG("entered with IF clear");
 	EXPECT_EQ(0, count(&self->vm)) TH_LOG("not delivered with IF clear");
 	EXPECT_EQ(0x33, sregs_irq(self->vm.vcpu[0]));
@@ -535,7 +543,6 @@ TEST_F(lapic, apic_vector_waits_for_if)
 {
 	struct ringvm_lapic_state ls;
 	struct ringvm_sregs sr;
-	struct ringvm_regs regs;
 	struct ringvm_run *run = self->vm.run[0];
 	uint32_t *isr2 = (uint32_t *)(ls.regs + 0x120), *irr2 = (uint32_t *)(ls.regs + 0x220);
 
@@ -556,10 +563,7 @@ TEST_F(lapic, apic_vector_waits_for_if)
 	EXPECT_EQ(0, *isr2 & 1) TH_LOG("dropped: out of service");
 	EXPECT_EQ(1, *irr2 & 1) TH_LOG("and pending again");
 
-	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_GET_REGS, &regs));
-	regs.rsp = RV_STACK;
-	regs.rflags &= ~0x200ull;
-	ASSERT_EQ(0, ioctl(self->vm.vcpu[0], RINGVM_SET_REGS, &regs));
+	ASSERT_EQ(0, stack_in_ram_if_clear(&self->vm));
 	ASSERT_EQ(0, run_to_out(&self->vm, 0x11));
 	EXPECT_EQ(0, count(&self->vm)) TH_LOG("not delivered with IF clear");
 	ASSERT_EQ(0, run_to_out(&self->vm, 0x12));

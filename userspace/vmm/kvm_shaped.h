@@ -279,13 +279,15 @@ private:
 		if constexpr (requires { Abi::kSregsOldSize; }) {
 			// A module from before interrupt_bitmap answers only the old
 			// numbers; the bitmap then stays zero, and its SET ignores it.
-			if (!old_sregs_ && ::ioctl(fd_.get(), Abi::kGetSregs, &k) == 0)
-				return k;
-			if (!old_sregs_ && errno != ENOTTY)
-				throw sys_error(std::string("read vCPU system registers (") +
-							Abi::kIoctlPrefix + "_GET_SREGS)",
-						errno);
-			old_sregs_ = true;
+			if (!old_sregs_) {
+				if (::ioctl(fd_.get(), Abi::kGetSregs, &k) == 0)
+					return k;
+				if (int err = errno; err != ENOTTY)
+					throw sys_error(std::string("read vCPU system registers (") +
+								Abi::kIoctlPrefix + "_GET_SREGS)",
+							err);
+				old_sregs_ = true;
+			}
 		}
 		xioctl<Abi>(fd_, sregs_ioctl(Abi::kGetSregs), "read vCPU system registers",
 			    "GET_SREGS", &k);
